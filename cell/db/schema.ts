@@ -1,0 +1,158 @@
+// Every table of a cell, in one place. Migrations are generated from this file by drizzle-kit
+// (`npm run db:generate`) and committed under cell/db/migrations. Every row carries its partner id
+// and every index a partner query uses starts with it: queries are always scoped by partner.
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const money = (name: string) => bigint(name, { mode: "number" });
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export const partners = pgTable("partners", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  status: text("status", { enum: ["active", "suspended"] }).notNull().default("active"),
+  settings: jsonb("settings").notNull().default({}),
+  createdAt: createdAt(),
+});
+
+/** Only a SHA-256 of each secret key is kept; the key carries its partner id so a router can route. */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    partnerId: text("partner_id").notNull(),
+    mode: text("mode", { enum: ["test", "live"] }).notNull(),
+    secretHash: text("secret_hash").notNull(),
+    hint: text("hint").notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("api_keys_secret_hash").on(t.secretHash), index("api_keys_partner").on(t.partnerId)],
+);
+
+/** Cell data keys, sealed by the master key (envelope encryption); ciphertexts name their key id. */
+export const dataKeys = pgTable("data_keys", {
+  id: text("id").primaryKey(),
+  sealedKey: text("sealed_key").notNull(),
+  masterKeyId: text("master_key_id").notNull(),
+  createdAt: createdAt(),
+  retiredAt: timestamp("retired_at", { withTimezone: true }),
+});
+
+export const cardTokens = pgTable(
+  "card_tokens",
+  {
+    id: text("id").primaryKey(),
+    partnerId: text("partner_id").notNull(),
+    /** PAN and holder name, AES-256-GCM under a data key, bound to the partner id. */
+    cardCiphertext: text("card_ciphertext").notNull(),
+    brand: text("brand").notNull(),
+    bin: text("bin").notNull(),
+    last4: text("last4").notNull(),
+    expMonth: smallint("exp_month").notNull(),
+    expYear: smallint("exp_year").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("card_tokens_partner").on(t.partnerId, t.id)],
+);
+
+export const payments = pgTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    partnerId: text("partner_id").notNull(),
+    status: text("status").notNull(),
+    amount: money("amount").notNull(),
+    currency: text("currency").notNull(),
+    captureMethod: text("capture_method").notNull(),
+    amountCapturable: money("amount_capturable").notNull().default(0),
+    amountCaptured: money("amount_captured").notNull().default(0),
+    amountRefunded: money("amount_refunded").notNull().default(0),
+    cardBrand: text("card_brand").notNull(),
+    cardBin: text("card_bin").notNull(),
+    cardLast4: text("card_last4").notNull(),
+    cardExpMonth: smallint("card_exp_month").notNull(),
+    cardExpYear: smallint("card_exp_year").notNull(),
+    cardFingerprint: text("card_fingerprint").notNull(),
+    cardTokenId: text("card_token_id"),
+    failureCode: text("failure_code"),
+    failureMessage: text("failure_message"),
+    authorizationCode: text("authorization_code"),
+    description: text("description"),
+    reference: text("reference"),
+    metadata: jsonb("metadata").notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // ids are time-sortable, so (partner, id) serves newest-first cursor pages
+    index("payments_partner_id").on(t.partnerId, t.id),
+    index("payments_partner_status").on(t.partnerId, t.status, t.id),
+    index("payments_partner_created").on(t.partnerId, t.createdAt),
+    index("payments_processing").on(t.updatedAt).where(sql`status = 'processing'`),
+  ],
+);
+
+export const refunds = pgTable(
+  "refunds",
+  {
+    id: text("id").primaryKey(),
+    partnerId: text("partner_id").notNull(),
+    paymentId: text("payment_id").notNull(),
+    status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
+    amount: money("amount").notNull(),
+    currency: text("currency").notNull(),
+    reason: text("reason"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("refunds_partner_id").on(t.partnerId, t.id), index("refunds_partner_payment").on(t.partnerId, t.paymentId)],
+);
+
+/**
+ * Idempotency keys in atomic phases: a row is inserted before any work ("started"), linked to the
+ * resource it created, and finished with the response in the same statement as the last change.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    partnerId: text("partner_id").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    recoveryPoint: text("recovery_point", { enum: ["started", "resource_created", "finished"] }).notNull(),
+    resourceId: text("resource_id"),
+    lockedAt: timestamp("locked_at", { withTimezone: true }),
+    responseStatus: integer("response_status"),
+    responseBody: jsonb("response_body"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.partnerId, t.key] }), index("idempotency_keys_created").on(t.createdAt)],
+);
+
+/** Transactional outbox: each state change writes its event in the same statement. */
+export const events = pgTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    partnerId: text("partner_id").notNull(),
+    type: text("type").notNull(),
+    data: jsonb("data").notNull(),
+    createdAt: createdAt(),
+    publishedAt: timestamp("published_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("events_unpublished").on(t.id).where(sql`published_at is null`),
+    index("events_partner").on(t.partnerId, t.id),
+  ],
+);

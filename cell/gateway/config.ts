@@ -1,0 +1,30 @@
+// The gateway's configuration, from the environment, parsed once at start. The local launcher
+// sets these from cells.yaml; in production the deployment does.
+import { z } from "zod";
+
+const envSchema = z.object({
+  CELLPAY_CELL_ID: z.string().min(1),
+  PORT: z.coerce.number().int().min(1).max(65535),
+  HOST: z.string().default("127.0.0.1"),
+  DATABASE_URL: z.string().url(),
+  CELLPAY_MASTER_KEY: z.string().optional(),
+  CELLPAY_MASTER_KEY_FILE: z.string().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PG_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+  ACQUIRER_TIMEOUT_MS: z.coerce.number().int().min(10).default(8000),
+  IDEMPOTENCY_LOCK_MS: z.coerce.number().int().min(100).default(30_000),
+  RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  RECOVERY_STALE_MS: z.coerce.number().int().min(100).default(60_000),
+  KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type GatewayEnv = z.infer<typeof envSchema>;
+
+export function parseGatewayEnv(env: Record<string, string | undefined>): GatewayEnv {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`gateway configuration is invalid:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,65 @@
+// Builds a running gateway from its configuration: clients, vault, app, HTTP server, recoverer.
+// main.ts calls it with the real environment; tests call it with the servers they started.
+import { serve } from "@hono/node-server";
+import type { Logger } from "../../shared/logger.ts";
+import type { AcquirerConnector } from "../acquirer/connector.ts";
+import { createDb } from "../db/client.ts";
+import { createKeyLookup } from "../partners/key-lookup.ts";
+import { startRecoverer } from "../payments/recoverer.ts";
+import { loadMasterKey } from "../vault/envelope.ts";
+import { createVault } from "../vault/vault.ts";
+import { createGatewayApp } from "./app.ts";
+import type { GatewayEnv } from "./config.ts";
+import type { GatewayDeps } from "./deps.ts";
+
+export interface RunningGateway {
+  url: string;
+  deps: GatewayDeps;
+  close(): Promise<void>;
+}
+
+export async function startGateway(env: GatewayEnv, logger: Logger, acquirer: AcquirerConnector): Promise<RunningGateway> {
+  const { sql, db } = createDb(env.DATABASE_URL, { max: env.PG_POOL_MAX, applicationName: `gateway-${env.CELLPAY_CELL_ID}` });
+  const master = loadMasterKey(env);
+  const vault = await createVault({ db, sql, master });
+  const deps: GatewayDeps = {
+    config: {
+      cellId: env.CELLPAY_CELL_ID,
+      acquirerTimeoutMs: env.ACQUIRER_TIMEOUT_MS,
+      idempotencyLockMs: env.IDEMPOTENCY_LOCK_MS,
+    },
+    sql,
+    db,
+    logger,
+    acquirer,
+    vault,
+    keys: createKeyLookup(sql, { ttlMs: env.KEY_CACHE_TTL_MS }),
+    clock: () => new Date(),
+  };
+  const app = createGatewayApp(deps);
+  const recoverer = startRecoverer(
+    { sql, acquirer, vault, log: logger, acquirerTimeoutMs: env.ACQUIRER_TIMEOUT_MS, clock: deps.clock },
+    { intervalMs: env.RECOVERY_INTERVAL_MS, staleMs: env.RECOVERY_STALE_MS },
+  );
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : env.PORT;
+  return {
+    url: `http://${env.HOST}:${port}`,
+    deps,
+    async close() {
+      // Stop taking connections, let in-flight requests finish, then release the pool.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        setTimeout(() => {
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        }, 5000).unref();
+      });
+      await recoverer.stop();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

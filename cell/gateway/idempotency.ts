@@ -1,0 +1,91 @@
+// Idempotency-Key handling for every POST (Stripe-like "atomic phases" in Postgres):
+// - no key: the work just runs;
+// - new key: claimed before any work; the work links the resource it creates to the key and
+//   finishes the key with its response in the same statement as its last change;
+// - same key, same body, finished: the stored response is replayed (`idempotent-replayed: true`);
+// - same key, other body: 422; same key still running: 409 (retry shortly);
+// - same key whose request died (lock older than idempotencyLockMs): the retry resumes the work
+//   from the resource it had created, so a crash at any point never charges twice.
+import type { Context, TypedResponse } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ApiError, invalidRequest } from "../../shared/errors.ts";
+import { claimKey, finishKey, readKey, releaseKey, takeOverKey } from "../db/queries/idempotency.ts";
+import type { AppEnv } from "./app-env.ts";
+
+export interface IdempotencyContext {
+  key: string;
+  /** Set when resuming a request that died after creating this resource. */
+  resumeResourceId: string | undefined;
+}
+
+export interface WorkResult<T> {
+  body: T;
+  /** True when the work already finished the key in its own last statement. */
+  keyFinished: boolean;
+}
+
+/** Runs `work` under the request's Idempotency-Key (if any); answers `status` with its body. */
+export async function runIdempotently<T, S extends ContentfulStatusCode>(
+  c: Context<AppEnv>,
+  body: unknown,
+  status: S,
+  work: (idem: IdempotencyContext | undefined) => Promise<WorkResult<T>>,
+): Promise<TypedResponse<T, S, "json">> {
+  const answer = (payload: unknown, code: ContentfulStatusCode) =>
+    c.json(payload as object, code) as unknown as TypedResponse<T, S, "json">;
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) return answer((await work(undefined)).body, status);
+  if (key.length === 0 || key.length > 255) {
+    throw invalidRequest("idempotency-key", "Idempotency-Key must be 1 to 255 characters.");
+  }
+  const { sql, vault, config } = c.get("deps");
+  const { partnerId } = c.get("partner");
+  const requestHash = vault.digest(`${c.req.method} ${c.req.path}\n${stableJson(body)}`);
+
+  let resumeResourceId: string | undefined;
+  if (!(await claimKey(sql, partnerId, key, requestHash))) {
+    const row = await readKey(sql, partnerId, key);
+    if (!row) throw new ApiError("idempotency_key_in_use", "Idempotency-Key is being used; retry shortly.");
+    if (row.request_hash !== requestHash) {
+      throw new ApiError("idempotency_key_reused", "This Idempotency-Key was used with a different request.", {
+        param: "idempotency-key",
+      });
+    }
+    if (row.recovery_point === "finished") {
+      c.header("idempotent-replayed", "true");
+      return answer(row.response_body, row.response_status as ContentfulStatusCode);
+    }
+    if (!(await takeOverKey(sql, partnerId, key, config.idempotencyLockMs))) {
+      throw new ApiError("idempotency_key_in_use", "A request with this Idempotency-Key is in progress; retry shortly.", {
+        headers: { "retry-after": "1" },
+      });
+    }
+    resumeResourceId = row.resource_id ?? undefined;
+  }
+
+  try {
+    const result = await work({ key, resumeResourceId });
+    if (!result.keyFinished) await finishKey(sql, partnerId, key, status, result.body);
+    return answer(result.body, status);
+  } catch (err) {
+    if (err instanceof ApiError && err.status < 500) {
+      // The request ran and was refused: that answer is the key's answer from now on.
+      await finishKey(sql, partnerId, key, err.status, err.toBody(c.get("requestId")));
+    } else {
+      await releaseKey(sql, partnerId, key).catch(() => {});
+    }
+    throw err;
+  }
+}
+
+/** JSON with sorted keys, so the same body in another key order is the same request. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

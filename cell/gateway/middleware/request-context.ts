@@ -1,0 +1,31 @@
+// Gives every request an id (echoed in the `request-id` header and in errors), a child logger
+// carrying it, and one access-log line when it ends.
+import type { MiddlewareHandler } from "hono";
+import { newId } from "../../../shared/ids.ts";
+import type { AppEnv } from "../app-env.ts";
+
+const incomingId = /^[A-Za-z0-9_-]{8,64}$/;
+
+export const requestContext = (): MiddlewareHandler<AppEnv> =>
+  async function requestContext(c, next) {
+    const { logger, config } = c.get("deps");
+    const given = c.req.header("request-id");
+    const requestId = given && incomingId.test(given) ? given : newId("req");
+    c.set("requestId", requestId);
+    const log = logger.child({ request_id: requestId, cell_id: config.cellId });
+    c.set("log", log);
+    const started = performance.now();
+    await next();
+    c.header("request-id", requestId);
+    const partner = c.get("partner");
+    const status = c.res.status;
+    const line = {
+      method: c.req.method,
+      path: c.req.routePath === "/*" ? "(unmatched)" : c.req.routePath,
+      status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      partner_id: partner?.partnerId,
+    };
+    if (status >= 500) log.error(line, "request failed");
+    else log.debug(line, "request");
+  };

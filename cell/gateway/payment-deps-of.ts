@@ -1,0 +1,9 @@
+import type { Context } from "hono";
+import type { PaymentDeps } from "../payments/payment-deps.ts";
+import type { AppEnv } from "./app-env.ts";
+
+/** The payment services' deps for this request (its logger carries the request id). */
+export function paymentDepsOf(c: Context<AppEnv>): PaymentDeps {
+  const { sql, acquirer, vault, config, clock } = c.get("deps");
+  return { sql, acquirer, vault, clock, log: c.get("log"), acquirerTimeoutMs: config.acquirerTimeoutMs };
+}

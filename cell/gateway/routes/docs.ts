@@ -1,0 +1,32 @@
+// GET /v1/openapi.json (generated from the same zod schemas that validate requests) and /docs,
+// a self-contained page that renders it: no CDN, so it works on a closed network too.
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { errorCodes, statusOf } from "../../../shared/errors.ts";
+import { simulatorTestCards } from "../../acquirer/simulator.ts";
+import type { AppEnv } from "../app-env.ts";
+import { docsPage } from "./docs-page.ts";
+
+export function registerDocs(app: OpenAPIHono<AppEnv>) {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "Your secret key: `Authorization: Bearer sk_test_…` (test) or `sk_live_…` (live).",
+  });
+  const cards = simulatorTestCards.map((c) => `| ${c.number} | ${c.brand} | ${c.description} |`).join("\n");
+  const codes = errorCodes.map((code) => `| ${code} | ${statusOf(code)} |`).join("\n");
+  app.doc31("/v1/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "cellpay API",
+      version: "1.0.0",
+      description: [
+        "Payments for partners: authorize, capture, cancel, refund, vaulted cards. JSON bodies; amounts are integers in the currency's minor unit.",
+        "Every POST takes an `Idempotency-Key` header (kept 24 h): a retry with the same key and body replays the first answer.",
+        "Errors always have the shape `{ error: { type, code, message, param?, request_id } }`.",
+        "\n### Test cards (simulator acquirer)\n| number | brand | outcome |\n|---|---|---|\n" + cards,
+        "\n### Error codes\n| code | HTTP status |\n|---|---|\n" + codes,
+      ].join("\n"),
+    },
+  });
+  app.get("/docs", (c) => c.html(docsPage("/v1/openapi.json")));
+}

@@ -1,0 +1,33 @@
+import { z } from "@hono/zod-openapi";
+
+export const CardInputSchema = z
+  .object({
+    number: z.string().min(1).max(32).openapi({ example: "4242424242424242" }),
+    exp_month: z.number().int().openapi({ example: 12 }),
+    exp_year: z.number().int().openapi({ example: 2034 }),
+    cvc: z.string().min(1).max(8).openapi({ example: "123" }),
+    holder_name: z.string().max(200).optional(),
+  })
+  .strict()
+  .openapi("CardInput");
+
+export const CardSchema = z
+  .object({
+    brand: z.string().openapi({ example: "visa" }),
+    last4: z.string().openapi({ example: "4242" }),
+    exp_month: z.number().int(),
+    exp_year: z.number().int(),
+    fingerprint: z.string().openapi({ description: "Same card, same fingerprint (per platform); not reversible." }),
+  })
+  .openapi("Card");
+
+export const CardTokenSchema = z
+  .object({
+    id: z.string().openapi({ example: "tok_0mh1x2y3z4abcdefghijklmn" }),
+    object: z.literal("card_token"),
+    card: CardSchema,
+    created: z.number().int().openapi({ description: "Unix seconds" }),
+  })
+  .openapi("CardToken");
+
+export type CardTokenBody = z.infer<typeof CardTokenSchema>;

@@ -1,0 +1,69 @@
+import { z } from "@hono/zod-openapi";
+import { paymentStatuses } from "../../payments/payment-state.ts";
+import { AmountSchema, CurrencySchema, LimitSchema, MetadataSchema } from "./common.ts";
+import { CardInputSchema, CardSchema } from "./card.ts";
+
+export const PaymentMethodSchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("card"), card: CardInputSchema }).strict(),
+    z.object({ type: z.literal("card_token"), token: z.string().min(1).max(64) }).strict(),
+  ])
+  .openapi("PaymentMethod");
+
+export const CreatePaymentSchema = z
+  .object({
+    amount: AmountSchema,
+    currency: CurrencySchema,
+    payment_method: PaymentMethodSchema,
+    capture_method: z.enum(["automatic", "manual"]).default("automatic"),
+    description: z.string().max(1000).optional(),
+    reference: z.string().max(255).optional().openapi({ description: "Your own reference, e.g. an order id" }),
+    metadata: MetadataSchema.optional(),
+  })
+  .strict()
+  .openapi("CreatePayment");
+
+export const CapturePaymentSchema = z
+  .object({ amount: AmountSchema.optional().openapi({ description: "Defaults to the whole capturable amount" }) })
+  .strict()
+  .openapi("CapturePayment");
+
+export const PaymentSchema = z
+  .object({
+    id: z.string().openapi({ example: "pay_0mh1x2y3z4abcdefghijklmn" }),
+    object: z.literal("payment"),
+    status: z.enum(paymentStatuses),
+    amount: z.number().int(),
+    amount_capturable: z.number().int(),
+    amount_captured: z.number().int(),
+    amount_refunded: z.number().int(),
+    currency: z.string().openapi({ example: "EUR" }),
+    capture_method: z.enum(["automatic", "manual"]),
+    card: CardSchema,
+    card_token: z.string().nullable(),
+    failure_code: z.string().nullable(),
+    failure_message: z.string().nullable(),
+    description: z.string().nullable(),
+    reference: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    created: z.number().int().openapi({ description: "Unix seconds" }),
+  })
+  .openapi("Payment");
+
+export const ListPaymentsQuerySchema = z.object({
+  limit: LimitSchema,
+  starting_after: z.string().max(64).optional().openapi({ description: "A payment id: the page after it" }),
+  status: z.enum(paymentStatuses).optional(),
+  "created[gte]": z.coerce.number().int().min(0).optional().openapi({ description: "Unix seconds" }),
+  "created[gt]": z.coerce.number().int().min(0).optional(),
+  "created[lte]": z.coerce.number().int().min(0).optional(),
+  "created[lt]": z.coerce.number().int().min(0).optional(),
+});
+
+export const PaymentListSchema = z
+  .object({ object: z.literal("list"), data: z.array(PaymentSchema), has_more: z.boolean() })
+  .openapi("PaymentList");
+
+export type CreatePaymentInput = z.infer<typeof CreatePaymentSchema>;
+export type PaymentBody = z.infer<typeof PaymentSchema>;
+export type ListPaymentsQuery = z.infer<typeof ListPaymentsQuerySchema>;

@@ -1,0 +1,38 @@
+import { z } from "@hono/zod-openapi";
+import { AmountSchema, LimitSchema } from "./common.ts";
+
+export const CreateRefundSchema = z
+  .object({
+    payment_id: z.string().min(1).max(64),
+    amount: AmountSchema.optional().openapi({ description: "Defaults to everything not yet refunded" }),
+    reason: z.enum(["duplicate", "fraudulent", "requested_by_customer"]).optional(),
+  })
+  .strict()
+  .openapi("CreateRefund");
+
+export const RefundSchema = z
+  .object({
+    id: z.string().openapi({ example: "re_0mh1x2y3z4abcdefghijklmn" }),
+    object: z.literal("refund"),
+    payment_id: z.string(),
+    amount: z.number().int(),
+    currency: z.string(),
+    status: z.enum(["pending", "succeeded", "failed"]),
+    reason: z.string().nullable(),
+    created: z.number().int(),
+  })
+  .openapi("Refund");
+
+export const ListRefundsQuerySchema = z.object({
+  limit: LimitSchema,
+  starting_after: z.string().max(64).optional(),
+  payment_id: z.string().max(64).optional(),
+});
+
+export const RefundListSchema = z
+  .object({ object: z.literal("list"), data: z.array(RefundSchema), has_more: z.boolean() })
+  .openapi("RefundList");
+
+export type CreateRefundInput = z.infer<typeof CreateRefundSchema>;
+export type RefundBody = z.infer<typeof RefundSchema>;
+export type ListRefundsQuery = z.infer<typeof ListRefundsQuerySchema>;

@@ -1,0 +1,33 @@
+// The card a payment charges: a raw card (validated, never stored) or a vaulted token of this partner.
+import { ApiError } from "../../shared/errors.ts";
+import type { CreatePaymentInput } from "../gateway/schemas/payment.ts";
+import { validateCard } from "../vault/card-validation.ts";
+import type { ChargeCard } from "./create-payment.ts";
+import type { PaymentDeps } from "./payment-deps.ts";
+
+export async function resolveChargeCard(
+  deps: Pick<PaymentDeps, "vault" | "clock">,
+  partnerId: string,
+  method: CreatePaymentInput["payment_method"],
+): Promise<ChargeCard> {
+  if (method.type === "card") {
+    const card = validateCard(method.card, deps.clock());
+    return {
+      ...card,
+      expMonth: method.card.exp_month,
+      expYear: method.card.exp_year,
+      holderName: method.card.holder_name,
+      cvc: method.card.cvc,
+      fingerprint: deps.vault.fingerprint(card.pan),
+      tokenId: null,
+    };
+  }
+  const stored = await deps.vault.detokenize(partnerId, method.token);
+  if (!stored) {
+    throw new ApiError("token_not_found", `No such card token: '${method.token.slice(0, 64)}'`, {
+      param: "payment_method.token",
+    });
+  }
+  validateCard({ number: stored.pan, exp_month: stored.expMonth, exp_year: stored.expYear }, deps.clock());
+  return { ...stored, tokenId: method.token };
+}

@@ -1,0 +1,21 @@
+// What the payment services need; the gateway's deps satisfy it.
+import type { Logger } from "../../shared/logger.ts";
+import type { AcquirerConnector } from "../acquirer/connector.ts";
+import type { Sql } from "../db/client.ts";
+import type { Vault } from "../vault/vault.ts";
+
+export interface PaymentDeps {
+  sql: Sql;
+  acquirer: AcquirerConnector;
+  vault: Vault;
+  log: Logger;
+  acquirerTimeoutMs: number;
+  clock: () => Date;
+}
+
+/** The Idempotency-Key a write runs under: its last statement finishes the key with the response. */
+export interface IdempotencyScope {
+  key: string;
+  resumeResourceId: string | undefined;
+  responseStatus: number;
+}

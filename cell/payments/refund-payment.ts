@@ -1,0 +1,66 @@
+// POST /v1/refunds: reserve the amount on the payment (phase 1), refund at the acquirer
+// (idempotent by refund id), then settle the refund with its event and the key (phase 2).
+import { ApiError, notFound } from "../../shared/errors.ts";
+import { newId } from "../../shared/ids.ts";
+import type { RefundRow } from "../db/queries/payment-row.ts";
+import { findPayment } from "../db/queries/payments.ts";
+import { failRefund, findRefund, reserveRefund, settleRefund } from "../db/queries/refunds.ts";
+import type { CreateRefundInput, RefundBody } from "../gateway/schemas/refund.ts";
+import type { IdempotencyScope, PaymentDeps } from "./payment-deps.ts";
+import { applyRefund, type PaymentStatus } from "./payment-state.ts";
+import { refundView } from "./payment-view.ts";
+
+export async function createRefund(
+  deps: PaymentDeps,
+  partnerId: string,
+  input: CreateRefundInput,
+  idem: IdempotencyScope | undefined,
+): Promise<{ refund: RefundBody; keyFinished: boolean }> {
+  if (idem?.resumeResourceId) {
+    const existing = await findRefund(deps.sql, partnerId, idem.resumeResourceId);
+    if (existing && existing.status !== "pending") return { refund: refundView(existing), keyFinished: false };
+    if (existing) return completeRefund(deps, existing, idem);
+  }
+  let reserved: RefundRow | undefined;
+  for (let attempt = 0; attempt < 3 && !reserved; attempt++) {
+    const payment = await findPayment(deps.sql, partnerId, input.payment_id);
+    if (!payment) throw notFound("payment", input.payment_id, "payment_id");
+    // The state machine decides the amount and refuses what the payment cannot take (409/422).
+    const before = { ...payment, status: payment.status as PaymentStatus };
+    const after = applyRefund(before, input.amount);
+    const amount = after.amount_refunded - before.amount_refunded;
+    reserved = await reserveRefund(
+      deps.sql,
+      { id: newId("re"), partnerId, paymentId: payment.id, amount, reason: input.reason ?? null },
+      idem?.key ?? null,
+    );
+    // Not reserved: a concurrent refund took part of the amount; decide again on fresh figures.
+  }
+  if (!reserved) throw new ApiError("concurrent_update", "The payment kept changing concurrently; retry the request.");
+  return completeRefund(deps, reserved, idem);
+}
+
+/** Phase 2, also run by the recoverer for refunds left pending. */
+export async function completeRefund(
+  deps: PaymentDeps,
+  refund: RefundRow,
+  idem: Pick<IdempotencyScope, "key" | "responseStatus"> | undefined,
+): Promise<{ refund: RefundBody; keyFinished: boolean }> {
+  try {
+    await deps.acquirer.refund(refund.payment_id, refund.id, refund.amount);
+  } catch (err) {
+    deps.log.error({ err: (err as Error).message, refund_id: refund.id }, "acquirer refused the refund");
+    await failRefund(deps.sql, { id: refund.id, partnerId: refund.partner_id });
+    return { refund: refundView({ ...refund, status: "failed" }), keyFinished: false };
+  }
+  const body = refundView({ ...refund, status: "succeeded" });
+  const settled = await settleRefund(
+    deps.sql,
+    { id: refund.id, partnerId: refund.partner_id },
+    { id: newId("evt"), type: "refund.succeeded", data: body },
+    idem ? { key: idem.key, status: idem.responseStatus, body } : null,
+  );
+  if (settled) return { refund: body, keyFinished: true };
+  const current = await findRefund(deps.sql, refund.partner_id, refund.id);
+  return { refund: refundView(current ?? refund), keyFinished: false };
+}

@@ -1,0 +1,129 @@
+// Finds the PostgreSQL, Redis and NATS server binaries a cell needs, and installs the
+// missing ones with apt when we are allowed to (root on Debian/Ubuntu).
+import { execFile, spawn } from "node:child_process";
+import { access, constants, readdir } from "node:fs/promises";
+import { delimiter, join } from "node:path";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
+
+export interface Binaries {
+  /** Directory holding initdb and postgres (Debian keeps it off PATH). */
+  pgBin: string;
+  redisServer: string;
+  natsServer: string;
+}
+
+type Component = keyof Binaries;
+const aptPackage: Record<Component, string> = {
+  pgBin: "postgresql",
+  redisServer: "redis-server",
+  natsServer: "nats-server",
+};
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function onPath(name: string): Promise<string | undefined> {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/bin", "/usr/local/bin"];
+  for (const dir of dirs) {
+    if (dir !== "" && (await isExecutable(join(dir, name)))) return join(dir, name);
+  }
+  return undefined;
+}
+
+async function findPgBin(): Promise<string | undefined> {
+  // pg_config may come from libpq-dev without a server, so its answer must hold initdb.
+  try {
+    const { stdout } = await execFileAsync("pg_config", ["--bindir"]);
+    const dir = stdout.trim();
+    if (await isExecutable(join(dir, "initdb"))) return dir;
+  } catch {
+    // no pg_config: fall through to Debian's versioned layout
+  }
+  let versions: string[] = [];
+  try {
+    versions = await readdir("/usr/lib/postgresql");
+  } catch {
+    return undefined;
+  }
+  versions.sort((a, b) => Number(b) - Number(a));
+  for (const version of versions) {
+    const dir = `/usr/lib/postgresql/${version}/bin`;
+    if (await isExecutable(join(dir, "initdb"))) return dir;
+  }
+  return undefined;
+}
+
+async function locate(): Promise<Partial<Binaries>> {
+  const [pgBin, redisServer, natsServer] = await Promise.all([
+    findPgBin(),
+    onPath("redis-server"),
+    onPath("nats-server"),
+  ]);
+  return {
+    ...(pgBin !== undefined ? { pgBin } : {}),
+    ...(redisServer !== undefined ? { redisServer } : {}),
+    ...(natsServer !== undefined ? { natsServer } : {}),
+  };
+}
+
+function missingOf(found: Partial<Binaries>): Component[] {
+  return (Object.keys(aptPackage) as Component[]).filter((c) => found[c] === undefined);
+}
+
+/** Locates all three; throws an error naming what to install if any is missing. */
+export async function findBinaries(): Promise<Binaries> {
+  const found = await locate();
+  const missing = missingOf(found);
+  if (missing.length > 0) throw missingError(missing);
+  return found as Binaries;
+}
+
+function missingError(missing: Component[]): Error {
+  const packages = missing.map((c) => aptPackage[c]).join(" ");
+  return new Error(
+    `cellpay needs real server binaries that were not found: ${packages}.\n` +
+      `Install them, e.g. on Debian/Ubuntu: sudo apt-get install -y ${packages}\n` +
+      "(PostgreSQL 15+ with its contrib modules, Redis 7+, nats-server 2.9+ with JetStream), " +
+      "or put redis-server / nats-server on PATH and pg_config (or /usr/lib/postgresql/<v>/bin) in place.",
+  );
+}
+
+/** Like findBinaries, but as root on Debian/Ubuntu installs whatever is missing first. */
+export async function ensureBinaries(log: (msg: string) => void = console.log): Promise<Binaries> {
+  const missing = missingOf(await locate());
+  if (missing.length === 0) return findBinaries();
+  const canApt = process.getuid?.() === 0 && (await isExecutable("/usr/bin/apt-get"));
+  if (!canApt) throw missingError(missing);
+  const packages = missing.map((c) => aptPackage[c]);
+  log(`installing missing server packages with apt-get: ${packages.join(" ")}`);
+  await run("apt-get", ["update"], log);
+  await run("apt-get", ["install", "-y", ...packages], log);
+  return findBinaries();
+}
+
+function run(command: string, args: string[], log: (msg: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const forward = (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim() !== "") log(`  ${line}`);
+    };
+    child.stdout.on("data", forward);
+    child.stderr.on("data", forward);
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit code ${code}`})`));
+    });
+  });
+}

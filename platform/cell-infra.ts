@@ -1,0 +1,130 @@
+// Starts the three real servers one cell depends on (PostgreSQL, Redis, NATS JetStream)
+// with their data under one folder; used by `npm start` and by every test suite.
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ensureBinaries } from "./binaries.ts";
+import { freePorts } from "./free-port.ts";
+import { describeExit, type ExitInfo, type ManagedProcess } from "./managed-process.ts";
+import { startNats } from "./nats-server.ts";
+import { startPostgres } from "./postgres-server.ts";
+import { startRedis } from "./redis-server.ts";
+
+export interface CellInfraPorts {
+  postgres: number;
+  redis: number;
+  nats: number;
+}
+
+export interface CellInfra {
+  cellId: string;
+  postgresUrl: string;
+  redisUrl: string;
+  natsUrl: string;
+  /** postgres, redis, nats, in that order. */
+  processes: ManagedProcess[];
+  /** The folder holding postgres/, redis/, nats/ and logs/. */
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface StartCellInfraOptions {
+  cellId: string;
+  dataDir: string;
+  ports: CellInfraPorts;
+  log?: (msg: string) => void;
+}
+
+type Component = keyof CellInfraPorts;
+const components: Component[] = ["postgres", "redis", "nats"];
+// The shared instances on this machine own these; a cell that took one would talk to the wrong server.
+const reservedPorts = new Set([5432, 6379, 4222]);
+
+export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellInfra> {
+  const { cellId, ports } = opts;
+  const log = opts.log ?? ((msg: string) => console.log(`[${cellId}] ${msg}`));
+  const dataDir = resolve(opts.dataDir);
+  for (const c of components) {
+    if (reservedPorts.has(ports[c])) throw new Error(`cell ${cellId}: ${c} port ${ports[c]} is reserved`);
+  }
+  const bins = await ensureBinaries(log);
+  await mkdir(join(dataDir, "logs"), { recursive: true });
+  const logFile = (c: Component) => join(dataDir, "logs", `${c}.log`);
+  const onUnexpectedExit = (proc: ManagedProcess, info: ExitInfo) =>
+    log(`${proc.name} (pid ${proc.pid}) ${describeExit(info)} unexpectedly; see ${proc.logFile}`);
+  const common = (c: Component) => ({
+    dataDir: join(dataDir, c),
+    port: ports[c],
+    logFile: logFile(c),
+    name: `${cellId}-${c}`,
+    onUnexpectedExit,
+  });
+
+  const started = Date.now();
+  const [pg, redis, nats] = await Promise.allSettled([
+    startPostgres({ bin: bins.pgBin, ...common("postgres") }),
+    startRedis({ bin: bins.redisServer, ...common("redis") }),
+    startNats({ bin: bins.natsServer, ...common("nats") }),
+  ]);
+  if (pg.status === "rejected" || redis.status === "rejected" || nats.status === "rejected") {
+    // Each start function already stopped its own process on failure; stop the ones that came up.
+    const up = [pg, redis, nats].flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    await Promise.all(up.map((s) => s.stop()));
+    const failures = components.flatMap((c, i) => {
+      const r = [pg, redis, nats][i]!;
+      return r.status === "rejected" ? [`${c} failed to start: ${messageOf(r.reason)}`] : [];
+    });
+    throw new Error(`cell ${cellId}: infrastructure did not start\n${failures.join("\n\n")}`, {
+      cause: [pg, redis, nats].find((r) => r.status === "rejected")?.reason,
+    });
+  }
+  log(
+    `postgres :${ports.postgres} (pid ${pg.value.process.pid}), redis :${ports.redis} (pid ${redis.value.process.pid}), ` +
+      `nats :${ports.nats} (pid ${nats.value.process.pid}) up in ${Date.now() - started} ms; data in ${dataDir}`,
+  );
+
+  const servers = [pg.value, redis.value, nats.value];
+  let stopping: Promise<void> | undefined;
+  return {
+    cellId,
+    postgresUrl: pg.value.url,
+    redisUrl: redis.value.url,
+    natsUrl: nats.value.url,
+    processes: servers.map((s) => s.process),
+    dataDir,
+    stop() {
+      stopping ??= Promise.all(servers.map((s) => s.stop())).then(() => log("infrastructure stopped"));
+      return stopping;
+    },
+  };
+}
+
+/**
+ * A throw-away cell for tests: free ports, a fresh temp folder, and a stop() that also
+ * deletes the folder.
+ */
+export async function startTestCellInfra(cellId = "cell-test"): Promise<CellInfra> {
+  const dataDir = await mkdtemp(join(tmpdir(), `cellpay-${cellId}-`));
+  // mkdtemp makes 0700 dirs; the postgres OS user must be able to enter this one.
+  await chmod(dataDir, 0o755);
+  const removeDir = () => rm(dataDir, { recursive: true, force: true });
+  try {
+    const [postgres, redis, nats] = (await freePorts(3)) as [number, number, number];
+    const infra = await startCellInfra({ cellId, dataDir, ports: { postgres, redis, nats }, log: () => {} });
+    let stopping: Promise<void> | undefined;
+    return {
+      ...infra,
+      stop() {
+        stopping ??= infra.stop().then(removeDir);
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await removeDir();
+    throw err;
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

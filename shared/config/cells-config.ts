@@ -1,0 +1,90 @@
+// cells.yaml: the cells of the platform and where each cell's Postgres, Redis and NATS live.
+// Parsed once at start with zod; a bad file stops start-up with a message naming the field.
+// Locally a component is a port (the launcher starts it); in production it is a URL, and an
+// environment variable such as CELLPAY_CELL_A_POSTGRES_URL overrides either.
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { z } from "zod";
+
+const port = z.number().int().min(1024).max(65535);
+
+const component = z
+  .object({ port: port.optional(), url: z.string().url().optional() })
+  .strict()
+  .refine((c) => c.port !== undefined || c.url !== undefined, { message: "needs a port or a url" });
+
+export const cellSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,30}$/, "lower-case letters, digits and dashes, starting with a letter"),
+    weight: z.number().positive().default(1),
+    gateways: z.number().int().min(1).max(16).default(1),
+    gateway_port: port,
+    postgres: component,
+    redis: component,
+    nats: component,
+  })
+  .strict();
+
+export const cellsFileSchema = z
+  .object({ cells: z.array(cellSchema).min(1) })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.cells.forEach((cell, i) => {
+      if (seen.has(cell.id)) ctx.addIssue({ code: "custom", path: ["cells", i, "id"], message: "duplicate cell id" });
+      seen.add(cell.id);
+    });
+  });
+
+export type CellConfig = z.infer<typeof cellSchema>;
+export type CellsFile = z.infer<typeof cellsFileSchema>;
+
+export class ConfigError extends Error {}
+
+export function parseCellsFile(text: string, source = "cells.yaml"): CellsFile {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    throw new ConfigError(`${source}: not valid YAML: ${(err as Error).message}`);
+  }
+  const result = cellsFileSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
+    throw new ConfigError(`${source} is invalid:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+export function loadCellsFile(path: string): CellsFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new ConfigError(`cannot read ${path}`);
+  }
+  return parseCellsFile(text, path);
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+}
+
+export type Component = "postgres" | "redis" | "nats";
+
+/** The URL a cell's component is reached at: environment override, then url, then the local port. */
+export function componentUrl(
+  cell: CellConfig,
+  component: Component,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  const override = env[`CELLPAY_${cell.id.toUpperCase().replace(/-/g, "_")}_${component.toUpperCase()}_URL`];
+  if (override) return override;
+  const c = cell[component];
+  if (c.url) return c.url;
+  const scheme = { postgres: "postgres://postgres@", redis: "redis://", nats: "nats://" }[component];
+  const path = component === "postgres" ? "/cellpay" : "";
+  return `${scheme}127.0.0.1:${c.port}${path}`;
+}

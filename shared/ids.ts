@@ -1,0 +1,19 @@
+// Prefixed, time-sortable ids (pay_…, re_…, ptr_…): a log line says what it points at, and
+// ids sort by creation time, which keeps b-tree inserts at the right edge of the index.
+import { randomBytes } from "node:crypto";
+
+export type IdPrefix = "pay" | "re" | "ptr" | "key" | "tok" | "evt" | "req" | "dk" | "we" | "mv" | "cell";
+
+const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+function base36(bytes: Buffer, length: number): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += alphabet[bytes[i]! % 36];
+  return out;
+}
+
+/** 10 chars of milliseconds (base 36, fixed width) then 14 random chars. */
+export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  const time = now.toString(36).padStart(10, "0");
+  return `${prefix}_${time}${base36(randomBytes(14), 14)}`;
+}
