@@ -80,7 +80,11 @@ describe("cell infrastructure", () => {
     const dataDir = await mkdtemp(join(tmpdir(), "cellpay-restart-"));
     const [pgPort, redisPort, natsPort] = (await freePorts(3)) as [number, number, number];
     const start = () =>
-      startCellInfra({ cellId: "cell-restart", dataDir, ports: { postgres: pgPort, redis: redisPort, nats: natsPort } });
+      startCellInfra({
+        cellId: "cell-restart",
+        dataDir,
+        ports: { postgres: pgPort, redis: redisPort, nats: natsPort },
+      });
     let infra = await start();
     try {
       const sql = sqlClient(infra.postgresUrl);

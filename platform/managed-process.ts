@@ -63,9 +63,13 @@ export class ManagedProcess {
         ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
       });
       return new Promise((resolve, reject) => {
-        child.once("error", (err) => reject(new Error(`${opts.name}: could not start ${opts.command}: ${err.message}`, { cause: err })));
+        child.once("error", (err) =>
+          reject(new Error(`${opts.name}: could not start ${opts.command}: ${err.message}`, { cause: err })),
+        );
         child.once("spawn", () => {
-          const exited = new Promise<ExitInfo>((res) => child.once("exit", (code, signal) => res({ code, signal })));
+          const exited = new Promise<ExitInfo>((res) =>
+            child.once("exit", (code, signal) => res({ code, signal })),
+          );
           resolve(new ManagedProcess(opts, child.pid!, exited));
         });
       });

@@ -1,7 +1,18 @@
 // Starts one real PostgreSQL server for a cell: initdb on first use, durable settings,
 // TCP only on 127.0.0.1, then makes sure the `cellpay` database exists.
 import { execFile } from "node:child_process";
-import { access, chmod, chown, mkdir, readdir, readFile, readlink, realpath, rm, stat } from "node:fs/promises";
+import {
+  access,
+  chmod,
+  chown,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  stat,
+} from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import postgres from "postgres";
@@ -129,7 +140,9 @@ async function postgresUser(): Promise<RunAs | undefined> {
     const gid = Number((await execFileAsync("id", ["-g", "postgres"])).stdout.trim());
     return { uid, gid };
   } catch (err) {
-    throw new Error("running as root but there is no `postgres` OS user to run PostgreSQL as", { cause: err });
+    throw new Error("running as root but there is no `postgres` OS user to run PostgreSQL as", {
+      cause: err,
+    });
   }
 }
 

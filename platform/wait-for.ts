@@ -28,7 +28,11 @@ export async function waitFor<T>(probe: () => Promise<T>, opts: WaitForOptions):
       lastError = err;
     }
     if (Date.now() >= deadline) {
-      throw await waitError(`timed out after ${timeoutMs} ms waiting for ${opts.what}`, lastError, opts.logFile);
+      throw await waitError(
+        `timed out after ${timeoutMs} ms waiting for ${opts.what}`,
+        lastError,
+        opts.logFile,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -82,7 +82,12 @@ export class ApiError extends HTTPException {
   }
 
   toBody(requestId: string): ErrorBody {
-    const error: ErrorBody["error"] = { type: this.type, code: this.code, message: this.message, request_id: requestId };
+    const error: ErrorBody["error"] = {
+      type: this.type,
+      code: this.code,
+      message: this.message,
+      request_id: requestId,
+    };
     if (this.param !== undefined) error.param = this.param;
     return { error };
   }

@@ -1,5 +1,8 @@
-// The cell's Postgres connection pool: the `postgres` driver (prepared statements, pipelining)
-// with drizzle on top for typed queries. Built once at boot and passed in as a dependency.
+// The cell's Postgres pools, built once at boot and passed in as dependencies:
+// - `sql`: the `postgres` driver used by the hot path (prepared statements, one statement per
+//   state change), with money (bigint) parsed to numbers and timestamps to Dates;
+// - `db`: drizzle for the typed, colder queries (vault, provisioning). drizzle re-configures the
+//   driver's json and timestamp (de)serializers of the client it wraps, so it gets its own.
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema.ts";
@@ -8,18 +11,28 @@ export type Sql = postgres.Sql;
 export type Db = ReturnType<typeof createDb>["db"];
 
 export function createDb(url: string, opts: { max?: number; applicationName?: string } = {}) {
-  const sql = postgres(url, {
-    max: opts.max ?? 20,
-    prepare: true,
+  const common = {
     idle_timeout: 60,
     connect_timeout: 10,
     onnotice: () => {},
     connection: { application_name: opts.applicationName ?? "cellpay" },
-    // bigint columns (money) come back as numbers: amounts are checked at the edge to stay safe
+  };
+  const sql = postgres(url, {
+    ...common,
+    max: opts.max ?? 20,
+    prepare: true,
     types: {
+      // amounts are checked at the edge to stay within Number.MAX_SAFE_INTEGER
       bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },
     },
   });
-  const db = drizzle(sql, { schema });
-  return { sql, db };
+  const drizzleClient = postgres(url, { ...common, max: 4 });
+  const db = drizzle(drizzleClient, { schema });
+  return {
+    sql,
+    db,
+    async end() {
+      await Promise.all([sql.end({ timeout: 5 }), drizzleClient.end({ timeout: 5 })]);
+    },
+  };
 }

@@ -21,7 +21,9 @@ const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull(
 export const partners = pgTable("partners", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
-  status: text("status", { enum: ["active", "suspended"] }).notNull().default("active"),
+  status: text("status", { enum: ["active", "suspended"] })
+    .notNull()
+    .default("active"),
   settings: jsonb("settings").notNull().default({}),
   createdAt: createdAt(),
 });
@@ -117,7 +119,10 @@ export const refunds = pgTable(
     reason: text("reason"),
     createdAt: createdAt(),
   },
-  (t) => [index("refunds_partner_id").on(t.partnerId, t.id), index("refunds_partner_payment").on(t.partnerId, t.paymentId)],
+  (t) => [
+    index("refunds_partner_id").on(t.partnerId, t.id),
+    index("refunds_partner_payment").on(t.partnerId, t.paymentId),
+  ],
 );
 
 /**

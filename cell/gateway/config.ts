@@ -4,7 +4,7 @@ import { z } from "zod";
 
 const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
-  PORT: z.coerce.number().int().min(1).max(65535),
+  PORT: z.coerce.number().int().min(0).max(65535),
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: z.string().url(),
   CELLPAY_MASTER_KEY: z.string().optional(),

@@ -18,8 +18,16 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(env: GatewayEnv, logger: Logger, acquirer: AcquirerConnector): Promise<RunningGateway> {
-  const { sql, db } = createDb(env.DATABASE_URL, { max: env.PG_POOL_MAX, applicationName: `gateway-${env.CELLPAY_CELL_ID}` });
+export async function startGateway(
+  env: GatewayEnv,
+  logger: Logger,
+  acquirer: AcquirerConnector,
+): Promise<RunningGateway> {
+  const database = createDb(env.DATABASE_URL, {
+    max: env.PG_POOL_MAX,
+    applicationName: `gateway-${env.CELLPAY_CELL_ID}`,
+  });
+  const { sql, db } = database;
   const master = loadMasterKey(env);
   const vault = await createVault({ db, sql, master });
   const deps: GatewayDeps = {
@@ -59,7 +67,7 @@ export async function startGateway(env: GatewayEnv, logger: Logger, acquirer: Ac
         }, 5000).unref();
       });
       await recoverer.stop();
-      await sql.end({ timeout: 5 });
+      await database.end();
     },
   };
 }

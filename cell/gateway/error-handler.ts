@@ -30,12 +30,17 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     }
   }
   const log = c.get("log");
-  log?.error({ err: { name: (err as Error).name, message: (err as Error).message, stack: (err as Error).stack } }, "unhandled error");
+  log?.error(
+    { err: { name: (err as Error).name, message: (err as Error).message, stack: (err as Error).stack } },
+    "unhandled error",
+  );
   return renderError(c, new ApiError("internal_error", "An internal error occurred; it has been logged."));
 };
 
 /** 404 for unknown paths, 405 (with Allow) for known paths asked with another method. */
-export function notFoundOrMethodNotAllowed(routes: () => { method: string; path: string }[]): NotFoundHandler<AppEnv> {
+export function notFoundOrMethodNotAllowed(
+  routes: () => { method: string; path: string }[],
+): NotFoundHandler<AppEnv> {
   return (c) => {
     const path = new URL(c.req.url).pathname;
     const allowed = routes()

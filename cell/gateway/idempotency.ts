@@ -47,18 +47,26 @@ export async function runIdempotently<T, S extends ContentfulStatusCode>(
     const row = await readKey(sql, partnerId, key);
     if (!row) throw new ApiError("idempotency_key_in_use", "Idempotency-Key is being used; retry shortly.");
     if (row.request_hash !== requestHash) {
-      throw new ApiError("idempotency_key_reused", "This Idempotency-Key was used with a different request.", {
-        param: "idempotency-key",
-      });
+      throw new ApiError(
+        "idempotency_key_reused",
+        "This Idempotency-Key was used with a different request.",
+        {
+          param: "idempotency-key",
+        },
+      );
     }
     if (row.recovery_point === "finished") {
       c.header("idempotent-replayed", "true");
       return answer(row.response_body, row.response_status as ContentfulStatusCode);
     }
     if (!(await takeOverKey(sql, partnerId, key, config.idempotencyLockMs))) {
-      throw new ApiError("idempotency_key_in_use", "A request with this Idempotency-Key is in progress; retry shortly.", {
-        headers: { "retry-after": "1" },
-      });
+      throw new ApiError(
+        "idempotency_key_in_use",
+        "A request with this Idempotency-Key is in progress; retry shortly.",
+        {
+          headers: { "retry-after": "1" },
+        },
+      );
     }
     resumeResourceId = row.resource_id ?? undefined;
   }

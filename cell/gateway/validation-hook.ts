@@ -10,7 +10,8 @@ export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
   const issue = result.error.issues[0];
   const param = issue?.path.map(String).join(".") || undefined;
   const custom = (issue as { params?: { code?: string } } | undefined)?.params?.code;
-  const code: ErrorCode = custom && (errorCodes as string[]).includes(custom) ? (custom as ErrorCode) : "invalid_request";
+  const code: ErrorCode =
+    custom && (errorCodes as string[]).includes(custom) ? (custom as ErrorCode) : "invalid_request";
   const what = param ? `'${param}' ` : "";
   const message = issue ? `Invalid ${what}: ${issue.message}`.replace(" :", ":") : "Invalid request.";
   throw new ApiError(code, message, param === undefined ? {} : { param });

@@ -26,9 +26,15 @@ export async function provisionPartner(
 }
 
 /** A new key beside the existing ones (rotation: revoke the old one once clients moved). */
-export async function issueApiKey(db: Db, partnerId: string, mode: KeyMode): Promise<{ id: string; apiKey: string }> {
+export async function issueApiKey(
+  db: Db,
+  partnerId: string,
+  mode: KeyMode,
+): Promise<{ id: string; apiKey: string }> {
   const key = generateApiKey(partnerId, mode);
-  await db.insert(apiKeys).values({ id: key.id, partnerId, mode, secretHash: key.secretHash, hint: key.hint });
+  await db
+    .insert(apiKeys)
+    .values({ id: key.id, partnerId, mode, secretHash: key.secretHash, hint: key.hint });
   return { id: key.id, apiKey: key.secret };
 }
 

@@ -57,6 +57,11 @@ export function capturePayment(
   );
 }
 
-export function cancelPayment(deps: PaymentDeps, partnerId: string, paymentId: string, idem: IdempotencyScope | undefined) {
+export function cancelPayment(
+  deps: PaymentDeps,
+  partnerId: string,
+  paymentId: string,
+  idem: IdempotencyScope | undefined,
+) {
   return transition(deps, partnerId, paymentId, applyCancel, (before) => deps.acquirer.void(before.id), idem);
 }

@@ -34,7 +34,10 @@ export async function createPayment(
     if (row && row.status !== "processing") return { payment: paymentView(row), keyFinished: false };
   }
   if (!row) {
-    const fresh: Omit<PaymentRow, "created_at" | "updated_at" | "authorization_code" | "failure_code" | "failure_message"> = {
+    const fresh: Omit<
+      PaymentRow,
+      "created_at" | "updated_at" | "authorization_code" | "failure_code" | "failure_message"
+    > = {
       id: newId("pay"),
       partner_id: partnerId,
       status: "processing",
@@ -56,7 +59,14 @@ export async function createPayment(
       metadata: input.metadata ?? {},
     };
     const createdAt = await insertProcessingPayment(deps.sql, fresh, idem?.key ?? null);
-    row = { ...fresh, created_at: createdAt, updated_at: createdAt, authorization_code: null, failure_code: null, failure_message: null };
+    row = {
+      ...fresh,
+      created_at: createdAt,
+      updated_at: createdAt,
+      authorization_code: null,
+      failure_code: null,
+      failure_message: null,
+    };
   }
 
   const outcome = await deps.acquirer.authorize(
@@ -65,7 +75,13 @@ export async function createPayment(
       partnerId,
       amount: row.amount,
       currency: row.currency,
-      card: { pan: card.pan, brand: card.brand, expMonth: card.expMonth, expYear: card.expYear, ...(card.cvc ? { cvc: card.cvc } : {}) },
+      card: {
+        pan: card.pan,
+        brand: card.brand,
+        expMonth: card.expMonth,
+        expYear: card.expYear,
+        ...(card.cvc ? { cvc: card.cvc } : {}),
+      },
       capture: row.capture_method === "automatic",
     },
     { timeoutMs: deps.acquirerTimeoutMs },
@@ -81,7 +97,10 @@ export async function recordAuthorization(
   idem: Pick<IdempotencyScope, "key" | "responseStatus"> | undefined,
 ): Promise<{ payment: PaymentBody; keyFinished: boolean }> {
   if (outcome.outcome === "pending") {
-    deps.log.warn({ payment_id: row.id, partner_id: row.partner_id }, "acquirer timed out; payment left processing");
+    deps.log.warn(
+      { payment_id: row.id, partner_id: row.partner_id },
+      "acquirer timed out; payment left processing",
+    );
     return { payment: paymentView(row), keyFinished: false };
   }
   const next = afterAuthorization(row, outcome);
@@ -106,7 +125,9 @@ export async function recordAuthorization(
   const current = await findPayment(deps.sql, row.partner_id, row.id);
   if (!current) throw new ApiError("internal_error", "payment vanished");
   if (outcome.outcome === "approved" && (current.status === "failed" || current.status === "canceled")) {
-    await deps.acquirer.void(row.id).catch((err) => deps.log.error({ err, payment_id: row.id }, "void after race failed"));
+    await deps.acquirer
+      .void(row.id)
+      .catch((err) => deps.log.error({ err, payment_id: row.id }, "void after race failed"));
   }
   return { payment: paymentView(current), keyFinished: false };
 }

@@ -2,9 +2,10 @@
 // that died between the two phases) are settled from what the acquirer knows; refunds still
 // `pending` are retried (idempotent by refund id). Expired idempotency keys (24 h) are removed.
 // Every write is guarded by the status it expects, so several gateways may run this at once.
+
+import type { Sql } from "../db/client.ts";
 import { stalePayments } from "../db/queries/payments.ts";
 import { staleRefunds } from "../db/queries/refunds.ts";
-import type { Sql } from "../db/client.ts";
 import { recordAuthorization } from "./create-payment.ts";
 import type { PaymentDeps } from "./payment-deps.ts";
 import { completeRefund } from "./refund-payment.ts";
@@ -17,7 +18,10 @@ const neverAuthorized = {
   failure_message: "The payment could not be processed; no money was taken.",
 } as const;
 
-export async function recoverOnce(deps: PaymentDeps, opts: { staleMs: number; batch: number }): Promise<number> {
+export async function recoverOnce(
+  deps: PaymentDeps,
+  opts: { staleMs: number; batch: number },
+): Promise<number> {
   let settled = 0;
   for (const row of await stalePayments(deps.sql, opts.staleMs, opts.batch)) {
     const found = await deps.acquirer.lookup(row.id);
@@ -25,7 +29,10 @@ export async function recoverOnce(deps: PaymentDeps, opts: { staleMs: number; ba
     // Unknown to the acquirer: the authorization never happened, no money moved.
     const outcome = found ?? neverAuthorized;
     const result = await recordAuthorization(deps, row, outcome, undefined);
-    deps.log.info({ payment_id: row.id, partner_id: row.partner_id, status: result.payment.status }, "recovered processing payment");
+    deps.log.info(
+      { payment_id: row.id, partner_id: row.partner_id, status: result.payment.status },
+      "recovered processing payment",
+    );
     settled++;
   }
   for (const refund of await staleRefunds(deps.sql, opts.staleMs, opts.batch)) {

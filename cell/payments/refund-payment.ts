@@ -18,7 +18,8 @@ export async function createRefund(
 ): Promise<{ refund: RefundBody; keyFinished: boolean }> {
   if (idem?.resumeResourceId) {
     const existing = await findRefund(deps.sql, partnerId, idem.resumeResourceId);
-    if (existing && existing.status !== "pending") return { refund: refundView(existing), keyFinished: false };
+    if (existing && existing.status !== "pending")
+      return { refund: refundView(existing), keyFinished: false };
     if (existing) return completeRefund(deps, existing, idem);
   }
   let reserved: RefundRow | undefined;
@@ -36,7 +37,8 @@ export async function createRefund(
     );
     // Not reserved: a concurrent refund took part of the amount; decide again on fresh figures.
   }
-  if (!reserved) throw new ApiError("concurrent_update", "The payment kept changing concurrently; retry the request.");
+  if (!reserved)
+    throw new ApiError("concurrent_update", "The payment kept changing concurrently; retry the request.");
   return completeRefund(deps, reserved, idem);
 }
 

@@ -54,7 +54,9 @@ export async function createVault(deps: { db: Db; sql: Sql; master: MasterKey })
   const opened = new Map<string, Buffer>();
   const active = await ensureActiveDataKey(sql, master);
   opened.set(active.id, active.key);
-  const digestKey = Buffer.from(hkdfSync("sha256", master.key, Buffer.alloc(0), "cellpay request digest", 32));
+  const digestKey = Buffer.from(
+    hkdfSync("sha256", master.key, Buffer.alloc(0), "cellpay request digest", 32),
+  );
 
   async function dataKey(id: string): Promise<Buffer> {
     const cached = opened.get(id);
@@ -89,7 +91,15 @@ export async function createVault(deps: { db: Db; sql: Sql; master: MasterKey })
           fingerprint,
         })
         .returning({ createdAt: cardTokens.createdAt });
-      return { id, brand: card.brand, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear, fingerprint, createdAt: row!.createdAt };
+      return {
+        id,
+        brand: card.brand,
+        last4: card.last4,
+        expMonth: card.expMonth,
+        expYear: card.expYear,
+        fingerprint,
+        createdAt: row!.createdAt,
+      };
     },
 
     async detokenize(partnerId, tokenId) {

@@ -33,7 +33,8 @@ export const cellsFileSchema = z
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
     file.cells.forEach((cell, i) => {
-      if (seen.has(cell.id)) ctx.addIssue({ code: "custom", path: ["cells", i, "id"], message: "duplicate cell id" });
+      if (seen.has(cell.id))
+        ctx.addIssue({ code: "custom", path: ["cells", i, "id"], message: "duplicate cell id" });
       seen.add(cell.id);
     });
   });
@@ -69,7 +70,9 @@ export function loadCellsFile(path: string): CellsFile {
 }
 
 function formatPath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
+    .join("");
 }
 
 export type Component = "postgres" | "redis" | "nats";

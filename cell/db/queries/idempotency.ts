@@ -11,7 +11,12 @@ export interface IdempotencyRow {
 }
 
 /** Inserts the key; true when this request owns it (exactly one of concurrent requests does). */
-export async function claimKey(sql: Sql, partnerId: string, key: string, requestHash: string): Promise<boolean> {
+export async function claimKey(
+  sql: Sql,
+  partnerId: string,
+  key: string,
+  requestHash: string,
+): Promise<boolean> {
   const rows = await sql`
     insert into idempotency_keys (partner_id, key, request_hash, recovery_point, locked_at)
     values (${partnerId}, ${key}, ${requestHash}, 'started', now())
@@ -27,7 +32,12 @@ export async function readKey(sql: Sql, partnerId: string, key: string): Promise
 }
 
 /** Takes over a key whose request died (lock older than lockMs); false if someone else did. */
-export async function takeOverKey(sql: Sql, partnerId: string, key: string, lockMs: number): Promise<boolean> {
+export async function takeOverKey(
+  sql: Sql,
+  partnerId: string,
+  key: string,
+  lockMs: number,
+): Promise<boolean> {
   const rows = await sql`
     update idempotency_keys set locked_at = now()
     where partner_id = ${partnerId} and key = ${key} and recovery_point <> 'finished'
@@ -36,7 +46,13 @@ export async function takeOverKey(sql: Sql, partnerId: string, key: string, lock
   return rows.length === 1;
 }
 
-export async function finishKey(sql: Sql, partnerId: string, key: string, status: number, body: unknown): Promise<void> {
+export async function finishKey(
+  sql: Sql,
+  partnerId: string,
+  key: string,
+  status: number,
+  body: unknown,
+): Promise<void> {
   await sql`
     update idempotency_keys
     set recovery_point = 'finished', locked_at = null, response_status = ${status}, response_body = ${sql.json(body as never)}

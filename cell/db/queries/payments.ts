@@ -3,10 +3,17 @@
 import type { Sql } from "../client.ts";
 import type { KeyFinish, OutboxEvent, PaymentRow } from "./payment-row.ts";
 
-export type NewPayment = Omit<PaymentRow, "created_at" | "updated_at" | "authorization_code" | "failure_code" | "failure_message">;
+export type NewPayment = Omit<
+  PaymentRow,
+  "created_at" | "updated_at" | "authorization_code" | "failure_code" | "failure_message"
+>;
 
 /** Phase 1: the payment exists (status processing) before the acquirer is asked; the key points at it. */
-export async function insertProcessingPayment(sql: Sql, p: NewPayment, idemKey: string | null): Promise<Date> {
+export async function insertProcessingPayment(
+  sql: Sql,
+  p: NewPayment,
+  idemKey: string | null,
+): Promise<Date> {
   const rows = await sql<{ created_at: Date }[]>`
     with p as (
       insert into payments (id, partner_id, status, amount, currency, capture_method, amount_capturable,

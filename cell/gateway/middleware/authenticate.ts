@@ -15,7 +15,8 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
     if (!record || record.partnerId !== parsed.partnerId) {
       throw new ApiError("invalid_api_key", "The API key is malformed or unknown.");
     }
-    if (record.revoked) throw new ApiError("api_key_revoked", "This API key has been revoked; use an active key.");
+    if (record.revoked)
+      throw new ApiError("api_key_revoked", "This API key has been revoked; use an active key.");
     if (record.partnerStatus !== "active") {
       throw new ApiError("partner_suspended", "This account is suspended; contact support.");
     }

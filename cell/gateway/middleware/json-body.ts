@@ -14,7 +14,8 @@ const limit = bodyLimit({
   },
 });
 
-const unsupported = () => new ApiError("unsupported_media_type", "Send the request body as application/json.");
+const unsupported = () =>
+  new ApiError("unsupported_media_type", "Send the request body as application/json.");
 
 export const jsonBody = (): MiddlewareHandler<AppEnv> =>
   async function jsonBody(c, next) {

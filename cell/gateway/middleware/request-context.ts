@@ -8,11 +8,11 @@ const incomingId = /^[A-Za-z0-9_-]{8,64}$/;
 
 export const requestContext = (): MiddlewareHandler<AppEnv> =>
   async function requestContext(c, next) {
-    const { logger, config } = c.get("deps");
+    const { logger } = c.get("deps");
     const given = c.req.header("request-id");
     const requestId = given && incomingId.test(given) ? given : newId("req");
     c.set("requestId", requestId);
-    const log = logger.child({ request_id: requestId, cell_id: config.cellId });
+    const log = logger.child({ request_id: requestId });
     c.set("log", log);
     const started = performance.now();
     await next();

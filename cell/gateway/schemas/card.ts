@@ -17,7 +17,9 @@ export const CardSchema = z
     last4: z.string().openapi({ example: "4242" }),
     exp_month: z.number().int(),
     exp_year: z.number().int(),
-    fingerprint: z.string().openapi({ description: "Same card, same fingerprint (per platform); not reversible." }),
+    fingerprint: z
+      .string()
+      .openapi({ description: "Same card, same fingerprint (per platform); not reversible." }),
   })
   .openapi("Card");
 

@@ -20,7 +20,10 @@ export const AmountSchema = z
   .int("must be an integer amount in the currency's minor unit")
   .min(1, "must be at least 1")
   .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`)
-  .openapi({ description: "Amount in the currency's minor unit (cents for EUR, yen for JPY).", example: 1999 });
+  .openapi({
+    description: "Amount in the currency's minor unit (cents for EUR, yen for JPY).",
+    example: 1999,
+  });
 
 /** ISO 4217, any case in, upper case out; an unknown code is an `unknown_currency` 400. */
 export const CurrencySchema = z
@@ -28,7 +31,11 @@ export const CurrencySchema = z
   .transform((value, ctx) => {
     const code = normalizeCurrency(value);
     if (!code) {
-      ctx.addIssue({ code: "custom", message: `'${value.slice(0, 8)}' is not an ISO 4217 currency`, params: { code: "unknown_currency" } });
+      ctx.addIssue({
+        code: "custom",
+        message: `'${value.slice(0, 8)}' is not an ISO 4217 currency`,
+        params: { code: "unknown_currency" },
+      });
       return z.NEVER;
     }
     return code;
@@ -44,7 +51,10 @@ export const LimitSchema = z.coerce.number().int().min(1).max(100).default(10).o
 
 export const errorResponses = {
   400: { description: "Invalid request", content: { "application/json": { schema: ErrorSchema } } },
-  401: { description: "Missing, unknown or revoked API key", content: { "application/json": { schema: ErrorSchema } } },
+  401: {
+    description: "Missing, unknown or revoked API key",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
   404: { description: "No such resource", content: { "application/json": { schema: ErrorSchema } } },
 } as const;
 
@@ -66,5 +76,8 @@ export const IdempotencyHeaderSchema = z.object({
     .min(1)
     .max(255)
     .optional()
-    .openapi({ description: "Retry-safe key, scoped to your account and kept 24 hours.", example: "order-6735-pay" }),
+    .openapi({
+      description: "Retry-safe key, scoped to your account and kept 24 hours.",
+      example: "order-6735-pay",
+    }),
 });

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { paymentStatuses } from "../../payments/payment-state.ts";
-import { AmountSchema, CurrencySchema, LimitSchema, MetadataSchema } from "./common.ts";
 import { CardInputSchema, CardSchema } from "./card.ts";
+import { AmountSchema, CurrencySchema, LimitSchema, MetadataSchema } from "./common.ts";
 
 export const PaymentMethodSchema = z
   .discriminatedUnion("type", [
@@ -17,14 +17,20 @@ export const CreatePaymentSchema = z
     payment_method: PaymentMethodSchema,
     capture_method: z.enum(["automatic", "manual"]).default("automatic"),
     description: z.string().max(1000).optional(),
-    reference: z.string().max(255).optional().openapi({ description: "Your own reference, e.g. an order id" }),
+    reference: z
+      .string()
+      .max(255)
+      .optional()
+      .openapi({ description: "Your own reference, e.g. an order id" }),
     metadata: MetadataSchema.optional(),
   })
   .strict()
   .openapi("CreatePayment");
 
 export const CapturePaymentSchema = z
-  .object({ amount: AmountSchema.optional().openapi({ description: "Defaults to the whole capturable amount" }) })
+  .object({
+    amount: AmountSchema.optional().openapi({ description: "Defaults to the whole capturable amount" }),
+  })
   .strict()
   .openapi("CapturePayment");
 

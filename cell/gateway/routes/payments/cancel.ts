@@ -24,7 +24,12 @@ export function registerCancelPayment(app: OpenAPIHono<AppEnv>) {
     const { id } = c.req.valid("param");
     const { partnerId } = c.get("partner");
     return runIdempotently(c, { id }, 200, async (idem) => {
-      const result = await cancelPayment(paymentDepsOf(c), partnerId, id, idem && { ...idem, responseStatus: 200 });
+      const result = await cancelPayment(
+        paymentDepsOf(c),
+        partnerId,
+        id,
+        idem && { ...idem, responseStatus: 200 },
+      );
       return { body: result.payment, keyFinished: result.keyFinished };
     });
   });

@@ -29,7 +29,13 @@ export function registerCapturePayment(app: OpenAPIHono<AppEnv>) {
     const body = c.req.valid("json") ?? {};
     const { partnerId } = c.get("partner");
     return runIdempotently(c, { id, ...body }, 200, async (idem) => {
-      const result = await capturePayment(paymentDepsOf(c), partnerId, id, body.amount, idem && { ...idem, responseStatus: 200 });
+      const result = await capturePayment(
+        paymentDepsOf(c),
+        partnerId,
+        id,
+        body.amount,
+        idem && { ...idem, responseStatus: 200 },
+      );
       return { body: result.payment, keyFinished: result.keyFinished };
     });
   });

@@ -33,7 +33,13 @@ export function registerCreatePayment(app: OpenAPIHono<AppEnv>) {
     // Card checks come first: a refused card leaves no row and no idempotency key behind.
     const card = await resolveChargeCard(deps, partnerId, input.payment_method);
     return runIdempotently(c, input, 201, async (idem) => {
-      const result = await createPayment(deps, partnerId, input, card, idem && { ...idem, responseStatus: 201 });
+      const result = await createPayment(
+        deps,
+        partnerId,
+        input,
+        card,
+        idem && { ...idem, responseStatus: 201 },
+      );
       return { body: result.payment, keyFinished: result.keyFinished };
     });
   });

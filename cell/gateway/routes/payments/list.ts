@@ -14,7 +14,10 @@ export const listPaymentsRoute = createRoute({
   security: [{ bearer: [] }],
   request: { query: ListPaymentsQuerySchema },
   responses: {
-    200: { description: "A page of payments", content: { "application/json": { schema: PaymentListSchema } } },
+    200: {
+      description: "A page of payments",
+      content: { "application/json": { schema: PaymentListSchema } },
+    },
     ...errorResponses,
   },
 });
@@ -34,6 +37,9 @@ export function registerListPayments(app: OpenAPIHono<AppEnv>) {
       createdLt: fromUnix(q["created[lt]"]),
     });
     const page = rows.slice(0, q.limit);
-    return c.json({ object: "list" as const, data: page.map(paymentView), has_more: rows.length > q.limit }, 200);
+    return c.json(
+      { object: "list" as const, data: page.map(paymentView), has_more: rows.length > q.limit },
+      200,
+    );
   });
 }

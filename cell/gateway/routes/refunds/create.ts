@@ -27,7 +27,12 @@ export function registerCreateRefund(app: OpenAPIHono<AppEnv>) {
     const input = c.req.valid("json");
     const { partnerId } = c.get("partner");
     return runIdempotently(c, input, 201, async (idem) => {
-      const result = await createRefund(paymentDepsOf(c), partnerId, input, idem && { ...idem, responseStatus: 201 });
+      const result = await createRefund(
+        paymentDepsOf(c),
+        partnerId,
+        input,
+        idem && { ...idem, responseStatus: 201 },
+      );
       return { body: result.refund, keyFinished: result.keyFinished };
     });
   });

@@ -27,6 +27,9 @@ export function registerListRefunds(app: OpenAPIHono<AppEnv>) {
       paymentId: q.payment_id,
     });
     const page = rows.slice(0, q.limit);
-    return c.json({ object: "list" as const, data: page.map(refundView), has_more: rows.length > q.limit }, 200);
+    return c.json(
+      { object: "list" as const, data: page.map(refundView), has_more: rows.length > q.limit },
+      200,
+    );
   });
 }

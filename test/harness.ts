@@ -1,0 +1,101 @@
+// A real cell for tests: Postgres, Redis and NATS started by the platform launcher on free ports,
+// migrations applied, and a gateway (the same startGateway main.ts uses) on a free port, with
+// the simulator acquirer and its logs captured so tests can scan them.
+import { Writable } from "node:stream";
+import { createSimulatorAcquirer, type SimulatorAcquirer } from "../cell/acquirer/simulator.ts";
+import { createDb } from "../cell/db/client.ts";
+import { migrateCellDatabase } from "../cell/db/migrate.ts";
+import { parseGatewayEnv } from "../cell/gateway/config.ts";
+import { type RunningGateway, startGateway } from "../cell/gateway/create-gateway.ts";
+import { provisionPartner } from "../cell/partners/provision.ts";
+import { generateMasterKeyBase64 } from "../cell/vault/envelope.ts";
+import { type CellInfra, startTestCellInfra } from "../platform/cell-infra.ts";
+import { createLogger } from "../shared/logger.ts";
+
+export interface TestCell {
+  infra: CellInfra;
+  gateway: RunningGateway;
+  acquirer: SimulatorAcquirer;
+  url: string;
+  masterKey: string;
+  /** Every log line the gateway wrote. */
+  logLines: string[];
+  partner(name?: string): Promise<{ partnerId: string; apiKey: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestCell(env: Record<string, string> = {}): Promise<TestCell> {
+  const infra = await startTestCellInfra();
+  try {
+    await migrateCellDatabase(infra.postgresUrl);
+    const masterKey = generateMasterKeyBase64();
+    const logLines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(...String(chunk).split("\n").filter(Boolean));
+        done();
+      },
+    });
+    const gatewayEnv = parseGatewayEnv({
+      CELLPAY_CELL_ID: "cell-test",
+      PORT: "0",
+      DATABASE_URL: infra.postgresUrl,
+      CELLPAY_MASTER_KEY: masterKey,
+      LOG_LEVEL: "debug",
+      ACQUIRER_TIMEOUT_MS: "300",
+      ...env,
+    });
+    const logger = createLogger({ service: "gateway", cellId: "cell-test", level: "debug" }, sink);
+    const acquirer = createSimulatorAcquirer({ slowApprovalMs: 50, timeoutCardHangMs: 1000 });
+    const gateway = await startGateway(gatewayEnv, logger, acquirer);
+    const admin = createDb(infra.postgresUrl, { max: 2 });
+    return {
+      infra,
+      gateway,
+      acquirer,
+      url: gateway.url,
+      masterKey,
+      logLines,
+      partner: (name = "Test partner") => provisionPartner(admin.db, { name }),
+      async stop() {
+        await gateway.close();
+        await admin.end();
+        await infra.stop();
+      },
+    };
+  } catch (err) {
+    await infra.stop();
+    throw err;
+  }
+}
+
+/** A small client for one partner: JSON in, `{ status, body, headers }` out. */
+export function client(url: string, apiKey: string) {
+  return async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{
+    status: number;
+    body: Record<string, unknown> & { error?: Record<string, string> };
+    headers: Headers;
+  }> {
+    const res = await fetch(url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : {}, headers: res.headers };
+  };
+}
+
+export const card = (number = "4242424242424242", extra: Record<string, unknown> = {}) => ({
+  type: "card",
+  card: { number, exp_month: 12, exp_year: 2034, cvc: "123", ...extra },
+});
