@@ -1,0 +1,39 @@
+// What `npm start` prints once everything is up: the endpoint first (tools read the first URL).
+import type { CellConfig } from "../shared/config/cells-config.ts";
+
+export function printBanner(opts: {
+  cells: { cell: CellConfig; gatewayUrls: string[] }[];
+  endpoint: string;
+  apiKey: string;
+  seconds: number;
+}): void {
+  const { endpoint, apiKey } = opts;
+  const body = JSON.stringify({
+    amount: 1999,
+    currency: "EUR",
+    payment_method: { type: "card", card: { number: "4242424242424242", exp_month: 12, exp_year: 2034, cvc: "123" } },
+  });
+  const lines = [
+    "",
+    `cellpay is up (${opts.cells.length} cells, ${opts.seconds.toFixed(1)} s)`,
+    "",
+    `  Endpoint:      ${endpoint}   (the demo partner's cell gateway)`,
+    `  Test API key:  ${apiKey}`,
+    `  API reference: ${endpoint}/docs`,
+    "",
+    "  First payment:",
+    `  curl -s ${endpoint}/v1/payments \\`,
+    `    -H "Authorization: Bearer ${apiKey}" \\`,
+    `    -H "Content-Type: application/json" -H "Idempotency-Key: first-payment-$(date +%s)" \\`,
+    `    -d '${body}'`,
+    "",
+    "  Cells:",
+    ...opts.cells.map(
+      ({ cell, gatewayUrls }) =>
+        `    ${cell.id.padEnd(8)} gateways ${gatewayUrls.map((u) => u.replace("http://127.0.0.1", "")).join(" ")}  postgres :${cell.postgres.port}  redis :${cell.redis.port}  nats :${cell.nats.port}  (logs: .data/cells/${cell.id}/logs)`,
+    ),
+    "",
+    "Press Ctrl-C to stop every process.",
+  ];
+  console.log(lines.join("\n"));
+}

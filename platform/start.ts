@@ -1,0 +1,101 @@
+// `npm start`: the whole platform on this machine. For every cell in cells.yaml: its own
+// PostgreSQL, Redis and NATS JetStream processes (data under .data/cells/<id>/), migrations, and
+// its gateway instances. Prints the endpoint, a demo partner's test key and a first curl line.
+// Ctrl-C (SIGINT) or SIGTERM stops every child; the next start finds the data again.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { migrateCellDatabase } from "../cell/db/migrate.ts";
+import { type CellConfig, ConfigError, componentUrl, loadCellsFile } from "../shared/config/cells-config.ts";
+import { type CellInfra, startCellInfra } from "./cell-infra.ts";
+import { ensureDemoPartner } from "./demo-partner.ts";
+import { startGatewayProcess } from "./gateway-process.ts";
+import type { ManagedProcess } from "./managed-process.ts";
+import { ensureLocalMasterKeyFile } from "./master-key.ts";
+import { printBanner } from "./banner.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dataRoot = join(root, ".data");
+
+const infras: CellInfra[] = [];
+const gateways: ManagedProcess[] = [];
+let stopping: Promise<void> | undefined;
+
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    await Promise.all(gateways.map((g) => g.stop("SIGTERM", 15_000)));
+    await Promise.all(infras.map((i) => i.stop()));
+  })();
+  return stopping;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    console.log(`\n${signal}: stopping every cell…`);
+    stopAll().then(
+      () => {
+        console.log("stopped; data kept in .data/");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error(`stop failed: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  });
+}
+
+async function startCell(cell: CellConfig, masterKeyFile: string): Promise<string[]> {
+  const cellDir = join(dataRoot, "cells", cell.id);
+  const ports = { postgres: cell.postgres.port, redis: cell.redis.port, nats: cell.nats.port };
+  if (ports.postgres === undefined || ports.redis === undefined || ports.nats === undefined) {
+    throw new ConfigError(`cells.yaml: cell ${cell.id} has URLs, not ports: the local launcher only starts port cells`);
+  }
+  const infra = await startCellInfra({
+    cellId: cell.id,
+    dataDir: cellDir,
+    ports: { postgres: ports.postgres, redis: ports.redis, nats: ports.nats },
+  });
+  infras.push(infra);
+  const databaseUrl = componentUrl(cell, "postgres");
+  await migrateCellDatabase(databaseUrl);
+  const urls: string[] = [];
+  for (let i = 0; i < cell.gateways; i++) {
+    const port = cell.gateway_port + i;
+    const proc = await startGatewayProcess({
+      cellId: cell.id,
+      index: i,
+      port,
+      databaseUrl,
+      masterKeyFile,
+      logFile: join(cellDir, "logs", `gateway-${i}.log`),
+    });
+    gateways.push(proc);
+    urls.push(`http://127.0.0.1:${port}`);
+  }
+  return urls;
+}
+
+async function main(): Promise<void> {
+  const file = loadCellsFile(join(root, "cells.yaml"));
+  await mkdir(dataRoot, { recursive: true });
+  const masterKeyFile = await ensureLocalMasterKeyFile(join(dataRoot, "master.key"));
+  console.log(`starting ${file.cells.length} cells: ${file.cells.map((c) => c.id).join(", ")}`);
+  const started = performance.now();
+  const gatewayUrls = await Promise.all(file.cells.map((cell) => startCell(cell, masterKeyFile)));
+  const home = file.cells[0]!;
+  const demo = await ensureDemoPartner(join(dataRoot, "demo-partner.json"), home.id, componentUrl(home, "postgres"));
+  printBanner({
+    cells: file.cells.map((cell, i) => ({ cell, gatewayUrls: gatewayUrls[i]! })),
+    endpoint: gatewayUrls[0]![0]!,
+    apiKey: demo.apiKey,
+    seconds: (performance.now() - started) / 1000,
+  });
+}
+
+main().catch(async (err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `start failed: ${(err as Error).message}`);
+  await stopAll().catch(() => {});
+  process.exit(1);
+});
