@@ -46,18 +46,26 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+// CELLPAY_INFRA=external: Postgres/Redis/NATS already run elsewhere (docker compose, or URLs in
+// cells.yaml); the launcher then only migrates and starts the gateways.
+const externalInfra = process.env.CELLPAY_INFRA === "external";
+
 async function startCell(cell: CellConfig, masterKeyFile: string): Promise<string[]> {
   const cellDir = join(dataRoot, "cells", cell.id);
-  const ports = { postgres: cell.postgres.port, redis: cell.redis.port, nats: cell.nats.port };
-  if (ports.postgres === undefined || ports.redis === undefined || ports.nats === undefined) {
-    throw new ConfigError(`cells.yaml: cell ${cell.id} has URLs, not ports: the local launcher only starts port cells`);
+  if (!externalInfra) {
+    const ports = { postgres: cell.postgres.port, redis: cell.redis.port, nats: cell.nats.port };
+    if (ports.postgres === undefined || ports.redis === undefined || ports.nats === undefined) {
+      throw new ConfigError(
+        `cells.yaml: cell ${cell.id} gives URLs, not ports; start with CELLPAY_INFRA=external to use them`,
+      );
+    }
+    const infra = await startCellInfra({
+      cellId: cell.id,
+      dataDir: cellDir,
+      ports: { postgres: ports.postgres, redis: ports.redis, nats: ports.nats },
+    });
+    infras.push(infra);
   }
-  const infra = await startCellInfra({
-    cellId: cell.id,
-    dataDir: cellDir,
-    ports: { postgres: ports.postgres, redis: ports.redis, nats: ports.nats },
-  });
-  infras.push(infra);
   const databaseUrl = componentUrl(cell, "postgres");
   await migrateCellDatabase(databaseUrl);
   const urls: string[] = [];

@@ -8,7 +8,9 @@ import type { AppEnv } from "./app-env.ts";
 export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
   if (result.success) return;
   const issue = result.error.issues[0];
-  const param = issue?.path.map(String).join(".") || undefined;
+  // An unknown field is reported on its parent object: name the field itself.
+  const path = issue?.code === "unrecognized_keys" ? [...issue.path, ...issue.keys.slice(0, 1)] : issue?.path;
+  const param = path?.map(String).join(".") || undefined;
   const custom = (issue as { params?: { code?: string } } | undefined)?.params?.code;
   const code: ErrorCode =
     custom && (errorCodes as string[]).includes(custom) ? (custom as ErrorCode) : "invalid_request";
