@@ -11,7 +11,10 @@ export function printBanner(opts: {
   const body = JSON.stringify({
     amount: 1999,
     currency: "EUR",
-    payment_method: { type: "card", card: { number: "4242424242424242", exp_month: 12, exp_year: 2034, cvc: "123" } },
+    payment_method: {
+      type: "card",
+      card: { number: "4242424242424242", exp_month: 12, exp_year: 2034, cvc: "123" },
+    },
   });
   const lines = [
     "",

@@ -3,8 +3,8 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { createDb } from "../cell/db/client.ts";
-import { createKeyLookup } from "../cell/partners/key-lookup.ts";
 import { hashApiKey } from "../cell/partners/api-keys.ts";
+import { createKeyLookup } from "../cell/partners/key-lookup.ts";
 import { provisionPartner } from "../cell/partners/provision.ts";
 
 export interface DemoPartner {
@@ -13,7 +13,11 @@ export interface DemoPartner {
   cellId: string;
 }
 
-export async function ensureDemoPartner(file: string, cellId: string, databaseUrl: string): Promise<DemoPartner> {
+export async function ensureDemoPartner(
+  file: string,
+  cellId: string,
+  databaseUrl: string,
+): Promise<DemoPartner> {
   const database = createDb(databaseUrl, { max: 2, applicationName: "launcher" });
   try {
     if (existsSync(file)) {

@@ -32,7 +32,9 @@ export async function startGatewayProcess(opts: {
       ...opts.env,
     },
     onUnexpectedExit: (p, info) =>
-      console.error(`${p.name} (pid ${p.pid}) exited unexpectedly (${info.signal ?? info.code}); see ${p.logFile}`),
+      console.error(
+        `${p.name} (pid ${p.pid}) exited unexpectedly (${info.signal ?? info.code}); see ${p.logFile}`,
+      ),
   });
   const url = `http://127.0.0.1:${opts.port}/healthz`;
   try {

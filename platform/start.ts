@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateCellDatabase } from "../cell/db/migrate.ts";
 import { type CellConfig, ConfigError, componentUrl, loadCellsFile } from "../shared/config/cells-config.ts";
+import { printBanner } from "./banner.ts";
 import { type CellInfra, startCellInfra } from "./cell-infra.ts";
 import { ensureDemoPartner } from "./demo-partner.ts";
 import { startGatewayProcess } from "./gateway-process.ts";
 import type { ManagedProcess } from "./managed-process.ts";
 import { ensureLocalMasterKeyFile } from "./master-key.ts";
-import { printBanner } from "./banner.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dataRoot = join(root, ".data");
@@ -93,7 +93,11 @@ async function main(): Promise<void> {
   const started = performance.now();
   const gatewayUrls = await Promise.all(file.cells.map((cell) => startCell(cell, masterKeyFile)));
   const home = file.cells[0]!;
-  const demo = await ensureDemoPartner(join(dataRoot, "demo-partner.json"), home.id, componentUrl(home, "postgres"));
+  const demo = await ensureDemoPartner(
+    join(dataRoot, "demo-partner.json"),
+    home.id,
+    componentUrl(home, "postgres"),
+  );
   printBanner({
     cells: file.cells.map((cell, i) => ({ cell, gatewayUrls: gatewayUrls[i]! })),
     endpoint: gatewayUrls[0]![0]!,

@@ -24,6 +24,7 @@ const catalogue = {
   invalid_cvc: [400, "card_error"],
   card_expired: [400, "card_error"],
   token_not_found: [400, "invalid_request_error"],
+  invalid_webhook_url: [400, "invalid_request_error"],
   // 401/403
   missing_api_key: [401, "authentication_error"],
   invalid_api_key: [401, "authentication_error"],
@@ -46,9 +47,11 @@ const catalogue = {
   amount_exceeds_capturable: [422, "invalid_request_error"],
   amount_exceeds_refundable: [422, "invalid_request_error"],
   rate_limited: [429, "rate_limit_error"],
+  too_many_concurrent_requests: [429, "rate_limit_error"],
   // 5xx: never with detail
   internal_error: [500, "api_error"],
   service_unavailable: [503, "api_error"],
+  overloaded: [503, "api_error"],
   acquirer_unavailable: [503, "api_error"],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, ErrorType]>;
 

@@ -161,3 +161,134 @@ export const events = pgTable(
     index("events_partner").on(t.partnerId, t.id),
   ],
 );
+
+/** Which events a consumer has applied: makes every processor idempotent by event id. */
+export const processedEvents = pgTable(
+  "processed_events",
+  {
+    consumer: text("consumer").notNull(),
+    eventId: text("event_id").notNull(),
+    processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+);
+
+/**
+ * Double-entry ledger: every transaction (one per event) is a set of lines whose amounts sum to
+ * zero. Debits are positive, credits negative. Accounts: acquirer_clearing, partner_payable,
+ * platform_fees.
+ */
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    transactionId: text("transaction_id").notNull(),
+    line: smallint("line").notNull(),
+    partnerId: text("partner_id").notNull(),
+    account: text("account").notNull(),
+    currency: text("currency").notNull(),
+    amount: money("amount").notNull(),
+    objectId: text("object_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.transactionId, t.line] }),
+    index("ledger_entries_partner").on(t.partnerId, t.account, t.currency),
+  ],
+);
+
+/** Daily settlement batch per partner and currency: what is payable for that day. */
+export const settlements = pgTable(
+  "settlements",
+  {
+    id: text("id").primaryKey(),
+    partnerId: text("partner_id").notNull(),
+    currency: text("currency").notNull(),
+    day: text("day").notNull(),
+    status: text("status", { enum: ["open", "closed"] })
+      .notNull()
+      .default("open"),
+    grossAmount: money("gross_amount").notNull().default(0),
+    refundedAmount: money("refunded_amount").notNull().default(0),
+    feeAmount: money("fee_amount").notNull().default(0),
+    netAmount: money("net_amount").notNull().default(0),
+    paymentCount: integer("payment_count").notNull().default(0),
+    refundCount: integer("refund_count").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("settlements_partner_day").on(t.partnerId, t.currency, t.day),
+    index("settlements_partner_id").on(t.partnerId, t.id),
+  ],
+);
+
+export const settlementItems = pgTable(
+  "settlement_items",
+  {
+    settlementId: text("settlement_id").notNull(),
+    partnerId: text("partner_id").notNull(),
+    kind: text("kind", { enum: ["payment", "refund"] }).notNull(),
+    objectId: text("object_id").notNull(),
+    amount: money("amount").notNull(),
+    fee: money("fee").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.settlementId, t.kind, t.objectId] })],
+);
+
+/** Partner webhook endpoints. Signing secrets are sealed (they must be usable to sign). */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    partnerId: text("partner_id").notNull(),
+    url: text("url").notNull(),
+    mode: text("mode", { enum: ["test", "live"] }).notNull(),
+    enabledEvents: jsonb("enabled_events").notNull().default(["*"]),
+    secretSealed: text("secret_sealed").notNull(),
+    previousSecretSealed: text("previous_secret_sealed"),
+    previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true }),
+    status: text("status", { enum: ["enabled", "disabled"] })
+      .notNull()
+      .default("enabled"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("webhook_endpoints_partner").on(t.partnerId, t.id)],
+);
+
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    partnerId: text("partner_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    eventId: text("event_id").notNull(),
+    status: text("status", { enum: ["pending", "succeeded", "dead"] })
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_endpoint_event").on(t.endpointId, t.eventId),
+    index("webhook_deliveries_due").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index("webhook_deliveries_partner").on(t.partnerId, t.id),
+  ],
+);
+
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    deliveryId: text("delivery_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    partnerId: text("partner_id").notNull(),
+    statusCode: integer("status_code"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+    attemptedAt: timestamp("attempted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })],
+);

@@ -28,6 +28,11 @@ export async function resolveChargeCard(
       param: "payment_method.token",
     });
   }
-  validateCard({ number: stored.pan, exp_month: stored.expMonth, exp_year: stored.expYear }, deps.clock());
+  // The partner sent a token, so a card problem (it expired since) is reported on the token.
+  validateCard(
+    { number: stored.pan, exp_month: stored.expMonth, exp_year: stored.expYear },
+    deps.clock(),
+    "payment_method.token",
+  );
   return { ...stored, tokenId: method.token };
 }

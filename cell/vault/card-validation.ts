@@ -27,8 +27,6 @@ export interface ValidatedCard {
   last4: string;
 }
 
-const param = "payment_method.card";
-
 /** Drops the spaces and dashes people type; anything else is left for validation to reject. */
 export function normalizePan(input: string): string {
   return input.replace(/[\s-]/g, "");
@@ -71,7 +69,8 @@ export function detectBrand(pan: string): CardBrand {
 }
 
 /** Throws the ApiError a partner should see for the first problem found; returns what may be stored. */
-export function validateCard(card: CardInput, now: Date): ValidatedCard {
+/** `param` is where the card sits in the request body, for the error's `param`. */
+export function validateCard(card: CardInput, now: Date, param = "payment_method.card"): ValidatedCard {
   const pan = normalizePan(card.number);
   if (!/^\d{12,19}$/.test(pan) || !luhnValid(pan)) {
     throw new ApiError("invalid_card_number", "The card number is not a valid card number.", {

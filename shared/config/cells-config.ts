@@ -70,6 +70,7 @@ export function loadCellsFile(path: string): CellsFile {
 }
 
 function formatPath(path: PropertyKey[]): string {
+  if (path.length === 0) return "(the whole file)";
   return path
     .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
     .join("");

@@ -23,16 +23,51 @@ beforeAll(async () => {
   };
   for (const [i, pan] of pans.entries()) {
     const c = card(pan, { cvc: pan.startsWith("37") ? cvc : "123", holder_name: "Ada Lovelace" });
-    const paid = await record(call("POST", "/v1/payments", { amount: 1000, currency: "USD", payment_method: c }, { "idempotency-key": `card-${i}` }));
-    await record(call("POST", "/v1/payments", { amount: 1000, currency: "USD", payment_method: c }, { "idempotency-key": `card-${i}` }));
+    const paid = await record(
+      call(
+        "POST",
+        "/v1/payments",
+        { amount: 1000, currency: "USD", payment_method: c },
+        { "idempotency-key": `card-${i}` },
+      ),
+    );
+    await record(
+      call(
+        "POST",
+        "/v1/payments",
+        { amount: 1000, currency: "USD", payment_method: c },
+        { "idempotency-key": `card-${i}` },
+      ),
+    );
     await record(call("POST", "/v1/refunds", { payment_id: paid.body.id }));
     await record(call("POST", "/v1/card_tokens", { card: c.card }));
   }
   // Refused cards go through error paths: they must not echo the number either.
-  await record(call("POST", "/v1/payments", { amount: 1000, currency: "USD", payment_method: card("4242424242424241") }));
-  await record(call("POST", "/v1/payments", { amount: 1000, currency: "USD", payment_method: card("4242424242424242", { exp_year: 2001 }) }));
-  await record(call("POST", "/v1/payments", { amount: 1000, currency: "USD", payment_method: card("378282246310005", { cvc: "12" }) }));
-  await record(call("POST", "/v1/payments", { amount: 1000, currency: "USD", payment_method: card("378282246310005"), extra: cvc }));
+  await record(
+    call("POST", "/v1/payments", { amount: 1000, currency: "USD", payment_method: card("4242424242424241") }),
+  );
+  await record(
+    call("POST", "/v1/payments", {
+      amount: 1000,
+      currency: "USD",
+      payment_method: card("4242424242424242", { exp_year: 2001 }),
+    }),
+  );
+  await record(
+    call("POST", "/v1/payments", {
+      amount: 1000,
+      currency: "USD",
+      payment_method: card("378282246310005", { cvc: "12" }),
+    }),
+  );
+  await record(
+    call("POST", "/v1/payments", {
+      amount: 1000,
+      currency: "USD",
+      payment_method: card("378282246310005"),
+      extra: cvc,
+    }),
+  );
 });
 afterAll(() => cell?.stop());
 
@@ -54,7 +89,9 @@ describe("card data never in clear", () => {
   it("no database column holds a card number or CVC in clear", async () => {
     const sql = postgres(cell.infra.postgresUrl, { max: 1, onnotice: () => {} });
     try {
-      const tables = await sql<{ tablename: string }[]>`select tablename from pg_tables where schemaname = 'public'`;
+      const tables = await sql<
+        { tablename: string }[]
+      >`select tablename from pg_tables where schemaname = 'public'`;
       let rows = 0;
       for (const { tablename } of tables) {
         const dump = await sql.unsafe(`select t::text as row from "${tablename}" t`);
@@ -66,7 +103,9 @@ describe("card data never in clear", () => {
         }
       }
       expect(rows).toBeGreaterThan(20);
-      const [token] = await sql<{ card_ciphertext: string }[]>`select card_ciphertext from card_tokens limit 1`;
+      const [token] = await sql<
+        { card_ciphertext: string }[]
+      >`select card_ciphertext from card_tokens limit 1`;
       expect(token!.card_ciphertext).toMatch(/^v1\./);
     } finally {
       await sql.end();
@@ -76,8 +115,14 @@ describe("card data never in clear", () => {
   it("redaction covers card numbers, CVCs and the Authorization header wherever code logs them", () => {
     const lines: string[] = [];
     const logger = createLogger({ service: "t" }, { write: (l: string) => lines.push(l) });
-    logger.info({ payment_method: { card: { number: pans[0], cvc } }, headers: { authorization: "Bearer sk_test_x" } }, "body");
-    logger.info({ card: { number: pans[1] }, req: { headers: { authorization: "Bearer sk_live_y" } } }, "req");
+    logger.info(
+      { payment_method: { card: { number: pans[0], cvc } }, headers: { authorization: "Bearer sk_test_x" } },
+      "body",
+    );
+    logger.info(
+      { card: { number: pans[1] }, req: { headers: { authorization: "Bearer sk_live_y" } } },
+      "req",
+    );
     const out = lines.join("");
     expect(out).toContain("[redacted]");
     for (const secret of [pans[0]!, pans[1]!, "sk_test_x", "sk_live_y"]) expect(out).not.toContain(secret);

@@ -90,7 +90,9 @@ describe("gateway killed mid-stream", () => {
     expect(acked.size).toBeGreaterThan(0);
     expect(acked.size).toBeLessThan(total);
     // The kill left payments between their phases (written, acquirer answer not recorded).
-    const [between] = await sql<{ n: number }[]>`select count(*)::int as n from payments where status = 'processing'`;
+    const [between] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from payments where status = 'processing'`;
     expect(between!.n).toBeGreaterThan(0);
 
     await startGateway(2);

@@ -42,15 +42,27 @@ describe("Idempotency-Key", () => {
   });
 
   it("the same body with keys in another order is the same request", async () => {
-    const a = await call("POST", "/v1/payments", { currency: "EUR", amount: 700, payment_method: card(), reference: "order" }, { "idempotency-key": "k-order" });
-    const b = await call("POST", "/v1/payments", { reference: "order", payment_method: card(), amount: 700, currency: "eur" }, { "idempotency-key": "k-order" });
+    const a = await call(
+      "POST",
+      "/v1/payments",
+      { currency: "EUR", amount: 700, payment_method: card(), reference: "order" },
+      { "idempotency-key": "k-order" },
+    );
+    const b = await call(
+      "POST",
+      "/v1/payments",
+      { reference: "order", payment_method: card(), amount: 700, currency: "eur" },
+      { "idempotency-key": "k-order" },
+    );
     expect(b.headers.get("idempotent-replayed")).toBe("true");
     expect(b.body.id).toBe(a.body.id);
   });
 
   it("the same key with another body is a 422 and creates nothing", async () => {
     await call("POST", "/v1/payments", body("mismatch"), { "idempotency-key": "k-mismatch" });
-    const other = await call("POST", "/v1/payments", body("mismatch", { amount: 2600 }), { "idempotency-key": "k-mismatch" });
+    const other = await call("POST", "/v1/payments", body("mismatch", { amount: 2600 }), {
+      "idempotency-key": "k-mismatch",
+    });
     expect(other.status).toBe(422);
     expect(other.body.error).toMatchObject({ code: "idempotency_key_reused", type: "idempotency_error" });
     expect(await countByReference("mismatch")).toBe(1);
@@ -60,9 +72,13 @@ describe("Idempotency-Key", () => {
     // The slow-approval card keeps the first request in flight while the others arrive.
     const request = body("concurrent", { payment_method: card("4000000000000259") });
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => call("POST", "/v1/payments", request, { "idempotency-key": "k-concurrent" })),
+      Array.from({ length: 20 }, () =>
+        call("POST", "/v1/payments", request, { "idempotency-key": "k-concurrent" }),
+      ),
     );
-    const executed = results.filter((r) => r.status === 201 && r.headers.get("idempotent-replayed") !== "true");
+    const executed = results.filter(
+      (r) => r.status === 201 && r.headers.get("idempotent-replayed") !== "true",
+    );
     const refused = results.filter((r) => r.status === 409);
     expect(executed).toHaveLength(1);
     expect(refused.length).toBeGreaterThan(0);
@@ -81,9 +97,19 @@ describe("Idempotency-Key", () => {
   it("a refused request's answer is the key's answer: a retried invalid capture replays its 409", async () => {
     const auth = await call("POST", "/v1/payments", body("refusal", { capture_method: "manual" }));
     await call("POST", `/v1/payments/${auth.body.id}/cancel`);
-    const first = await call("POST", `/v1/payments/${auth.body.id}/capture`, {}, { "idempotency-key": "k-refusal" });
+    const first = await call(
+      "POST",
+      `/v1/payments/${auth.body.id}/capture`,
+      {},
+      { "idempotency-key": "k-refusal" },
+    );
     expect(first.status).toBe(409);
-    const again = await call("POST", `/v1/payments/${auth.body.id}/capture`, {}, { "idempotency-key": "k-refusal" });
+    const again = await call(
+      "POST",
+      `/v1/payments/${auth.body.id}/capture`,
+      {},
+      { "idempotency-key": "k-refusal" },
+    );
     expect(again.status).toBe(409);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.body).toEqual(first.body);
@@ -91,8 +117,18 @@ describe("Idempotency-Key", () => {
 
   it("captures and refunds are idempotent too: a retried refund refunds once", async () => {
     const paid = await call("POST", "/v1/payments", body("refund-once"));
-    const r1 = await call("POST", "/v1/refunds", { payment_id: paid.body.id, amount: 1000 }, { "idempotency-key": "k-refund" });
-    const r2 = await call("POST", "/v1/refunds", { payment_id: paid.body.id, amount: 1000 }, { "idempotency-key": "k-refund" });
+    const r1 = await call(
+      "POST",
+      "/v1/refunds",
+      { payment_id: paid.body.id, amount: 1000 },
+      { "idempotency-key": "k-refund" },
+    );
+    const r2 = await call(
+      "POST",
+      "/v1/refunds",
+      { payment_id: paid.body.id, amount: 1000 },
+      { "idempotency-key": "k-refund" },
+    );
     expect(r2.body.id).toBe(r1.body.id);
     const payment = await call("GET", `/v1/payments/${paid.body.id}`);
     expect(payment.body).toMatchObject({ amount_refunded: 1000, status: "partially_refunded" });
@@ -100,17 +136,27 @@ describe("Idempotency-Key", () => {
 
   it("a request whose gateway died mid-way is resumed by its retry once the lock is stale, charging once", async () => {
     // The state a crash between the two phases leaves: payment processing, key linked and locked.
-    const first = await call("POST", "/v1/payments", body("resume", { payment_method: card("4000000000000119") }), {
-      "idempotency-key": "k-resume",
-    });
+    const first = await call(
+      "POST",
+      "/v1/payments",
+      body("resume", { payment_method: card("4000000000000119") }),
+      {
+        "idempotency-key": "k-resume",
+      },
+    );
     expect(first.body.status).toBe("processing");
     await sql`update idempotency_keys set recovery_point = 'resource_created', locked_at = now() - interval '1 hour',
       response_status = null, response_body = null where key = 'k-resume'`;
     // The timeout card's authorization went through at the acquirer; the retry learns it, once.
     await new Promise((r) => setTimeout(r, 1100));
-    const retry = await call("POST", "/v1/payments", body("resume", { payment_method: card("4000000000000119") }), {
-      "idempotency-key": "k-resume",
-    });
+    const retry = await call(
+      "POST",
+      "/v1/payments",
+      body("resume", { payment_method: card("4000000000000119") }),
+      {
+        "idempotency-key": "k-resume",
+      },
+    );
     expect(retry.status).toBe(201);
     expect(retry.body.id).toBe(first.body.id);
     expect(retry.body.status).toBe("succeeded");

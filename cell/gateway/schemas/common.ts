@@ -71,13 +71,8 @@ export const writeErrorResponses = {
 } as const;
 
 export const IdempotencyHeaderSchema = z.object({
-  "idempotency-key": z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({
-      description: "Retry-safe key, scoped to your account and kept 24 hours.",
-      example: "order-6735-pay",
-    }),
+  "idempotency-key": z.string().min(1).max(255).optional().openapi({
+    description: "Retry-safe key, scoped to your account and kept 24 hours.",
+    example: "order-6735-pay",
+  }),
 });

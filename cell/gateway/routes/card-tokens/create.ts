@@ -31,7 +31,7 @@ export function registerCreateCardToken(app: OpenAPIHono<AppEnv>) {
     const { card } = c.req.valid("json");
     const { vault, clock } = c.get("deps");
     const { partnerId } = c.get("partner");
-    const valid = validateCard(card, clock());
+    const valid = validateCard(card, clock(), "card");
     return runIdempotently(c, { card }, 201, async () => {
       const token = await vault.tokenize(partnerId, {
         ...valid,

@@ -1,0 +1,41 @@
+// JetStream layout of a cell: one stream of events, one of dead letters. Subjects carry the cell,
+// the partner and the event type, so a consumer can filter on any of them:
+//   cell.<cell id>.events.<partner id>.<event type>     e.g. cell.cell-a.events.ptr_….payment.captured
+//   cell.<cell id>.dead.<consumer>                      poison messages, with the reason in headers
+import { type JetStreamManager, RetentionPolicy, StorageType } from "nats";
+
+export const eventsStream = (cellId: string) => `CELL_${cellId.toUpperCase().replace(/-/g, "_")}_EVENTS`;
+export const deadLetterStream = (cellId: string) => `CELL_${cellId.toUpperCase().replace(/-/g, "_")}_DEAD`;
+export const eventSubject = (cellId: string, partnerId: string, type: string) =>
+  `cell.${cellId}.events.${partnerId}.${type}`;
+export const deadLetterSubject = (cellId: string, consumer: string) => `cell.${cellId}.dead.${consumer}`;
+
+const DAY_NS = 24 * 60 * 60 * 1e9;
+
+/** Creates (or updates) both streams; safe to call from every process at start. */
+export async function ensureStreams(jsm: JetStreamManager, cellId: string): Promise<void> {
+  const configs = [
+    {
+      name: eventsStream(cellId),
+      subjects: [`cell.${cellId}.events.>`],
+      max_age: 7 * DAY_NS,
+      // Publishes carry the event id as Nats-Msg-Id: a relay that republishes after a crash is deduplicated.
+      duplicate_window: 10 * 60 * 1e9,
+    },
+    {
+      name: deadLetterStream(cellId),
+      subjects: [`cell.${cellId}.dead.>`],
+      max_age: 30 * DAY_NS,
+      duplicate_window: 60 * 1e9,
+    },
+  ];
+  for (const config of configs) {
+    const full = { ...config, retention: RetentionPolicy.Limits, storage: StorageType.File };
+    try {
+      await jsm.streams.info(config.name);
+      await jsm.streams.update(config.name, full);
+    } catch {
+      await jsm.streams.add(full);
+    }
+  }
+}
