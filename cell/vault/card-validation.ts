@@ -78,7 +78,7 @@ export function validateCard(card: CardInput, now: Date, param = "payment_method
     });
   }
   const brand = detectBrand(pan);
-  checkExpiry(card.exp_month, card.exp_year, now);
+  checkExpiry(card.exp_month, card.exp_year, now, param);
   if (card.cvc !== undefined) {
     const digits = brand === "amex" ? 4 : 3;
     if (!new RegExp(`^\\d{${digits}}$`).test(card.cvc)) {
@@ -93,7 +93,7 @@ export function validateCard(card: CardInput, now: Date, param = "payment_method
 // Cards are issued for at most a couple of decades; a year further out is a typo.
 const maxYearsAhead = 50;
 
-function checkExpiry(month: number, year: number, now: Date): void {
+function checkExpiry(month: number, year: number, now: Date, param: string): void {
   if (!Number.isInteger(month) || month < 1 || month > 12) {
     throw new ApiError("invalid_expiry", "The card's expiration month must be between 1 and 12.", {
       param: `${param}.exp_month`,
