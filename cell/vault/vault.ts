@@ -42,6 +42,9 @@ export interface Vault {
   /** Keyed digest for request bodies that may hold card data (idempotency request hashes). */
   digest(text: string): string;
   tokenize(partnerId: string, card: VaultCard): Promise<StoredCardToken>;
+  /** Seals a secret that must be usable later (webhook signing secrets), bound to `aad`. */
+  seal(plaintext: string, aad: string): string;
+  open(ciphertext: string, aad: string): Promise<string>;
   /** The card behind a token of this partner, or undefined (another partner's token is unknown). */
   detokenize(partnerId: string, tokenId: string): Promise<(VaultCard & { fingerprint: string }) | undefined>;
 }
@@ -71,6 +74,8 @@ export async function createVault(deps: { db: Db; sql: Sql; master: MasterKey })
   return {
     fingerprint: (pan) => cardFingerprint(master, pan),
     digest: (text) => createHmac("sha256", digestKey).update(text).digest("hex"),
+    seal: (plaintext, aad) => encryptWithDataKey(active, plaintext, aad),
+    open: async (ciphertext, aad) => decryptWithDataKey(await dataKey(dataKeyIdOf(ciphertext)), ciphertext, aad),
 
     async tokenize(partnerId, card) {
       const id = newId("tok");
