@@ -26,3 +26,22 @@ export async function freePorts(count: number): Promise<number[]> {
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
 }
+
+/**
+ * Fails fast with a clear message when something already listens on 127.0.0.1:port, instead
+ * of letting a server die with EADDRINUSE while a readiness probe talks to the intruder.
+ */
+export function assertPortFree(port: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      const reason =
+        err.code === "EADDRINUSE"
+          ? "is already in use by another process"
+          : `cannot be bound (${err.message})`;
+      reject(new Error(`${what}: port 127.0.0.1:${port} ${reason}`, { cause: err }));
+    });
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
+  });
+}

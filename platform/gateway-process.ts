@@ -12,6 +12,7 @@ export async function startGatewayProcess(opts: {
   index: number;
   port: number;
   databaseUrl: string;
+  redisUrl?: string;
   masterKeyFile: string;
   logFile: string;
   env?: Record<string, string>;
@@ -28,6 +29,7 @@ export async function startGatewayProcess(opts: {
       CELLPAY_CELL_ID: opts.cellId,
       PORT: String(opts.port),
       DATABASE_URL: opts.databaseUrl,
+      ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
       CELLPAY_MASTER_KEY_FILE: opts.masterKeyFile,
       ...opts.env,
     },

@@ -2,6 +2,7 @@
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { connect } from "nats";
+import { assertPortFree } from "./free-port.ts";
 import { describeExit, type ExitInfo, ManagedProcess } from "./managed-process.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -26,6 +27,7 @@ export async function startNats(opts: StartNatsOptions): Promise<NatsServer> {
   const dataDir = resolve(opts.dataDir);
   const name = opts.name ?? "nats";
   await mkdir(dataDir, { recursive: true });
+  await assertPortFree(opts.port, name);
   const url = `nats://127.0.0.1:${opts.port}`;
   const proc = await ManagedProcess.start({
     name,
@@ -33,15 +35,16 @@ export async function startNats(opts: StartNatsOptions): Promise<NatsServer> {
     // No monitoring port: readiness is proven with a real client below.
     args: ["-js", "-a", "127.0.0.1", "-p", String(opts.port), "-sd", dataDir, "-n", name],
     logFile: opts.logFile,
-    stopSignal: "SIGTERM",
+    // SIGINT and SIGTERM both shut JetStream down cleanly, but nats-server 2.9 exits 1 on SIGTERM.
+    stopSignal: "SIGINT",
     ...(opts.onUnexpectedExit !== undefined ? { onUnexpectedExit: opts.onUnexpectedExit } : {}),
   });
   const stop = async () => {
-    await proc.stop("SIGTERM", 10_000);
+    await proc.stop("SIGINT", 10_000);
   };
 
   try {
-    await waitFor(() => jetStreamAnswers(url), {
+    await waitFor(() => jetStreamAnswers(url, name), {
       what: `${name} JetStream on 127.0.0.1:${opts.port}`,
       timeoutMs: 30_000, // JetStream recovers every stream from disk before it answers
       logFile: opts.logFile,
@@ -54,10 +57,13 @@ export async function startNats(opts: StartNatsOptions): Promise<NatsServer> {
   return { url, process: proc, stop };
 }
 
-async function jetStreamAnswers(url: string): Promise<void> {
+async function jetStreamAnswers(url: string, serverName: string): Promise<void> {
   // Accepting TCP is not enough: JetStream may still be recovering, so ask it for account info.
   const nc = await connect({ servers: url, reconnect: false, timeout: 2_000 });
   try {
+    // We started it with `-n serverName`; any other name means another server holds the port.
+    const answered = nc.info?.server_name;
+    if (answered !== serverName) throw new Error(`${url} is served by another nats-server (${answered})`);
     const jsm = await nc.jetstreamManager({ timeout: 2_000 });
     await jsm.getAccountInfo();
   } finally {

@@ -16,6 +16,7 @@ import {
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import postgres from "postgres";
+import { assertPortFree } from "./free-port.ts";
 import { describeExit, type ExitInfo, ManagedProcess } from "./managed-process.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -49,6 +50,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   const runAs = await postgresUser();
   await prepareDataDir(dataDir, runAs);
   await clearStalePidFile(dataDir);
+  await assertPortFree(opts.port, name);
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C" };
   const ids = runAs ?? {};
 
@@ -96,7 +98,8 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   };
 
   try {
-    await waitFor(() => query(opts.port, "postgres", "select 1"), {
+    const realDir = await realpath(dataDir);
+    await waitFor(() => assertOurServer(opts.port, realDir), {
       what: `${name} to accept connections on 127.0.0.1:${opts.port}`,
       timeoutMs: 60_000, // crash recovery after a kill -9 replays WAL before accepting
       logFile: opts.logFile,
@@ -125,6 +128,15 @@ async function query(port: number, database: string, text: string): Promise<unkn
   } finally {
     await sql.end({ timeout: 1 });
   }
+}
+
+/** Throws unless the server on `port` is the one serving `dataDir`, not some other postgres. */
+async function assertOurServer(port: number, dataDir: string): Promise<void> {
+  const rows = (await query(port, "postgres", "select current_setting('data_directory') as dir")) as {
+    dir: string;
+  }[];
+  const served = rows[0]?.dir;
+  if (served !== dataDir) throw new Error(`port ${port} is served by another postgres (data dir ${served})`);
 }
 
 async function createCellpayDatabase(port: number): Promise<void> {

@@ -3,6 +3,7 @@
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Redis } from "ioredis";
+import { assertPortFree } from "./free-port.ts";
 import { describeExit, type ExitInfo, ManagedProcess } from "./managed-process.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -27,6 +28,7 @@ export async function startRedis(opts: StartRedisOptions): Promise<RedisServer> 
   const dataDir = resolve(opts.dataDir);
   const name = opts.name ?? "redis";
   await mkdir(dataDir, { recursive: true });
+  await assertPortFree(opts.port, name);
   const proc = await ManagedProcess.start({
     name,
     command: opts.bin,
@@ -58,7 +60,7 @@ export async function startRedis(opts: StartRedisOptions): Promise<RedisServer> 
   };
 
   try {
-    await waitFor(() => ping(opts.port), {
+    await waitFor(() => ping(opts.port, proc.pid), {
       what: `${name} to answer PING on 127.0.0.1:${opts.port}`,
       timeoutMs: 30_000, // replaying a large append-only file takes a while
       logFile: opts.logFile,
@@ -71,7 +73,7 @@ export async function startRedis(opts: StartRedisOptions): Promise<RedisServer> 
   return { url: `redis://127.0.0.1:${opts.port}`, process: proc, stop };
 }
 
-async function ping(port: number): Promise<void> {
+async function ping(port: number, expectedPid: number): Promise<void> {
   // One attempt per probe: waitFor does the retrying, so ioredis must not reconnect on its own.
   const client = new Redis({
     host: "127.0.0.1",
@@ -88,6 +90,9 @@ async function ping(port: number): Promise<void> {
     // While loading the append-only file Redis answers LOADING errors, which reject here.
     const answer = await client.ping();
     if (answer !== "PONG") throw new Error(`unexpected PING answer ${answer}`);
+    // Make sure the answer came from the process we started, not another Redis on the port.
+    const pid = /process_id:(\d+)/.exec(await client.info("server"))?.[1];
+    if (Number(pid) !== expectedPid) throw new Error(`port ${port} is served by another redis (pid ${pid})`);
   } finally {
     client.disconnect();
   }

@@ -76,6 +76,7 @@ async function startCell(cell: CellConfig, masterKeyFile: string): Promise<strin
       index: i,
       port,
       databaseUrl,
+      redisUrl: componentUrl(cell, "redis"),
       masterKeyFile,
       logFile: join(cellDir, "logs", `gateway-${i}.log`),
     });

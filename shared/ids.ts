@@ -2,7 +2,7 @@
 // ids sort by creation time, which keeps b-tree inserts at the right edge of the index.
 import { randomBytes } from "node:crypto";
 
-export type IdPrefix = "pay" | "re" | "ptr" | "key" | "tok" | "evt" | "req" | "dk" | "we" | "mv" | "cell";
+export type IdPrefix = "pay" | "re" | "ptr" | "key" | "tok" | "evt" | "req" | "dk" | "we" | "mv" | "cell" | "stl";
 
 const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
 

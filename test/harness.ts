@@ -40,6 +40,7 @@ export async function startTestCell(env: Record<string, string> = {}): Promise<T
       CELLPAY_CELL_ID: "cell-test",
       PORT: "0",
       DATABASE_URL: infra.postgresUrl,
+      REDIS_URL: infra.redisUrl,
       CELLPAY_MASTER_KEY: masterKey,
       LOG_LEVEL: "debug",
       ACQUIRER_TIMEOUT_MS: "300",

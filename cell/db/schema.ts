@@ -95,6 +95,8 @@ export const payments = pgTable(
     description: text("description"),
     reference: text("reference"),
     metadata: jsonb("metadata").notNull().default({}),
+    /** Bumped by every change: the cache keeps only the newest version it has seen. */
+    version: integer("version").notNull().default(1),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,4 +1,5 @@
 import type { Logger } from "../../shared/logger.ts";
+import type { PartnerSettings } from "../partners/partner-settings.ts";
 import type { GatewayDeps } from "./deps.ts";
 
 /** What authentication puts on the context: the partner every query of the request is scoped to. */
@@ -6,6 +7,7 @@ export interface AuthedPartner {
   partnerId: string;
   keyId: string;
   mode: "test" | "live";
+  settings: PartnerSettings;
 }
 
 export interface AppEnv {

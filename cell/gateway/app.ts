@@ -5,7 +5,9 @@ import type { AppEnv } from "./app-env.ts";
 import type { GatewayDeps } from "./deps.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./error-handler.ts";
 import { authenticate } from "./middleware/authenticate.ts";
+import { admission } from "./middleware/admission.ts";
 import { jsonBody } from "./middleware/json-body.ts";
+import { partnerLimits } from "./middleware/partner-limits.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { registerCreateCardToken } from "./routes/card-tokens/create.ts";
 import { registerDocs } from "./routes/docs.ts";
@@ -18,6 +20,11 @@ import { registerRetrievePayment } from "./routes/payments/retrieve.ts";
 import { registerCreateRefund } from "./routes/refunds/create.ts";
 import { registerListRefunds } from "./routes/refunds/list.ts";
 import { registerRetrieveRefund } from "./routes/refunds/retrieve.ts";
+import { registerRetrieveBalance } from "./routes/balance/retrieve.ts";
+import { registerListEvents } from "./routes/events/list.ts";
+import { registerRetrieveEvent } from "./routes/events/retrieve.ts";
+import { registerListSettlements } from "./routes/settlements/list.ts";
+import { registerRetrieveSettlement } from "./routes/settlements/retrieve.ts";
 import { validationHook } from "./validation-hook.ts";
 
 export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
@@ -33,11 +40,15 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   registerHealth(app);
   registerDocs(app);
 
-  app.use("/v1/*", jsonBody());
-  app.use("/v1/*", async function authenticateExceptDocs(c, next) {
-    if (c.req.path === "/v1/openapi.json") return next();
-    return authenticate()(c, next);
-  });
+  // The partner API: admission first (cheap), body checks, the key, then the partner's limits.
+  // Registered after the docs, so GET /v1/openapi.json answers before any of it runs.
+  app.use(
+    "/v1/*",
+    admission({ maxInFlight: deps.config.maxInFlight }),
+    jsonBody(),
+    authenticate(),
+    partnerLimits({ rateLimit: deps.config.defaultRateLimit, maxConcurrency: deps.config.defaultMaxConcurrency }),
+  );
 
   registerCreatePayment(app);
   registerListPayments(app);
@@ -48,5 +59,10 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   registerListRefunds(app);
   registerRetrieveRefund(app);
   registerCreateCardToken(app);
+  registerRetrieveBalance(app);
+  registerListSettlements(app);
+  registerRetrieveSettlement(app);
+  registerListEvents(app);
+  registerRetrieveEvent(app);
   return app;
 }

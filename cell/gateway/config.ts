@@ -7,6 +7,8 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535),
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: z.string().url(),
+  /** Optional: without it the gateway runs on Postgres alone (no shared cache, local limits). */
+  REDIS_URL: z.string().url().optional(),
   CELLPAY_MASTER_KEY: z.string().optional(),
   CELLPAY_MASTER_KEY_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -16,6 +18,11 @@ const envSchema = z.object({
   RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   RECOVERY_STALE_MS: z.coerce.number().int().min(100).default(60_000),
   KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
+  MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(512),
+  RATE_LIMIT_RATE: z.coerce.number().positive().default(100),
+  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
+  PARTNER_MAX_CONCURRENCY: z.coerce.number().int().positive().default(64),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).default(50),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;

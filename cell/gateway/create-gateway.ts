@@ -3,7 +3,11 @@
 import { serve } from "@hono/node-server";
 import type { Logger } from "../../shared/logger.ts";
 import type { AcquirerConnector } from "../acquirer/connector.ts";
+import { createPaymentCache } from "../cache/payment-cache.ts";
+import { createRedis, createRedisHealth } from "../cache/redis-client.ts";
 import { createDb } from "../db/client.ts";
+import { InFlight } from "../limits/in-flight.ts";
+import { createTokenBuckets } from "../limits/token-bucket.ts";
 import { createKeyLookup } from "../partners/key-lookup.ts";
 import { startRecoverer } from "../payments/recoverer.ts";
 import { loadMasterKey } from "../vault/envelope.ts";
@@ -30,23 +34,36 @@ export async function startGateway(
   const { sql, db } = database;
   const master = loadMasterKey(env);
   const vault = await createVault({ db, sql, master });
+  const redis = env.REDIS_URL
+    ? createRedis(env.REDIS_URL, logger, { commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS })
+    : undefined;
+  const redisHealth = createRedisHealth(logger);
+  const paymentCache = createPaymentCache(redis, redisHealth);
   const deps: GatewayDeps = {
     config: {
       cellId: env.CELLPAY_CELL_ID,
       acquirerTimeoutMs: env.ACQUIRER_TIMEOUT_MS,
       idempotencyLockMs: env.IDEMPOTENCY_LOCK_MS,
+      maxInFlight: env.MAX_IN_FLIGHT,
+      defaultRateLimit: { rate: env.RATE_LIMIT_RATE, burst: env.RATE_LIMIT_BURST },
+      defaultMaxConcurrency: env.PARTNER_MAX_CONCURRENCY,
     },
     sql,
     db,
     logger,
     acquirer,
     vault,
-    keys: createKeyLookup(sql, { ttlMs: env.KEY_CACHE_TTL_MS }),
+    keys: createKeyLookup(sql, { ttlMs: env.KEY_CACHE_TTL_MS, redis, health: redisHealth }),
+    redis,
+    redisHealth,
+    paymentCache,
+    buckets: createTokenBuckets(redis, redisHealth),
+    inFlight: new InFlight(),
     clock: () => new Date(),
   };
   const app = createGatewayApp(deps);
   const recoverer = startRecoverer(
-    { sql, acquirer, vault, log: logger, acquirerTimeoutMs: env.ACQUIRER_TIMEOUT_MS, clock: deps.clock },
+    { sql, acquirer, vault, paymentCache, log: logger, acquirerTimeoutMs: env.ACQUIRER_TIMEOUT_MS, clock: deps.clock },
     { intervalMs: env.RECOVERY_INTERVAL_MS, staleMs: env.RECOVERY_STALE_MS },
   );
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -67,6 +84,7 @@ export async function startGateway(
         }, 5000).unref();
       });
       await recoverer.stop();
+      redis?.disconnect();
       await database.end();
     },
   };

@@ -1,7 +1,11 @@
 // Everything a gateway needs, built once at boot (main.ts) or by a test harness, then passed in.
 import type { Logger } from "../../shared/logger.ts";
 import type { AcquirerConnector } from "../acquirer/connector.ts";
+import type { PaymentCache } from "../cache/payment-cache.ts";
+import type { Redis, RedisHealth } from "../cache/redis-client.ts";
 import type { Db, Sql } from "../db/client.ts";
+import type { InFlight } from "../limits/in-flight.ts";
+import type { BucketLimit, TokenBuckets } from "../limits/token-bucket.ts";
 import type { KeyLookup } from "../partners/key-lookup.ts";
 import type { Vault } from "../vault/vault.ts";
 
@@ -11,6 +15,11 @@ export interface GatewayConfig {
   acquirerTimeoutMs: number;
   /** An idempotency key locked longer than this is taken over by a retry (its request died). */
   idempotencyLockMs: number;
+  /** Requests in progress in this gateway past which new ones get a fast 503. */
+  maxInFlight: number;
+  /** Platform defaults for partners whose settings say nothing. */
+  defaultRateLimit: BucketLimit;
+  defaultMaxConcurrency: number;
 }
 
 export interface GatewayDeps {
@@ -21,5 +30,11 @@ export interface GatewayDeps {
   acquirer: AcquirerConnector;
   vault: Vault;
   keys: KeyLookup;
+  /** Undefined when the cell runs without Redis: then caching is off and limits are local. */
+  redis: Redis | undefined;
+  redisHealth: RedisHealth;
+  paymentCache: PaymentCache;
+  buckets: TokenBuckets;
+  inFlight: InFlight;
   clock: () => Date;
 }

@@ -1,6 +1,12 @@
-// Finds the partner behind an API key. A short in-process cache saves one Postgres round trip on
-// nearly every request; revocation and suspension therefore take effect within `ttlMs`.
+// Finds the partner behind an API key: in-process cache (ttlMs), then Redis (shared by the cell's
+// gateways), then Postgres. Revoking through revokeApiKey deletes the Redis entry, so a revocation
+// takes effect within ttlMs; a change made behind its back within ttlMs + REDIS_TTL_SECONDS.
+import type { Redis, RedisHealth } from "../cache/redis-client.ts";
 import type { Sql } from "../db/client.ts";
+import { type PartnerSettings, readPartnerSettings } from "./partner-settings.ts";
+
+export const KEY_REDIS_TTL_SECONDS = 60;
+export const keyCacheKey = (secretHash: string) => `key:${secretHash}`;
 
 export interface KeyRecord {
   keyId: string;
@@ -8,52 +14,80 @@ export interface KeyRecord {
   mode: "test" | "live";
   revoked: boolean;
   partnerStatus: "active" | "suspended";
+  settings: PartnerSettings;
 }
 
 export interface KeyLookup {
   find(secretHash: string): Promise<KeyRecord | undefined>;
-  forget(secretHash: string): void;
+}
+
+interface KeyRow {
+  key_id: string;
+  partner_id: string;
+  mode: "test" | "live";
+  revoked: boolean;
+  partner_status: "active" | "suspended";
+  settings: unknown;
 }
 
 export function createKeyLookup(
   sql: Sql,
-  opts: { ttlMs: number; maxEntries?: number; now?: () => number },
+  opts: { ttlMs: number; maxEntries?: number; now?: () => number; redis?: Redis; health?: RedisHealth },
 ): KeyLookup {
   const now = opts.now ?? Date.now;
   const max = opts.maxEntries ?? 50_000;
-  const cache = new Map<string, { record: KeyRecord | undefined; expires: number }>();
+  const local = new Map<string, { record: KeyRecord | undefined; expires: number }>();
+  const { redis, health } = opts;
+
+  async function fromRedis(secretHash: string): Promise<KeyRecord | null | undefined> {
+    if (!redis) return undefined;
+    try {
+      const hit = await redis.get(keyCacheKey(secretHash));
+      if (hit === null) return undefined;
+      return hit === "" ? null : (JSON.parse(hit) as KeyRecord);
+    } catch (err) {
+      health?.record(err, "api key cache read");
+      return undefined;
+    }
+  }
+
+  async function fromPostgres(secretHash: string): Promise<KeyRecord | undefined> {
+    const rows = await sql<KeyRow[]>`
+      select k.id as key_id, k.partner_id, k.mode, k.revoked_at is not null as revoked,
+        p.status as partner_status, p.settings
+      from api_keys k join partners p on p.id = k.partner_id
+      where k.secret_hash = ${secretHash}`;
+    const row = rows[0];
+    return row
+      ? {
+          keyId: row.key_id,
+          partnerId: row.partner_id,
+          mode: row.mode,
+          revoked: row.revoked,
+          partnerStatus: row.partner_status,
+          settings: readPartnerSettings(row.settings),
+        }
+      : undefined;
+  }
 
   return {
     async find(secretHash) {
-      const hit = cache.get(secretHash);
+      const hit = local.get(secretHash);
       if (hit && hit.expires > now()) return hit.record;
-      const rows = await sql<
-        {
-          key_id: string;
-          partner_id: string;
-          mode: "test" | "live";
-          revoked: boolean;
-          partner_status: "active" | "suspended";
-        }[]
-      >`select k.id as key_id, k.partner_id, k.mode, k.revoked_at is not null as revoked, p.status as partner_status
-        from api_keys k join partners p on p.id = k.partner_id
-        where k.secret_hash = ${secretHash}`;
-      const row = rows[0];
-      const record = row
-        ? {
-            keyId: row.key_id,
-            partnerId: row.partner_id,
-            mode: row.mode,
-            revoked: row.revoked,
-            partnerStatus: row.partner_status,
-          }
-        : undefined;
-      if (cache.size >= max) cache.clear();
-      cache.set(secretHash, { record, expires: now() + opts.ttlMs });
+      const cached = await fromRedis(secretHash);
+      let record: KeyRecord | undefined;
+      if (cached === undefined) {
+        record = await fromPostgres(secretHash);
+        // Unknown keys are cached too (as ""), so a flood of bad keys does not reach Postgres.
+        redis
+          ?.set(keyCacheKey(secretHash), record ? JSON.stringify(record) : "", "EX", KEY_REDIS_TTL_SECONDS)
+          .catch((err: unknown) => health?.record(err, "api key cache write"));
+      } else {
+        record = cached ?? undefined;
+      }
+      if (local.size >= max) local.clear();
+      local.set(secretHash, { record, expires: now() + opts.ttlMs });
       return record;
-    },
-    forget(secretHash) {
-      cache.delete(secretHash);
     },
   };
 }

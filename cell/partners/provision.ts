@@ -4,7 +4,9 @@ import { and, eq, isNull } from "drizzle-orm";
 import { newId } from "../../shared/ids.ts";
 import type { Db } from "../db/client.ts";
 import { apiKeys, partners } from "../db/schema.ts";
+import type { Redis } from "../cache/redis-client.ts";
 import { generateApiKey, type KeyMode } from "./api-keys.ts";
+import { keyCacheKey } from "./key-lookup.ts";
 
 export async function provisionPartner(
   db: Db,
@@ -38,11 +40,13 @@ export async function issueApiKey(
   return { id: key.id, apiKey: key.secret };
 }
 
-export async function revokeApiKey(db: Db, partnerId: string, keyId: string): Promise<boolean> {
+/** Revokes a key; with `redis`, the cell's shared key cache forgets it at once. */
+export async function revokeApiKey(db: Db, partnerId: string, keyId: string, redis?: Redis): Promise<boolean> {
   const rows = await db
     .update(apiKeys)
     .set({ revokedAt: new Date() })
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.partnerId, partnerId), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id });
+    .returning({ secretHash: apiKeys.secretHash });
+  if (redis && rows[0]) await redis.del(keyCacheKey(rows[0].secretHash));
   return rows.length > 0;
 }

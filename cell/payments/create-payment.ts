@@ -7,7 +7,7 @@ import { ApiError } from "../../shared/errors.ts";
 import { newId } from "../../shared/ids.ts";
 import type { AuthorizationResult } from "../acquirer/connector.ts";
 import type { PaymentRow } from "../db/queries/payment-row.ts";
-import { changePayment, findPayment, insertProcessingPayment } from "../db/queries/payments.ts";
+import { changePayment, findPayment, insertProcessingPayment, type NewPayment } from "../db/queries/payments.ts";
 import type { CreatePaymentInput, PaymentBody } from "../gateway/schemas/payment.ts";
 import type { VaultCard } from "../vault/vault.ts";
 import type { IdempotencyScope, PaymentDeps } from "./payment-deps.ts";
@@ -34,10 +34,7 @@ export async function createPayment(
     if (row && row.status !== "processing") return { payment: paymentView(row), keyFinished: false };
   }
   if (!row) {
-    const fresh: Omit<
-      PaymentRow,
-      "created_at" | "updated_at" | "authorization_code" | "failure_code" | "failure_message"
-    > = {
+    const fresh: NewPayment = {
       id: newId("pay"),
       partner_id: partnerId,
       status: "processing",
@@ -61,6 +58,7 @@ export async function createPayment(
     const createdAt = await insertProcessingPayment(deps.sql, fresh, idem?.key ?? null);
     row = {
       ...fresh,
+      version: 1,
       created_at: createdAt,
       updated_at: createdAt,
       authorization_code: null,
@@ -111,14 +109,17 @@ export async function recordAuthorization(
     updated_at: deps.clock(),
   };
   const body = paymentView(updated);
-  const changed = await changePayment(
+  const version = await changePayment(
     deps.sql,
     { id: row.id, partnerId: row.partner_id, from: ["processing"] },
     { ...next, authorization_code: updated.authorization_code },
     { id: newId("evt"), type: paymentEventType(next.status), data: body },
     idem ? { key: idem.key, status: idem.responseStatus, body } : null,
   );
-  if (changed) return { payment: body, keyFinished: true };
+  if (version !== undefined) {
+    await deps.paymentCache.invalidate(row.partner_id, row.id, version);
+    return { payment: body, keyFinished: true };
+  }
 
   // Someone else settled it first (the recoverer decided the acquirer never saw it). If we were
   // approved meanwhile, release the authorization so the card is not held for nothing.

@@ -1,6 +1,7 @@
 // What the payment services need; the gateway's deps satisfy it.
 import type { Logger } from "../../shared/logger.ts";
 import type { AcquirerConnector } from "../acquirer/connector.ts";
+import type { PaymentCache } from "../cache/payment-cache.ts";
 import type { Sql } from "../db/client.ts";
 import type { Vault } from "../vault/vault.ts";
 
@@ -8,6 +9,7 @@ export interface PaymentDeps {
   sql: Sql;
   acquirer: AcquirerConnector;
   vault: Vault;
+  paymentCache: PaymentCache;
   log: Logger;
   acquirerTimeoutMs: number;
   clock: () => Date;

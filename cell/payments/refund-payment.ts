@@ -22,7 +22,7 @@ export async function createRefund(
       return { refund: refundView(existing), keyFinished: false };
     if (existing) return completeRefund(deps, existing, idem);
   }
-  let reserved: RefundRow | undefined;
+  let reserved: (RefundRow & { payment_version: number }) | undefined;
   for (let attempt = 0; attempt < 3 && !reserved; attempt++) {
     const payment = await findPayment(deps.sql, partnerId, input.payment_id);
     if (!payment) throw notFound("payment", input.payment_id, "payment_id");
@@ -37,6 +37,7 @@ export async function createRefund(
     );
     // Not reserved: a concurrent refund took part of the amount; decide again on fresh figures.
   }
+  if (reserved) await deps.paymentCache.invalidate(partnerId, reserved.payment_id, reserved.payment_version);
   if (!reserved)
     throw new ApiError("concurrent_update", "The payment kept changing concurrently; retry the request.");
   return completeRefund(deps, reserved, idem);
@@ -52,7 +53,8 @@ export async function completeRefund(
     await deps.acquirer.refund(refund.payment_id, refund.id, refund.amount);
   } catch (err) {
     deps.log.error({ err: (err as Error).message, refund_id: refund.id }, "acquirer refused the refund");
-    await failRefund(deps.sql, { id: refund.id, partnerId: refund.partner_id });
+    const version = await failRefund(deps.sql, { id: refund.id, partnerId: refund.partner_id });
+    if (version !== undefined) await deps.paymentCache.invalidate(refund.partner_id, refund.payment_id, version);
     return { refund: refundView({ ...refund, status: "failed" }), keyFinished: false };
   }
   const body = refundView({ ...refund, status: "succeeded" });

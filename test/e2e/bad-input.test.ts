@@ -239,7 +239,7 @@ describe("API keys", () => {
     const second = await issueApiKey(admin.db, partnerId, "test");
     const ok = await send("GET", "/v1/payments", { auth: `Bearer ${second.apiKey}` });
     expect(ok.status).toBe(200);
-    expect(await revokeApiKey(admin.db, partnerId, second.id)).toBe(true);
+    expect(await revokeApiKey(admin.db, partnerId, second.id, cell.gateway.deps.redis)).toBe(true);
     const revoked = await send("GET", "/v1/payments", { auth: `Bearer ${second.apiKey}` });
     expectError(revoked, 401, "api_key_revoked");
     const write = await send("POST", "/v1/payments", {

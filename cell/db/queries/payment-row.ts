@@ -22,6 +22,7 @@ export interface PaymentRow {
   description: string | null;
   reference: string | null;
   metadata: Record<string, string>;
+  version: number;
   created_at: Date;
   updated_at: Date;
 }

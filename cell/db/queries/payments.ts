@@ -5,7 +5,7 @@ import type { KeyFinish, OutboxEvent, PaymentRow } from "./payment-row.ts";
 
 export type NewPayment = Omit<
   PaymentRow,
-  "created_at" | "updated_at" | "authorization_code" | "failure_code" | "failure_message"
+  "created_at" | "updated_at" | "authorization_code" | "failure_code" | "failure_message" | "version"
 >;
 
 /** Phase 1: the payment exists (status processing) before the acquirer is asked; the key points at it. */
@@ -44,7 +44,8 @@ export interface PaymentChange {
 
 /**
  * Moves a payment from one of `from` to its new state, writes the event and finishes the key.
- * Returns false when the payment was no longer in `from` (a concurrent change won): nothing written.
+ * Returns the payment's new version, or undefined when it was no longer in `from` (a concurrent
+ * change won): then nothing was written.
  */
 export async function changePayment(
   sql: Sql,
@@ -52,17 +53,17 @@ export async function changePayment(
   change: PaymentChange,
   event: OutboxEvent,
   finish: KeyFinish | null,
-): Promise<boolean> {
-  const rows = await sql<{ n: number }[]>`
+): Promise<number | undefined> {
+  const rows = await sql<{ version: number }[]>`
     with p as (
-      update payments set status = ${change.status}, amount_capturable = ${change.amount_capturable},
+      update payments set status = ${change.status}, version = version + 1, amount_capturable = ${change.amount_capturable},
         amount_captured = ${change.amount_captured}, amount_refunded = ${change.amount_refunded},
         failure_code = coalesce(${change.failure_code ?? null}, failure_code),
         failure_message = coalesce(${change.failure_message ?? null}, failure_message),
         authorization_code = coalesce(${change.authorization_code ?? null}, authorization_code),
         updated_at = now()
       where id = ${target.id} and partner_id = ${target.partnerId} and status = any(${target.from})
-      returning id
+      returning id, version
     ), e as (
       insert into events (id, partner_id, type, data)
       select ${event.id}, ${target.partnerId}, ${event.type}, ${sql.json(event.data as never)} from p
@@ -71,8 +72,8 @@ export async function changePayment(
         response_status = ${finish?.status ?? null}, response_body = ${finish ? sql.json(finish.body as never) : null}
       where partner_id = ${target.partnerId} and key = ${finish?.key ?? null} and exists (select 1 from p)
     )
-    select count(*)::int as n from p`;
-  return rows[0]!.n === 1;
+    select version from p`;
+  return rows[0]?.version;
 }
 
 export async function findPayment(sql: Sql, partnerId: string, id: string): Promise<PaymentRow | undefined> {

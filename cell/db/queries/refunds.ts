@@ -8,15 +8,15 @@ export async function reserveRefund(
   sql: Sql,
   r: { id: string; partnerId: string; paymentId: string; amount: number; reason: string | null },
   idemKey: string | null,
-): Promise<RefundRow | undefined> {
-  const rows = await sql<RefundRow[]>`
+): Promise<(RefundRow & { payment_version: number }) | undefined> {
+  const rows = await sql<(RefundRow & { payment_version: number })[]>`
     with p as (
-      update payments set amount_refunded = amount_refunded + ${r.amount},
+      update payments set amount_refunded = amount_refunded + ${r.amount}, version = version + 1,
         status = case when amount_refunded + ${r.amount} = amount_captured then 'refunded' else 'partially_refunded' end,
         updated_at = now()
       where id = ${r.paymentId} and partner_id = ${r.partnerId}
         and status in ('succeeded', 'partially_refunded') and amount_refunded + ${r.amount} <= amount_captured
-      returning currency
+      returning currency, version
     ), r as (
       insert into refunds (id, partner_id, payment_id, status, amount, currency, reason)
       select ${r.id}, ${r.partnerId}, ${r.paymentId}, 'pending', ${r.amount}, p.currency, ${r.reason} from p
@@ -25,7 +25,7 @@ export async function reserveRefund(
       update idempotency_keys set recovery_point = 'resource_created', resource_id = ${r.id}
       where partner_id = ${r.partnerId} and key = ${idemKey} and exists (select 1 from p)
     )
-    select * from r`;
+    select r.*, (select version from p) as payment_version from r`;
   return rows[0];
 }
 
@@ -52,17 +52,19 @@ export async function settleRefund(
   return rows[0]!.n === 1;
 }
 
-/** The acquirer refused: the refund fails and its amount goes back to the payment. */
-export async function failRefund(sql: Sql, r: { id: string; partnerId: string }): Promise<void> {
-  await sql`
+/** The acquirer refused: the refund fails and its amount goes back to the payment. Returns its version. */
+export async function failRefund(sql: Sql, r: { id: string; partnerId: string }): Promise<number | undefined> {
+  const rows = await sql<{ version: number }[]>`
     with r as (
       update refunds set status = 'failed' where id = ${r.id} and partner_id = ${r.partnerId} and status = 'pending'
       returning payment_id, amount
     )
-    update payments p set amount_refunded = p.amount_refunded - r.amount,
+    update payments p set amount_refunded = p.amount_refunded - r.amount, version = p.version + 1,
       status = case when p.amount_refunded - r.amount = 0 then 'succeeded' else 'partially_refunded' end,
       updated_at = now()
-    from r where p.id = r.payment_id and p.partner_id = ${r.partnerId}`;
+    from r where p.id = r.payment_id and p.partner_id = ${r.partnerId}
+    returning p.version`;
+  return rows[0]?.version;
 }
 
 export async function findRefund(sql: Sql, partnerId: string, id: string): Promise<RefundRow | undefined> {

@@ -22,8 +22,14 @@ export const retrievePaymentRoute = createRoute({
 export function registerRetrievePayment(app: OpenAPIHono<AppEnv>) {
   app.openapi(retrievePaymentRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const row = await findPayment(c.get("deps").sql, c.get("partner").partnerId, id);
+    const { sql, paymentCache } = c.get("deps");
+    const { partnerId } = c.get("partner");
+    const cached = await paymentCache.get(partnerId, id);
+    if (cached) return c.json(cached, 200);
+    const row = await findPayment(sql, partnerId, id);
     if (!row) throw notFound("payment", id);
-    return c.json(paymentView(row), 200);
+    const body = paymentView(row);
+    await paymentCache.fill(partnerId, id, row.version, body);
+    return c.json(body, 200);
   });
 }

@@ -1,0 +1,19 @@
+// A partner's operational settings (partners.settings, jsonb), with the platform's defaults.
+import { z } from "zod";
+
+export const partnerSettingsSchema = z.object({
+  /** Sustained requests per second and burst of the partner's token bucket. */
+  rate_limit: z.object({ rate: z.number().positive(), burst: z.number().int().positive() }).optional(),
+  /** Requests of this partner a gateway instance runs at once (bulkhead). */
+  max_concurrency: z.number().int().positive().optional(),
+  /** Platform fee in basis points, taken from each capture. */
+  fee_bps: z.number().int().min(0).max(10_000).optional(),
+});
+
+export type PartnerSettings = z.infer<typeof partnerSettingsSchema>;
+
+/** Settings as stored may be anything old code wrote: unknown or invalid parts fall back to defaults. */
+export function readPartnerSettings(raw: unknown): PartnerSettings {
+  const parsed = partnerSettingsSchema.safeParse(raw ?? {});
+  return parsed.success ? parsed.data : {};
+}
