@@ -13,17 +13,21 @@ import { ensureDemoPartner } from "./demo-partner.ts";
 import { startGatewayProcess } from "./gateway-process.ts";
 import type { ManagedProcess } from "./managed-process.ts";
 import { ensureLocalMasterKeyFile } from "./master-key.ts";
+import { startWorkerProcess } from "./worker-process.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dataRoot = join(root, ".data");
 
 const infras: CellInfra[] = [];
 const gateways: ManagedProcess[] = [];
+const workers: ManagedProcess[] = [];
 let stopping: Promise<void> | undefined;
 
 function stopAll(): Promise<void> {
   stopping ??= (async () => {
+    // Front to back: stop taking requests, then let workers finish what was committed.
     await Promise.all(gateways.map((g) => g.stop("SIGTERM", 15_000)));
+    await Promise.all(workers.map((w) => w.stop("SIGTERM", 15_000)));
     await Promise.all(infras.map((i) => i.stop()));
   })();
   return stopping;
@@ -82,6 +86,31 @@ async function startCell(cell: CellConfig, masterKeyFile: string): Promise<strin
     });
     gateways.push(proc);
     urls.push(`http://127.0.0.1:${port}`);
+  }
+  const workerEnv = {
+    CELLPAY_CELL_ID: cell.id,
+    DATABASE_URL: databaseUrl,
+    NATS_URL: componentUrl(cell, "nats"),
+    CELLPAY_MASTER_KEY_FILE: masterKeyFile,
+  };
+  const logs = join(cellDir, "logs");
+  workers.push(
+    await startWorkerProcess({
+      name: `${cell.id}-relay`,
+      entry: "cell/events/relay/main.ts",
+      env: workerEnv,
+      logFile: join(logs, "relay.log"),
+    }),
+  );
+  for (let i = 0; i < cell.processors; i++) {
+    workers.push(
+      await startWorkerProcess({
+        name: `${cell.id}-processor-${i}`,
+        entry: "cell/events/processors/main.ts",
+        env: workerEnv,
+        logFile: join(logs, `processor-${i}.log`),
+      }),
+    );
   }
   return urls;
 }

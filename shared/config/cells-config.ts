@@ -20,6 +20,8 @@ export const cellSchema = z
       .regex(/^[a-z][a-z0-9-]{1,30}$/, "lower-case letters, digits and dashes, starting with a letter"),
     weight: z.number().positive().default(1),
     gateways: z.number().int().min(1).max(16).default(1),
+    /** Core processor processes (ledger, settlement, webhooks); each cell also runs one outbox relay. */
+    processors: z.number().int().min(1).max(16).default(1),
     gateway_port: port,
     postgres: component,
     redis: component,
