@@ -1,0 +1,54 @@
+// The cell's internal API: what the control plane asks of a cell. Served by every gateway under
+// /internal/v1, authenticated by the platform's internal token (never a partner key), and
+// reached directly, not through the router. The zod schemas here are the single contract for
+// both sides (cell/gateway/internal/ serves it, control-plane/ calls it through cell-client.ts).
+import { z } from "zod";
+
+export const partnerSettingsInput = z
+  .object({
+    rate_limit: z.object({ rate: z.number().positive(), burst: z.number().int().positive() }).optional(),
+    max_concurrency: z.number().int().positive().optional(),
+    fee_bps: z.number().int().min(0).max(10_000).optional(),
+  })
+  .strict();
+
+export const provisionPartnerRequest = z.object({
+  id: z.string().regex(/^ptr_[0-9a-z]{24}$/),
+  name: z.string().min(1).max(200),
+  settings: partnerSettingsInput.default({}),
+  /** Issue a first key of this mode (omit when the partner's rows are being moved in). */
+  first_key_mode: z.enum(["test", "live"]).optional(),
+});
+export const provisionPartnerResponse = z.object({ partner_id: z.string(), api_key: z.string().optional() });
+
+export const updatePartnerRequest = z
+  .object({ status: z.enum(["active", "suspended"]).optional(), settings: partnerSettingsInput.optional() })
+  .strict();
+export const partnerStateResponse = z.object({
+  partner_id: z.string(),
+  name: z.string(),
+  status: z.enum(["active", "suspended"]),
+  settings: partnerSettingsInput.partial().passthrough(),
+});
+
+export const issueKeyRequest = z.object({ mode: z.enum(["test", "live"]) });
+export const issueKeyResponse = z.object({ key_id: z.string(), api_key: z.string() });
+export const revokeKeyResponse = z.object({ revoked: z.boolean() });
+export const listKeysResponse = z.object({
+  data: z.array(z.object({ key_id: z.string(), mode: z.string(), hint: z.string(), created: z.number(), revoked: z.boolean() })),
+});
+
+export const partnerTrafficResponse = z.object({
+  partner_id: z.string(),
+  payments_total: z.number().int(),
+  payments_last_hour: z.number().int(),
+  failed_last_hour: z.number().int(),
+  captured_by_currency: z.record(z.string(), z.number()),
+});
+
+export type ProvisionPartnerRequest = z.input<typeof provisionPartnerRequest>;
+export type UpdatePartnerRequest = z.infer<typeof updatePartnerRequest>;
+export type PartnerState = z.infer<typeof partnerStateResponse>;
+export type PartnerTraffic = z.infer<typeof partnerTrafficResponse>;
+
+export const INTERNAL_TOKEN_HEADER = "authorization";

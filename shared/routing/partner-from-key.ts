@@ -1,0 +1,8 @@
+// A secret key carries its partner's id (sk_test_<partner id>_<secret>), so the router can route
+// without a lookup. The cell still verifies the whole key.
+const keyPattern = /^Bearer\s+sk_(?:test|live)_(ptr_[0-9a-z]{24})_[A-Za-z0-9]{32}$/i;
+
+export function partnerIdFromAuthorization(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return keyPattern.exec(header)?.[1];
+}
