@@ -53,6 +53,14 @@ const catalogue = {
   service_unavailable: [503, "api_error"],
   overloaded: [503, "api_error"],
   acquirer_unavailable: [503, "api_error"],
+  // router: the partner's cell cannot answer now; other cells are unaffected
+  cell_unavailable: [503, "api_error"],
+  partner_moving: [503, "api_error"],
+  upstream_timeout: [504, "api_error"],
+  // admin API
+  admin_token_required: [401, "authentication_error"],
+  cell_not_accepting: [409, "invalid_request_error"],
+  move_in_progress: [409, "invalid_request_error"],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, ErrorType]>;
 
 export type ErrorCode = keyof typeof catalogue;
