@@ -12,6 +12,9 @@ import { generateMasterKeyBase64 } from "../cell/vault/envelope.ts";
 import { type CellInfra, startTestCellInfra } from "../platform/cell-infra.ts";
 import { createLogger } from "../shared/logger.ts";
 
+/** The internal token test cells accept on /internal/v1 (the control plane's API into a cell). */
+export const TEST_INTERNAL_TOKEN = "test-internal-token-for-cells";
+
 export interface TestCell {
   infra: CellInfra;
   gateway: RunningGateway;
@@ -44,6 +47,7 @@ export async function startTestCell(env: Record<string, string> = {}): Promise<T
       CELLPAY_MASTER_KEY: masterKey,
       LOG_LEVEL: "debug",
       ACQUIRER_TIMEOUT_MS: "300",
+      CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       ...env,
     });
     const logger = createLogger({ service: "gateway", cellId: "cell-test", level: "debug" }, sink);

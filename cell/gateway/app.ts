@@ -6,6 +6,7 @@ import type { GatewayDeps } from "./deps.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./error-handler.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { admission } from "./middleware/admission.ts";
+import { createInternalApp } from "./internal/internal-app.ts";
 import { jsonBody } from "./middleware/json-body.ts";
 import { partnerLimits } from "./middleware/partner-limits.ts";
 import { requestContext } from "./middleware/request-context.ts";
@@ -25,6 +26,14 @@ import { registerListEvents } from "./routes/events/list.ts";
 import { registerRetrieveEvent } from "./routes/events/retrieve.ts";
 import { registerListSettlements } from "./routes/settlements/list.ts";
 import { registerRetrieveSettlement } from "./routes/settlements/retrieve.ts";
+import { registerListWebhookAttempts } from "./routes/webhook-deliveries/list-attempts.ts";
+import { registerListWebhookDeliveries } from "./routes/webhook-deliveries/list.ts";
+import { registerResendWebhookDelivery } from "./routes/webhook-deliveries/resend.ts";
+import { registerCreateWebhookEndpoint } from "./routes/webhook-endpoints/create.ts";
+import { registerDeleteWebhookEndpoint } from "./routes/webhook-endpoints/delete.ts";
+import { registerListWebhookEndpoints } from "./routes/webhook-endpoints/list.ts";
+import { registerRetrieveWebhookEndpoint } from "./routes/webhook-endpoints/retrieve.ts";
+import { registerRollWebhookSecret } from "./routes/webhook-endpoints/roll-secret.ts";
 import { validationHook } from "./validation-hook.ts";
 
 export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
@@ -39,6 +48,7 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
 
   registerHealth(app);
   registerDocs(app);
+  app.route("/internal/v1", createInternalApp(deps.config.internalToken));
 
   // The partner API: admission first (cheap), body checks, the key, then the partner's limits.
   // Registered after the docs, so GET /v1/openapi.json answers before any of it runs.
@@ -64,5 +74,14 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   registerRetrieveSettlement(app);
   registerListEvents(app);
   registerRetrieveEvent(app);
+  // Webhooks: endpoints (secrets shown once), deliveries, attempts, resend.
+  registerCreateWebhookEndpoint(app);
+  registerListWebhookEndpoints(app);
+  registerRetrieveWebhookEndpoint(app);
+  registerDeleteWebhookEndpoint(app);
+  registerRollWebhookSecret(app);
+  registerListWebhookDeliveries(app);
+  registerListWebhookAttempts(app);
+  registerResendWebhookDelivery(app);
   return app;
 }

@@ -22,6 +22,7 @@ const envSchema = z.object({
   RATE_LIMIT_RATE: z.coerce.number().positive().default(100),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
   PARTNER_MAX_CONCURRENCY: z.coerce.number().int().positive().default(64),
+  CELLPAY_INTERNAL_TOKEN: z.string().min(16).optional(),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).default(50),
 });
 

@@ -47,6 +47,7 @@ export async function startGateway(
       maxInFlight: env.MAX_IN_FLIGHT,
       defaultRateLimit: { rate: env.RATE_LIMIT_RATE, burst: env.RATE_LIMIT_BURST },
       defaultMaxConcurrency: env.PARTNER_MAX_CONCURRENCY,
+      internalToken: env.CELLPAY_INTERNAL_TOKEN,
     },
     sql,
     db,

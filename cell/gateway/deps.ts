@@ -20,6 +20,8 @@ export interface GatewayConfig {
   /** Platform defaults for partners whose settings say nothing. */
   defaultRateLimit: BucketLimit;
   defaultMaxConcurrency: number;
+  /** Token of the cell's internal API (the control plane's); undefined disables that API. */
+  internalToken: string | undefined;
 }
 
 export interface GatewayDeps {

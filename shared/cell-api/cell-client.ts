@@ -39,8 +39,9 @@ export function createCellClient(opts: { gateways: string[]; token: string; time
   let next = 0;
   async function call<T>(method: string, path: string, body?: unknown, timeoutMs = opts.timeoutMs ?? 10_000): Promise<T> {
     let lastError: unknown;
+    const start = next++;
     for (let i = 0; i < opts.gateways.length; i++) {
-      const base = opts.gateways[(next++ + i) % opts.gateways.length]!;
+      const base = opts.gateways[(start + i) % opts.gateways.length]!;
       let res: Response;
       try {
         res = await fetch(`${base}/internal/v1${path}`, {
