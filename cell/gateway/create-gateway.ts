@@ -60,6 +60,7 @@ export async function startGateway(
     paymentCache,
     buckets: createTokenBuckets(redis, redisHealth),
     inFlight: new InFlight(),
+    frozenPartners: new Set(),
     clock: () => new Date(),
   };
   const app = createGatewayApp(deps);

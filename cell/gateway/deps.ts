@@ -38,5 +38,7 @@ export interface GatewayDeps {
   paymentCache: PaymentCache;
   buckets: TokenBuckets;
   inFlight: InFlight;
+  /** Partners being moved out: refused with 503 partner_moving until the move ends. */
+  frozenPartners: Set<string>;
   clock: () => Date;
 }

@@ -13,7 +13,7 @@ export interface KeyRecord {
   partnerId: string;
   mode: "test" | "live";
   revoked: boolean;
-  partnerStatus: "active" | "suspended";
+  partnerStatus: "active" | "suspended" | "moving";
   settings: PartnerSettings;
 }
 
@@ -26,7 +26,7 @@ interface KeyRow {
   partner_id: string;
   mode: "test" | "live";
   revoked: boolean;
-  partner_status: "active" | "suspended";
+  partner_status: "active" | "suspended" | "moving";
   settings: unknown;
 }
 

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { internalAuth } from "./internal-auth.ts";
+import { registerInternalPartnerMoves } from "./partner-moves.ts";
 import { registerInternalPartners } from "./partners.ts";
 
 export function createInternalApp(token: string | undefined): Hono<AppEnv> {
@@ -12,5 +13,6 @@ export function createInternalApp(token: string | undefined): Hono<AppEnv> {
     return c.json({ status: "ok", cell_id: c.get("deps").config.cellId });
   });
   registerInternalPartners(app);
+  registerInternalPartnerMoves(app);
   return app;
 }

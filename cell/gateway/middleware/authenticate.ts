@@ -17,6 +17,12 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
     }
     if (record.revoked)
       throw new ApiError("api_key_revoked", "This API key has been revoked; use an active key.");
+    if (record.partnerStatus === "moving") {
+      // Nothing was done: the router holds the request and sends it again to the partner's new cell.
+      throw new ApiError("partner_moving", "This account is being moved; retry shortly.", {
+        headers: { "retry-after": "1" },
+      });
+    }
     if (record.partnerStatus !== "active") {
       throw new ApiError("partner_suspended", "This account is suspended; contact support.");
     }

@@ -14,7 +14,7 @@ export interface PartnerLimitDefaults {
 
 export const partnerLimits = (defaults: PartnerLimitDefaults): MiddlewareHandler<AppEnv> =>
   async function partnerLimits(c, next) {
-    const { buckets, inFlight } = c.get("deps");
+    const { buckets, inFlight, frozenPartners } = c.get("deps");
     const { partnerId, settings } = c.get("partner");
     const limit = settings.rate_limit ?? defaults.rateLimit;
     const taken = await buckets.take(partnerId, limit);
@@ -31,6 +31,14 @@ export const partnerLimits = (defaults: PartnerLimitDefaults): MiddlewareHandler
     const release = inFlight.enter(partnerId, settings.max_concurrency ?? defaults.maxConcurrency);
     if (release === "partner") {
       throw new ApiError("too_many_concurrent_requests", "Too many of your requests are in progress at once.", {
+        headers: { "retry-after": "1" },
+      });
+    }
+    // Checked after entering: a move's freeze either counts this request (and waits for it) or
+    // this request sees the freeze. Nothing has been done yet, so the router may resend it.
+    if (frozenPartners.has(partnerId)) {
+      release();
+      throw new ApiError("partner_moving", "This account is being moved; retry shortly.", {
         headers: { "retry-after": "1" },
       });
     }

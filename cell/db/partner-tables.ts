@@ -1,0 +1,32 @@
+// Every table that holds a partner's rows, in the order a move copies them (parents first) and
+// the reverse order a purge deletes them. `checksumExcept` lists columns that may differ between
+// source and target after a faithful copy (changed by the cell's own workers, or by the move).
+export interface PartnerTable {
+  table: string;
+  pk: readonly string[];
+  /** The column holding the partner id. */
+  partnerColumn: string;
+  /** Compared by count and checksum before the route flips (request-path tables). */
+  verified: boolean;
+  checksumExcept?: readonly string[];
+}
+
+export const partnerTables: readonly PartnerTable[] = [
+  { table: "partners", pk: ["id"], partnerColumn: "id", verified: true, checksumExcept: ["status"] },
+  { table: "api_keys", pk: ["id"], partnerColumn: "partner_id", verified: true },
+  { table: "card_tokens", pk: ["id"], partnerColumn: "partner_id", verified: true },
+  { table: "payments", pk: ["id"], partnerColumn: "partner_id", verified: true },
+  { table: "refunds", pk: ["id"], partnerColumn: "partner_id", verified: true },
+  { table: "idempotency_keys", pk: ["partner_id", "key"], partnerColumn: "partner_id", verified: true },
+  { table: "events", pk: ["id"], partnerColumn: "partner_id", verified: true, checksumExcept: ["published_at"] },
+  { table: "webhook_endpoints", pk: ["id"], partnerColumn: "partner_id", verified: true },
+  { table: "webhook_deliveries", pk: ["id"], partnerColumn: "partner_id", verified: false },
+  { table: "webhook_attempts", pk: ["delivery_id", "attempt"], partnerColumn: "partner_id", verified: false },
+  { table: "ledger_entries", pk: ["transaction_id", "line"], partnerColumn: "partner_id", verified: false },
+  { table: "settlements", pk: ["id"], partnerColumn: "partner_id", verified: false },
+  { table: "settlement_items", pk: ["settlement_id", "kind", "object_id"], partnerColumn: "partner_id", verified: false },
+];
+
+export function partnerTable(name: string): PartnerTable | undefined {
+  return partnerTables.find((t) => t.table === name);
+}

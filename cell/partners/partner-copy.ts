@@ -1,0 +1,122 @@
+// The cell side of moving a partner between cells: export its rows page by page (all of them, or
+// those changed since a transaction id), import them with upserts that reproduce every value
+// exactly, checksum them, and purge them. Tables and columns come from partner-tables.ts and the
+// catalog, never from the request, so no identifier is ever taken from input.
+import type { Sql } from "../db/client.ts";
+import { type PartnerTable, partnerTables } from "../db/partner-tables.ts";
+
+const columnsCache = new Map<string, string[]>();
+
+async function columnsOf(sql: Sql, table: string): Promise<string[]> {
+  const cached = columnsCache.get(table);
+  if (cached) return cached;
+  const rows = await sql<{ column_name: string }[]>`
+    select column_name from information_schema.columns
+    where table_schema = 'public' and table_name = ${table} order by ordinal_position`;
+  const columns = rows.map((r) => r.column_name);
+  columnsCache.set(table, columns);
+  return columns;
+}
+
+/** The current transaction id (32-bit, as stored in xmin): rows changed after now have a larger one. */
+export async function currentXid(sql: Sql): Promise<number> {
+  const [row] = await sql<{ xid: string }[]>`select (txid_current() % 4294967296)::text as xid`;
+  return Number(row!.xid);
+}
+
+/**
+ * One page of a partner's rows of table `t`, in pk order after the cursor `after`; with
+ * `sinceXid`, only rows written by transactions from that id on (catch-up). Identifiers come from
+ * partner-tables.ts; values are bound parameters.
+ */
+export async function exportRows(
+  sql: Sql,
+  t: PartnerTable,
+  partnerId: string,
+  opts: { after?: unknown[] | undefined; sinceXid?: number | undefined; limit: number },
+): Promise<{ rows: Record<string, unknown>[]; next: unknown[] | null }> {
+  const pkList = t.pk.map((c) => `x."${c}"`).join(", ");
+  const params: unknown[] = [partnerId];
+  let where = `x."${t.partnerColumn}" = $1`;
+  if (opts.after) {
+    const placeholders = opts.after.map((v) => {
+      params.push(v);
+      return `$${params.length}`;
+    });
+    where += ` and (${pkList}) > (${placeholders.join(", ")})`;
+  }
+  if (opts.sinceXid !== undefined) {
+    params.push(opts.sinceXid);
+    where += ` and x.xmin::text::bigint >= $${params.length}`;
+  }
+  params.push(opts.limit);
+  const rows = await sql.unsafe<{ row: Record<string, unknown>; cursor: unknown[] }[]>(
+    `select to_jsonb(x) as row, jsonb_build_array(${pkList}) as cursor from "${t.table}" x
+     where ${where} order by ${pkList} limit $${params.length}`,
+    params as never[],
+  );
+  const last = rows.at(-1);
+  return { rows: rows.map((r) => r.row), next: rows.length === opts.limit && last ? last.cursor : null };
+}
+
+/** Upserts rows exactly as exported (jsonb_populate_recordset keeps every type and value). */
+export async function importRows(sql: Sql, t: PartnerTable, rows: Record<string, unknown>[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const columns = await columnsOf(sql, t.table);
+  const updates = columns
+    .filter((c) => !t.pk.includes(c))
+    .map((c) => `"${c}" = excluded."${c}"`)
+    .join(", ");
+  const result = await sql.unsafe(
+    `insert into "${t.table}" select * from jsonb_populate_recordset(null::"${t.table}", $1::jsonb)
+     on conflict (${t.pk.map((c) => `"${c}"`).join(", ")}) do ${updates ? `update set ${updates}` : "nothing"}`,
+    [JSON.stringify(rows)] as never[],
+  );
+  return result.count;
+}
+
+export interface TableChecksum {
+  table: string;
+  count: number;
+  checksum: string;
+}
+
+/** Count and md5 of every verified table's rows of the partner, in pk order. */
+export async function checksums(sql: Sql, partnerId: string): Promise<TableChecksum[]> {
+  const out: TableChecksum[] = [];
+  for (const t of partnerTables.filter((x) => x.verified)) {
+    const except = (t.checksumExcept ?? []).map((c) => ` - '${c}'`).join("");
+    const order = t.pk.map((c) => `x."${c}"`).join(", ");
+    const [row] = await sql.unsafe<{ count: number; checksum: string | null }[]>(
+      `select count(*)::int as count, md5(string_agg((to_jsonb(x)${except})::text, ',' order by ${order})) as checksum
+       from "${t.table}" x where x."${t.partnerColumn}" = $1`,
+      [partnerId],
+    );
+    out.push({ table: t.table, count: row?.count ?? 0, checksum: row?.checksum ?? "" });
+  }
+  return out;
+}
+
+/** Deletes every row of the partner in this cell, children first, in one transaction. */
+export async function purgePartner(sql: Sql, partnerId: string): Promise<number> {
+  let deleted = 0;
+  await sql.begin(async (tx) => {
+    for (const t of [...partnerTables].reverse()) {
+      const r = await tx.unsafe(`delete from "${t.table}" where "${t.partnerColumn}" = $1`, [partnerId]);
+      deleted += r.count;
+    }
+  });
+  return deleted;
+}
+
+/** What the cell's workers still owe for a partner: events not yet published or processed. */
+export async function workerBacklog(sql: Sql, partnerId: string): Promise<{ unpublished: number; unprocessed: number }> {
+  const [row] = await sql<{ unpublished: number; unprocessed: number }[]>`
+    select
+      (select count(*)::int from events where partner_id = ${partnerId} and published_at is null) as unpublished,
+      (select count(*)::int from events e where e.partner_id = ${partnerId}
+         and e.created_at > now() - interval '1 day'
+         and e.type in ('payment.captured', 'refund.succeeded')
+         and not exists (select 1 from processed_events p where p.event_id = e.id and p.consumer = 'ledger')) as unprocessed`;
+  return row ?? { unpublished: 0, unprocessed: 0 };
+}
