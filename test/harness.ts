@@ -31,7 +31,7 @@ export async function startTestCell(env: Record<string, string> = {}): Promise<T
   const infra = await startTestCellInfra();
   try {
     await migrateCellDatabase(infra.postgresUrl);
-    const masterKey = generateMasterKeyBase64();
+    const masterKey = env.CELLPAY_MASTER_KEY ?? generateMasterKeyBase64();
     const logLines: string[] = [];
     const sink = new Writable({
       write(chunk, _enc, done) {

@@ -4,14 +4,17 @@
 export interface PartnerTable {
   table: string;
   pk: readonly string[];
-  /** The column holding the partner id. */
-  partnerColumn: string;
+  /** The column holding the partner id; null for cell-wide tables copied whole (never purged). */
+  partnerColumn: string | null;
   /** Compared by count and checksum before the route flips (request-path tables). */
   verified: boolean;
   checksumExcept?: readonly string[];
 }
 
 export const partnerTables: readonly PartnerTable[] = [
+  // Data keys are sealed by the platform's master key, shared by every cell: the target needs the
+  // source's keys to read the partner's vaulted cards.
+  { table: "data_keys", pk: ["id"], partnerColumn: null, verified: false },
   { table: "partners", pk: ["id"], partnerColumn: "id", verified: true, checksumExcept: ["status"] },
   { table: "api_keys", pk: ["id"], partnerColumn: "partner_id", verified: true },
   { table: "card_tokens", pk: ["id"], partnerColumn: "partner_id", verified: true },

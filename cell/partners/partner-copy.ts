@@ -37,7 +37,7 @@ export async function exportRows(
 ): Promise<{ rows: Record<string, unknown>[]; next: unknown[] | null }> {
   const pkList = t.pk.map((c) => `x."${c}"`).join(", ");
   const params: unknown[] = [partnerId];
-  let where = `x."${t.partnerColumn}" = $1`;
+  let where = t.partnerColumn ? `x."${t.partnerColumn}" = $1` : "$1::text is not null";
   if (opts.after) {
     const placeholders = opts.after.map((v) => {
       params.push(v);
@@ -68,7 +68,7 @@ export async function importRows(sql: Sql, t: PartnerTable, rows: Record<string,
     .map((c) => `"${c}" = excluded."${c}"`)
     .join(", ");
   const result = await sql.unsafe(
-    `insert into "${t.table}" select * from jsonb_populate_recordset(null::"${t.table}", $1::jsonb)
+    `insert into "${t.table}" select * from jsonb_populate_recordset(null::"${t.table}", $1::text::jsonb)
      on conflict (${t.pk.map((c) => `"${c}"`).join(", ")}) do ${updates ? `update set ${updates}` : "nothing"}`,
     [JSON.stringify(rows)] as never[],
   );
@@ -84,7 +84,7 @@ export interface TableChecksum {
 /** Count and md5 of every verified table's rows of the partner, in pk order. */
 export async function checksums(sql: Sql, partnerId: string): Promise<TableChecksum[]> {
   const out: TableChecksum[] = [];
-  for (const t of partnerTables.filter((x) => x.verified)) {
+  for (const t of partnerTables.filter((x) => x.verified && x.partnerColumn)) {
     const except = (t.checksumExcept ?? []).map((c) => ` - '${c}'`).join("");
     const order = t.pk.map((c) => `x."${c}"`).join(", ");
     const [row] = await sql.unsafe<{ count: number; checksum: string | null }[]>(
@@ -102,6 +102,7 @@ export async function purgePartner(sql: Sql, partnerId: string): Promise<number>
   let deleted = 0;
   await sql.begin(async (tx) => {
     for (const t of [...partnerTables].reverse()) {
+      if (!t.partnerColumn) continue;
       const r = await tx.unsafe(`delete from "${t.table}" where "${t.partnerColumn}" = $1`, [partnerId]);
       deleted += r.count;
     }

@@ -45,7 +45,7 @@ export function registerInternalPartnerMoves(app: Hono<AppEnv>) {
   app.post("/partners/:id/import/:table", async (c) => {
     const t = tableParam(c.req.param("table"));
     const { rows } = await parseBody(c, importBody);
-    const foreign = rows.find((r) => r[t.partnerColumn] !== c.req.param("id"));
+    const foreign = t.partnerColumn ? rows.find((r) => r[t.partnerColumn!] !== c.req.param("id")) : undefined;
     if (foreign) throw new ApiError("invalid_request", "Every row must belong to the partner in the path.");
     return c.json({ imported: await importRows(c.get("deps").sql, t, rows) });
   });
