@@ -2,7 +2,20 @@
 // ids sort by creation time, which keeps b-tree inserts at the right edge of the index.
 import { randomBytes } from "node:crypto";
 
-export type IdPrefix = "pay" | "re" | "ptr" | "key" | "tok" | "evt" | "req" | "dk" | "we" | "mv" | "cell" | "stl";
+export type IdPrefix =
+  | "pay"
+  | "re"
+  | "ptr"
+  | "key"
+  | "tok"
+  | "evt"
+  | "req"
+  | "dk"
+  | "we"
+  | "mv"
+  | "cell"
+  | "dr"
+  | "stl";
 
 const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
 

@@ -4,14 +4,17 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env.ts";
 import type { GatewayDeps } from "./deps.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./error-handler.ts";
-import { authenticate } from "./middleware/authenticate.ts";
-import { admission } from "./middleware/admission.ts";
 import { createInternalApp } from "./internal/internal-app.ts";
+import { admission } from "./middleware/admission.ts";
+import { authenticate } from "./middleware/authenticate.ts";
 import { jsonBody } from "./middleware/json-body.ts";
 import { partnerLimits } from "./middleware/partner-limits.ts";
 import { requestContext } from "./middleware/request-context.ts";
+import { registerRetrieveBalance } from "./routes/balance/retrieve.ts";
 import { registerCreateCardToken } from "./routes/card-tokens/create.ts";
 import { registerDocs } from "./routes/docs.ts";
+import { registerListEvents } from "./routes/events/list.ts";
+import { registerRetrieveEvent } from "./routes/events/retrieve.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerCancelPayment } from "./routes/payments/cancel.ts";
 import { registerCapturePayment } from "./routes/payments/capture.ts";
@@ -21,13 +24,10 @@ import { registerRetrievePayment } from "./routes/payments/retrieve.ts";
 import { registerCreateRefund } from "./routes/refunds/create.ts";
 import { registerListRefunds } from "./routes/refunds/list.ts";
 import { registerRetrieveRefund } from "./routes/refunds/retrieve.ts";
-import { registerRetrieveBalance } from "./routes/balance/retrieve.ts";
-import { registerListEvents } from "./routes/events/list.ts";
-import { registerRetrieveEvent } from "./routes/events/retrieve.ts";
 import { registerListSettlements } from "./routes/settlements/list.ts";
 import { registerRetrieveSettlement } from "./routes/settlements/retrieve.ts";
-import { registerListWebhookAttempts } from "./routes/webhook-deliveries/list-attempts.ts";
 import { registerListWebhookDeliveries } from "./routes/webhook-deliveries/list.ts";
+import { registerListWebhookAttempts } from "./routes/webhook-deliveries/list-attempts.ts";
 import { registerResendWebhookDelivery } from "./routes/webhook-deliveries/resend.ts";
 import { registerCreateWebhookEndpoint } from "./routes/webhook-endpoints/create.ts";
 import { registerDeleteWebhookEndpoint } from "./routes/webhook-endpoints/delete.ts";
@@ -57,7 +57,10 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
     admission({ maxInFlight: deps.config.maxInFlight }),
     jsonBody(),
     authenticate(),
-    partnerLimits({ rateLimit: deps.config.defaultRateLimit, maxConcurrency: deps.config.defaultMaxConcurrency }),
+    partnerLimits({
+      rateLimit: deps.config.defaultRateLimit,
+      maxConcurrency: deps.config.defaultMaxConcurrency,
+    }),
   );
 
   registerCreatePayment(app);

@@ -1,0 +1,59 @@
+// The outbox table read two ways: by the relay (claim unpublished rows, mark them published) and
+// by the events API (a partner's envelopes). Rows become the one documented envelope here.
+import type { TransactionSql } from "postgres";
+import type { EventEnvelope } from "../../events/envelope.ts";
+import type { Sql } from "../client.ts";
+
+export interface OutboxRow {
+  id: string;
+  partner_id: string;
+  type: string;
+  data: unknown;
+  created_at: Date;
+}
+
+export function toEnvelope(cellId: string, row: OutboxRow): EventEnvelope {
+  return {
+    id: row.id,
+    type: row.type,
+    partner_id: row.partner_id,
+    cell_id: cellId,
+    created: Math.floor(row.created_at.getTime() / 1000),
+    data: row.data,
+  };
+}
+
+/** Locks up to `limit` unpublished rows for this transaction; rows another relay holds are skipped. */
+export function claimUnpublished(tx: TransactionSql, limit: number): Promise<OutboxRow[]> {
+  return tx<OutboxRow[]>`
+    select id, partner_id, type, data, created_at from events
+    where published_at is null
+    order by id
+    limit ${limit}
+    for update skip locked`;
+}
+
+export async function markPublished(tx: TransactionSql, ids: string[]): Promise<void> {
+  await tx`update events set published_at = now() where id = any(${ids})`;
+}
+
+/** Newest first by id (ids are time-sortable); one row more than asked tells whether there is more. */
+export function listEvents(
+  sql: Sql,
+  partnerId: string,
+  f: { limit: number; startingAfter?: string | undefined; type?: string | undefined },
+): Promise<OutboxRow[]> {
+  return sql<OutboxRow[]>`
+    select id, partner_id, type, data, created_at from events
+    where partner_id = ${partnerId}
+      ${f.startingAfter ? sql`and id < ${f.startingAfter}` : sql``}
+      ${f.type ? sql`and type = ${f.type}` : sql``}
+    order by id desc
+    limit ${f.limit + 1}`;
+}
+
+export async function findEvent(sql: Sql, partnerId: string, id: string): Promise<OutboxRow | undefined> {
+  const rows = await sql<OutboxRow[]>`
+    select id, partner_id, type, data, created_at from events where id = ${id} and partner_id = ${partnerId}`;
+  return rows[0];
+}

@@ -1,0 +1,65 @@
+// Ledger writes and balances. A ledger transaction and the consumer's processed_events row are
+// written by ONE statement: a redelivered event finds its processed_events row and writes nothing.
+import type { Sql } from "../client.ts";
+
+export type LedgerAccount = "acquirer_clearing" | "partner_payable" | "platform_fees";
+
+/** One line of a transaction: debits positive, credits negative. */
+export interface LedgerLine {
+  account: LedgerAccount;
+  currency: string;
+  amount: number;
+  objectId: string;
+}
+
+export interface LedgerTransaction {
+  /** The event id: one transaction per event. */
+  id: string;
+  partnerId: string;
+  lines: LedgerLine[];
+}
+
+/** The partner's `settings.fee_bps` as stored (validated by the caller), or undefined. */
+export async function partnerFeeSetting(sql: Sql, partnerId: string): Promise<unknown> {
+  const rows = await sql<{ fee_bps: unknown }[]>`
+    select settings->'fee_bps' as fee_bps from partners where id = ${partnerId}`;
+  return rows[0]?.fee_bps ?? undefined;
+}
+
+/** Writes the transaction unless `consumer` already processed the event; true if it wrote. */
+export async function recordLedgerTransaction(
+  sql: Sql,
+  consumer: string,
+  tx: LedgerTransaction,
+): Promise<boolean> {
+  const rows = await sql<{ n: number }[]>`
+    with pe as (
+      insert into processed_events (consumer, event_id) values (${consumer}, ${tx.id})
+      on conflict do nothing
+      returning event_id
+    ), l as (
+      insert into ledger_entries (transaction_id, line, partner_id, account, currency, amount, object_id)
+      select pe.event_id, t.line, ${tx.partnerId}, t.account, t.currency, t.amount, t.object_id
+      from pe, unnest(
+        ${tx.lines.map((_, i) => i + 1)}::int[],
+        ${tx.lines.map((l) => l.account)}::text[],
+        ${tx.lines.map((l) => l.currency)}::text[],
+        ${tx.lines.map((l) => String(l.amount))}::bigint[],
+        ${tx.lines.map((l) => l.objectId)}::text[]
+      ) as t(line, account, currency, amount, object_id)
+    )
+    select count(*)::int as n from pe`;
+  return rows[0]!.n === 1;
+}
+
+/** What the cell owes the partner, per currency: minus the partner_payable balance (a credit). */
+export async function partnerPayableBalances(
+  sql: Sql,
+  partnerId: string,
+): Promise<{ currency: string; amount: number }[]> {
+  return sql<{ currency: string; amount: number }[]>`
+    select currency, (-sum(amount))::bigint as amount from ledger_entries
+    where partner_id = ${partnerId} and account = 'partner_payable'
+    group by currency
+    order by currency`;
+}

@@ -1,0 +1,141 @@
+// The ledger against a real Postgres: fee math, every transaction balanced, and an event that is
+// delivered twice written once.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CellInfra, startTestCellInfra } from "../../../platform/cell-infra.ts";
+import { createLogger } from "../../../shared/logger.ts";
+import { createDb } from "../../db/client.ts";
+import { migrateCellDatabase } from "../../db/migrate.ts";
+import { partnerPayableBalances } from "../../db/queries/ledger.ts";
+import { provisionPartner } from "../../partners/provision.ts";
+import { generateMasterKeyBase64, loadMasterKey } from "../../vault/envelope.ts";
+import { createVault } from "../../vault/vault.ts";
+import type { EventEnvelope } from "../envelope.ts";
+import type { EventHandler } from "./event-handler.ts";
+import {
+  assertBalanced,
+  createLedgerHandler,
+  DEFAULT_FEE_BPS,
+  feeFor,
+  ledgerTransactionFor,
+} from "./ledger.ts";
+
+let infra: CellInfra;
+let database: ReturnType<typeof createDb>;
+let ledger: EventHandler;
+let seq = 0;
+
+const captured = (partnerId: string, amount: number, currency = "EUR"): EventEnvelope => ({
+  id: `evt_test${String(++seq).padStart(6, "0")}`,
+  type: "payment.captured",
+  partner_id: partnerId,
+  cell_id: "cell-test",
+  created: Math.floor(Date.now() / 1000),
+  data: { id: `pay_test${seq}`, object: "payment", currency, amount_captured: amount },
+});
+const refunded = (partnerId: string, amount: number, currency = "EUR"): EventEnvelope => ({
+  id: `evt_test${String(++seq).padStart(6, "0")}`,
+  type: "refund.succeeded",
+  partner_id: partnerId,
+  cell_id: "cell-test",
+  created: Math.floor(Date.now() / 1000),
+  data: { id: `re_test${seq}`, object: "refund", currency, amount },
+});
+
+beforeAll(async () => {
+  infra = await startTestCellInfra();
+  await migrateCellDatabase(infra.postgresUrl);
+  database = createDb(infra.postgresUrl, { max: 4 });
+  const master = loadMasterKey({ CELLPAY_MASTER_KEY: generateMasterKeyBase64() });
+  const vault = await createVault({ db: database.db, sql: database.sql, master });
+  ledger = createLedgerHandler({
+    cellId: "cell-test",
+    sql: database.sql,
+    db: database.db,
+    vault,
+    log: createLogger({ service: "test", level: "silent" }),
+    clock: () => new Date(),
+  });
+});
+afterAll(async () => {
+  await database?.end();
+  await infra?.stop();
+});
+
+describe("ledger fees", () => {
+  it("takes floor(amount × bps / 10000), never rounding up", () => {
+    expect(feeFor(1999, 290)).toBe(57); // 57.971
+    expect(feeFor(34, 290)).toBe(0); // 0.986
+    expect(feeFor(35, 290)).toBe(1); // 1.015
+    expect(feeFor(100_000, 290)).toBe(2900);
+    expect(feeFor(12_345, 0)).toBe(0);
+  });
+
+  it("balances every capture and refund transaction for any amount", () => {
+    for (const amount of [1, 2, 33, 34, 35, 99, 1999, 10_000, 123_457, 99_999_999]) {
+      for (const bps of [0, 1, 290, 333, 10_000]) {
+        const tx = ledgerTransactionFor(captured("ptr_x", amount), bps)!;
+        expect(tx.lines.reduce((s, l) => s + l.amount, 0)).toBe(0);
+        expect(tx.lines.find((l) => l.account === "platform_fees")!.amount).toBe(-feeFor(amount, bps));
+      }
+      const rtx = ledgerTransactionFor(refunded("ptr_x", amount), 290)!;
+      expect(rtx.lines.reduce((s, l) => s + l.amount, 0)).toBe(0);
+    }
+  });
+
+  it("refuses to write an unbalanced transaction", () => {
+    expect(() =>
+      assertBalanced("evt_bad", [
+        { account: "acquirer_clearing", currency: "EUR", amount: 100, objectId: "pay_1" },
+        { account: "partner_payable", currency: "EUR", amount: -99, objectId: "pay_1" },
+      ]),
+    ).toThrow(/sum to 1/);
+  });
+});
+
+describe("ledger on Postgres", () => {
+  it("applies the partner's fee_bps, else the 2.9% default, and owes the partner captured − fee − refunded", async () => {
+    const { partnerId: standard } = await provisionPartner(database.db, { name: "Standard fees" });
+    const { partnerId: custom } = await provisionPartner(database.db, { name: "Custom fees" });
+    await database.sql`update partners set settings = ${database.sql.json({ fee_bps: 100 })} where id = ${custom}`;
+
+    await ledger.handle(captured(standard, 10_000));
+    await ledger.handle(captured(standard, 1999));
+    await ledger.handle(refunded(standard, 500));
+    await ledger.handle(captured(standard, 5000, "JPY"));
+    await ledger.handle(captured(custom, 10_000));
+
+    const stdFees = feeFor(10_000, DEFAULT_FEE_BPS) + feeFor(1999, DEFAULT_FEE_BPS);
+    expect(await partnerPayableBalances(database.sql, standard)).toEqual([
+      { currency: "EUR", amount: 10_000 + 1999 - stdFees - 500 },
+      { currency: "JPY", amount: 5000 - feeFor(5000, DEFAULT_FEE_BPS) },
+    ]);
+    expect(await partnerPayableBalances(database.sql, custom)).toEqual([{ currency: "EUR", amount: 9900 }]);
+  });
+
+  it("writes a redelivered event once, even when deliveries race", async () => {
+    const { partnerId } = await provisionPartner(database.db, { name: "Redelivery" });
+    const event = captured(partnerId, 4242);
+    await Promise.all([ledger.handle(event), ledger.handle(event), ledger.handle(event)]);
+    await ledger.handle(event);
+
+    const lines = await database.sql<{ n: number }[]>`
+      select count(*)::int as n from ledger_entries where transaction_id = ${event.id}`;
+    expect(lines[0]!.n).toBe(3);
+    const processed = await database.sql<{ n: number }[]>`
+      select count(*)::int as n from processed_events where consumer = 'ledger' and event_id = ${event.id}`;
+    expect(processed[0]!.n).toBe(1);
+    expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([
+      { currency: "EUR", amount: 4242 - feeFor(4242, DEFAULT_FEE_BPS) },
+    ]);
+  });
+
+  it("leaves every stored transaction summing to zero", async () => {
+    const unbalanced = await database.sql<{ transaction_id: string }[]>`
+      select transaction_id from ledger_entries group by transaction_id, currency having sum(amount) <> 0`;
+    expect(unbalanced).toEqual([]);
+    const total = await database.sql<
+      { sum: number }[]
+    >`select coalesce(sum(amount), 0)::bigint as sum from ledger_entries`;
+    expect(total[0]!.sum).toBe(0);
+  });
+});

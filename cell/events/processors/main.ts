@@ -1,0 +1,93 @@
+// Entry point of one core-processor process: `tsx cell/events/processors/main.ts`. It runs the
+// ledger, settlement and webhook consumers (durable, shared by every processor process of the
+// cell) and the webhook dispatcher. Logs "ready" once it consumes.
+import { connect } from "nats";
+import { z } from "zod";
+import { createLogger } from "../../../shared/logger.ts";
+import { onShutdownSignal } from "../../../shared/shutdown.ts";
+import { createDb } from "../../db/client.ts";
+import { loadMasterKey } from "../../vault/envelope.ts";
+import { createVault } from "../../vault/vault.ts";
+import { createWebhookHandler, startWebhookDispatcher } from "../../webhooks/index.ts";
+import { ensureStreams } from "../streams.ts";
+import { startConsumerRunners } from "./consumer-runner.ts";
+import type { ProcessorDeps } from "./event-handler.ts";
+import { createLedgerHandler } from "./ledger.ts";
+import { createSettlementHandler } from "./settlement.ts";
+
+const envSchema = z.object({
+  CELLPAY_CELL_ID: z.string().min(1),
+  DATABASE_URL: z.string().url(),
+  NATS_URL: z.string().min(1),
+  CELLPAY_MASTER_KEY: z.string().optional(),
+  CELLPAY_MASTER_KEY_FILE: z.string().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PG_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+  PROCESSOR_MAX_DELIVER: z.coerce.number().int().min(1).max(100).default(5),
+  PROCESSOR_ACK_WAIT_MS: z.coerce.number().int().min(1000).default(30_000),
+  PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  PROCESSOR_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
+  PROCESSOR_RETRY_MAX_MS: z.coerce.number().int().min(1).default(60_000),
+});
+
+function parseEnv(env: Record<string, string | undefined>) {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`processor configuration is invalid:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+const env = parseEnv(process.env);
+const logger = createLogger({ service: "processor", cellId: env.CELLPAY_CELL_ID, level: env.LOG_LEVEL });
+try {
+  const database = createDb(env.DATABASE_URL, {
+    max: env.PG_POOL_MAX,
+    applicationName: `processor-${env.CELLPAY_CELL_ID}`,
+  });
+  const { sql, db } = database;
+  const vault = await createVault({ db, sql, master: loadMasterKey(env) });
+  const nc = await connect({
+    servers: env.NATS_URL,
+    name: `processor-${env.CELLPAY_CELL_ID}`,
+    maxReconnectAttempts: -1,
+  });
+  const jsm = await nc.jetstreamManager();
+  await ensureStreams(jsm, env.CELLPAY_CELL_ID);
+  const deps: ProcessorDeps = {
+    cellId: env.CELLPAY_CELL_ID,
+    sql,
+    db,
+    vault,
+    log: logger,
+    clock: () => new Date(),
+  };
+  const handlers = [createLedgerHandler(deps), createSettlementHandler(deps), createWebhookHandler(deps)];
+  const consumers = await startConsumerRunners(handlers, {
+    cellId: env.CELLPAY_CELL_ID,
+    js: nc.jetstream(),
+    jsm,
+    log: logger,
+    serverVersion: nc.info?.version ?? "0.0.0",
+    maxDeliver: env.PROCESSOR_MAX_DELIVER,
+    ackWaitMs: env.PROCESSOR_ACK_WAIT_MS,
+    concurrency: env.PROCESSOR_CONCURRENCY,
+    retryBaseMs: env.PROCESSOR_RETRY_BASE_MS,
+    retryMaxMs: env.PROCESSOR_RETRY_MAX_MS,
+  });
+  const dispatcher = startWebhookDispatcher(deps);
+  // platform/worker-process.ts waits for this line, so it is written whatever LOG_LEVEL hides.
+  logger
+    .child({}, { level: "info" })
+    .info({ pid: process.pid, consumers: handlers.map((h) => h.name) }, "ready");
+  onShutdownSignal(logger, async () => {
+    await consumers.stop();
+    await dispatcher.stop();
+    await nc.drain();
+    await database.end();
+  });
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, "processor failed to start");
+  process.exit(1);
+}

@@ -1,0 +1,58 @@
+// Entry point of one outbox relay process: `tsx cell/events/relay/main.ts`. Several may run per
+// cell (they share the outbox through SKIP LOCKED). Logs "ready" once it relays.
+import { connect } from "nats";
+import { z } from "zod";
+import { createLogger } from "../../../shared/logger.ts";
+import { onShutdownSignal } from "../../../shared/shutdown.ts";
+import { createDb } from "../../db/client.ts";
+import { OutboxRelay } from "./outbox-relay.ts";
+
+const envSchema = z.object({
+  CELLPAY_CELL_ID: z.string().min(1),
+  DATABASE_URL: z.string().url(),
+  NATS_URL: z.string().min(1),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(25),
+});
+
+function parseEnv(env: Record<string, string | undefined>) {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`relay configuration is invalid:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+const env = parseEnv(process.env);
+const logger = createLogger({ service: "relay", cellId: env.CELLPAY_CELL_ID, level: env.LOG_LEVEL });
+try {
+  const database = createDb(env.DATABASE_URL, { max: 4, applicationName: `relay-${env.CELLPAY_CELL_ID}` });
+  const nc = await connect({
+    servers: env.NATS_URL,
+    name: `relay-${env.CELLPAY_CELL_ID}`,
+    maxReconnectAttempts: -1,
+  });
+  const relay = new OutboxRelay({
+    cellId: env.CELLPAY_CELL_ID,
+    sql: database.sql,
+    js: nc.jetstream(),
+    jsm: await nc.jetstreamManager(),
+    log: logger,
+    batchSize: env.RELAY_BATCH_SIZE,
+    idleMs: env.RELAY_IDLE_MS,
+  });
+  await relay.start();
+  // platform/worker-process.ts waits for this line, so it is written whatever LOG_LEVEL hides.
+  logger.child({}, { level: "info" }).info({ pid: process.pid }, "ready");
+  onShutdownSignal(logger, async () => {
+    await relay.stop();
+    logger.info(relay.stats, "relay stopped");
+    await nc.drain();
+    await database.end();
+  });
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, "relay failed to start");
+  process.exit(1);
+}

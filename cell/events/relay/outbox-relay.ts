@@ -1,0 +1,116 @@
+// Moves the transactional outbox (`events` rows with no published_at) to the cell's JetStream
+// stream. Each batch is claimed with FOR UPDATE SKIP LOCKED, so several relays share the work
+// without publishing the same row at the same time; the rows are marked published only after
+// JetStream acknowledged every message. A relay that dies between publish and mark leaves the rows
+// unpublished: the next relay publishes them again with the same Nats-Msg-Id, which the stream's
+// duplicate window drops (and past the window, consumers are idempotent by event id anyway).
+import type { JetStreamClient, JetStreamManager, PubAck } from "nats";
+import type { Logger } from "../../../shared/logger.ts";
+import type { Sql } from "../../db/client.ts";
+import { claimUnpublished, markPublished, toEnvelope } from "../../db/queries/events.ts";
+import { ensureStreams, eventSubject } from "../streams.ts";
+
+export interface OutboxRelayOptions {
+  cellId: string;
+  sql: Sql;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  log: Logger;
+  /** Rows claimed per transaction. */
+  batchSize?: number;
+  /** Sleep when the outbox was drained (a full batch loops at once). */
+  idleMs?: number;
+  /** Sleep after a failed batch (NATS or Postgres away). */
+  errorBackoffMs?: number;
+}
+
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly idleMs: number;
+  private readonly errorBackoffMs: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  /** Totals since start, for logs and benchmarks. */
+  readonly stats = { published: 0, duplicates: 0, batches: 0 };
+
+  constructor(private readonly opts: OutboxRelayOptions) {
+    this.batchSize = opts.batchSize ?? 500;
+    this.idleMs = opts.idleMs ?? 25;
+    this.errorBackoffMs = opts.errorBackoffMs ?? 1000;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    await ensureStreams(this.opts.jsm, this.opts.cellId);
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the batch in flight (so its rows are marked), then returns. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.relayBatch();
+      } catch (err) {
+        this.opts.log.error({ err: (err as Error).message }, "outbox batch failed; retrying");
+        await this.sleep(this.errorBackoffMs);
+        continue;
+      }
+      if (claimed < this.batchSize) await this.sleep(this.idleMs);
+    }
+  }
+
+  /** One transaction: claim, publish all concurrently, await every ack, mark. Returns rows claimed. */
+  async relayBatch(): Promise<number> {
+    const { sql, js, cellId } = this.opts;
+    const result = await sql.begin(async (tx) => {
+      const rows = await claimUnpublished(tx, this.batchSize);
+      if (rows.length === 0) return { claimed: 0, duplicates: 0 };
+      // Any failed publish rejects the batch: the transaction rolls back and nothing is marked.
+      const acks: PubAck[] = await Promise.all(
+        rows.map((row) =>
+          js.publish(
+            eventSubject(cellId, row.partner_id, row.type),
+            JSON.stringify(toEnvelope(cellId, row)),
+            { msgID: row.id },
+          ),
+        ),
+      );
+      await markPublished(
+        tx,
+        rows.map((r) => r.id),
+      );
+      return { claimed: rows.length, duplicates: acks.filter((a) => a.duplicate).length };
+    });
+    if (result.claimed > 0) {
+      this.stats.published += result.claimed;
+      this.stats.duplicates += result.duplicates;
+      this.stats.batches += 1;
+      this.opts.log.debug(result, "outbox batch published");
+      if (result.duplicates > 0) {
+        // Expected after a crash between publish and mark; worth seeing in the logs.
+        this.opts.log.info(result, "outbox batch held events JetStream had already");
+      }
+    }
+    return result.claimed;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,28 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { retrieveWebhookEndpoint } from "../../../webhooks/endpoints.ts";
+import { endpointView } from "../../../webhooks/views.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { errorResponses } from "../../schemas/common.ts";
+import { WebhookEndpointSchema } from "../../schemas/webhook.ts";
+
+export const retrieveWebhookEndpointRoute = createRoute({
+  method: "get",
+  path: "/v1/webhook_endpoints/{id}",
+  tags: ["Webhooks"],
+  summary: "Retrieve a webhook endpoint (never its secret)",
+  security: [{ bearer: [] }],
+  request: { params: z.object({ id: z.string().max(64) }) },
+  responses: {
+    200: { description: "The endpoint", content: { "application/json": { schema: WebhookEndpointSchema } } },
+    ...errorResponses,
+  },
+});
+
+export function registerRetrieveWebhookEndpoint(app: OpenAPIHono<AppEnv>) {
+  app.openapi(retrieveWebhookEndpointRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { sql, clock } = c.get("deps");
+    const endpoint = await retrieveWebhookEndpoint(sql, c.get("partner").partnerId, id);
+    return c.json(endpointView(endpoint, clock()), 200);
+  });
+}

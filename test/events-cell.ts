@@ -1,0 +1,112 @@
+// A real cell with its event pipeline as separate processes, for the events e2e suite and the
+// throughput bench: Postgres/Redis/NATS (the launcher's code), one gateway, one relay and N
+// processors, each its own Node process that a test can SIGKILL by pid and start again.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "nats";
+import postgres from "postgres";
+import { createDb } from "../cell/db/client.ts";
+import { migrateCellDatabase } from "../cell/db/migrate.ts";
+import { provisionPartner } from "../cell/partners/provision.ts";
+import { generateMasterKeyBase64 } from "../cell/vault/envelope.ts";
+import { type CellInfra, startTestCellInfra } from "../platform/cell-infra.ts";
+import { freePort } from "../platform/free-port.ts";
+import { startGatewayProcess } from "../platform/gateway-process.ts";
+import type { ManagedProcess } from "../platform/managed-process.ts";
+import { startWorkerProcess } from "../platform/worker-process.ts";
+
+export interface EventsCell {
+  cellId: string;
+  infra: CellInfra;
+  sql: postgres.Sql;
+  nc: NatsConnection;
+  gatewayUrl: string;
+  /** Starts one more relay or processor process. */
+  worker(kind: "relay" | "processor", index?: number): Promise<ManagedProcess>;
+  partner(name: string): Promise<{ partnerId: string; apiKey: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startEventsCell(opts: { cellId?: string; workerEnv?: Record<string, string> } = {}) {
+  const cellId = opts.cellId ?? "cell-test";
+  const infra = await startTestCellInfra(cellId);
+  const procs: ManagedProcess[] = [];
+  let runs = 0;
+  await migrateCellDatabase(infra.postgresUrl);
+  const masterKeyFile = join(infra.dataDir, "master.key");
+  await writeFile(masterKeyFile, generateMasterKeyBase64(), { mode: 0o600 });
+  const sql = postgres(infra.postgresUrl, { max: 4, onnotice: () => {} });
+  const nc = await connect({ servers: infra.natsUrl });
+  const port = await freePort();
+  procs.push(
+    await startGatewayProcess({
+      cellId,
+      index: 0,
+      port,
+      databaseUrl: infra.postgresUrl,
+      masterKeyFile,
+      logFile: join(infra.dataDir, "logs", "gateway.log"),
+      env: {
+        LOG_LEVEL: "warn",
+        REDIS_URL: infra.redisUrl,
+        RATE_LIMIT_RATE: "5000",
+        RATE_LIMIT_BURST: "5000",
+      },
+    }),
+  );
+  const cell: EventsCell = {
+    cellId,
+    infra,
+    sql,
+    nc,
+    gatewayUrl: `http://127.0.0.1:${port}`,
+    async worker(kind, index = 0) {
+      const proc = await startWorkerProcess({
+        name: `${cellId}-${kind}-${index}`,
+        entry: kind === "relay" ? "cell/events/relay/main.ts" : "cell/events/processors/main.ts",
+        env: {
+          CELLPAY_CELL_ID: cellId,
+          DATABASE_URL: infra.postgresUrl,
+          NATS_URL: infra.natsUrl,
+          CELLPAY_MASTER_KEY_FILE: masterKeyFile,
+          LOG_LEVEL: "info",
+          ...opts.workerEnv,
+        },
+        logFile: join(infra.dataDir, "logs", `${kind}-${index}-run-${++runs}.log`),
+      });
+      procs.push(proc);
+      return proc;
+    },
+    async partner(name) {
+      const admin = createDb(infra.postgresUrl, { max: 1 });
+      try {
+        return await provisionPartner(admin.db, { name });
+      } finally {
+        await admin.end();
+      }
+    },
+    async stop() {
+      await Promise.all(procs.map((p) => p.stop()));
+      await nc.close();
+      await sql.end();
+      await infra.stop();
+    },
+  };
+  return cell;
+}
+
+/** The first row's `n` of a count query, as a number. */
+export const count = async (query: postgres.PendingQuery<postgres.Row[]>) => Number((await query)[0]!.n);
+
+/** Polls until `done` holds, up to a generous bound. */
+export async function eventually(
+  what: string,
+  done: () => Promise<boolean>,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
