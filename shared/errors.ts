@@ -61,6 +61,7 @@ const catalogue = {
   admin_token_required: [401, "authentication_error"],
   cell_not_accepting: [409, "invalid_request_error"],
   move_in_progress: [409, "invalid_request_error"],
+  webhook_delivery_pending: [409, "invalid_request_error"],
   internal_token_required: [401, "authentication_error"],
   cell_not_ready: [422, "invalid_request_error"],
   cell_request_failed: [502, "api_error"],

@@ -15,7 +15,8 @@ export type IdPrefix =
   | "mv"
   | "cell"
   | "dr"
-  | "stl";
+  | "stl"
+  | "wd";
 
 const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
 

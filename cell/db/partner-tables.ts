@@ -21,13 +21,24 @@ export const partnerTables: readonly PartnerTable[] = [
   { table: "payments", pk: ["id"], partnerColumn: "partner_id", verified: true },
   { table: "refunds", pk: ["id"], partnerColumn: "partner_id", verified: true },
   { table: "idempotency_keys", pk: ["partner_id", "key"], partnerColumn: "partner_id", verified: true },
-  { table: "events", pk: ["id"], partnerColumn: "partner_id", verified: true, checksumExcept: ["published_at"] },
+  {
+    table: "events",
+    pk: ["id"],
+    partnerColumn: "partner_id",
+    verified: true,
+    checksumExcept: ["published_at"],
+  },
   { table: "webhook_endpoints", pk: ["id"], partnerColumn: "partner_id", verified: true },
   { table: "webhook_deliveries", pk: ["id"], partnerColumn: "partner_id", verified: false },
   { table: "webhook_attempts", pk: ["delivery_id", "attempt"], partnerColumn: "partner_id", verified: false },
   { table: "ledger_entries", pk: ["transaction_id", "line"], partnerColumn: "partner_id", verified: false },
   { table: "settlements", pk: ["id"], partnerColumn: "partner_id", verified: false },
-  { table: "settlement_items", pk: ["settlement_id", "kind", "object_id"], partnerColumn: "partner_id", verified: false },
+  {
+    table: "settlement_items",
+    pk: ["settlement_id", "kind", "object_id"],
+    partnerColumn: "partner_id",
+    verified: false,
+  },
 ];
 
 export function partnerTable(name: string): PartnerTable | undefined {

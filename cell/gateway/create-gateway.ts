@@ -65,7 +65,15 @@ export async function startGateway(
   };
   const app = createGatewayApp(deps);
   const recoverer = startRecoverer(
-    { sql, acquirer, vault, paymentCache, log: logger, acquirerTimeoutMs: env.ACQUIRER_TIMEOUT_MS, clock: deps.clock },
+    {
+      sql,
+      acquirer,
+      vault,
+      paymentCache,
+      log: logger,
+      acquirerTimeoutMs: env.ACQUIRER_TIMEOUT_MS,
+      clock: deps.clock,
+    },
     { intervalMs: env.RECOVERY_INTERVAL_MS, staleMs: env.RECOVERY_STALE_MS },
   );
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

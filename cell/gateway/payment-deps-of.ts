@@ -5,5 +5,13 @@ import type { AppEnv } from "./app-env.ts";
 /** The payment services' deps for this request (its logger carries the request id). */
 export function paymentDepsOf(c: Context<AppEnv>): PaymentDeps {
   const { sql, acquirer, vault, config, clock, paymentCache } = c.get("deps");
-  return { sql, acquirer, vault, clock, paymentCache, log: c.get("log"), acquirerTimeoutMs: config.acquirerTimeoutMs };
+  return {
+    sql,
+    acquirer,
+    vault,
+    clock,
+    paymentCache,
+    log: c.get("log"),
+    acquirerTimeoutMs: config.acquirerTimeoutMs,
+  };
 }

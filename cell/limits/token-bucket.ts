@@ -46,17 +46,29 @@ end
 redis.call('SET', KEYS[1], tostring(tokens) .. '|' .. tostring(now), 'PX', math.ceil(burst / rate * 1000) + 1000)
 return { allowed, tostring(tokens) }`;
 
-type RedisWithTake = Redis & { takeToken(key: string, rate: number, burst: number): Promise<[number, string]> };
+type RedisWithTake = Redis & {
+  takeToken(key: string, rate: number, burst: number): Promise<[number, string]>;
+};
 
 export interface TokenBuckets {
   take(partnerId: string, limit: BucketLimit): Promise<TakeResult>;
 }
 
-export function createTokenBuckets(redis: Redis | undefined, health: RedisHealth, now: () => number = Date.now): TokenBuckets {
-  if (redis && !("takeToken" in redis)) redis.defineCommand("takeToken", { numberOfKeys: 1, lua: takeScript });
+export function createTokenBuckets(
+  redis: Redis | undefined,
+  health: RedisHealth,
+  now: () => number = Date.now,
+): TokenBuckets {
+  if (redis && !("takeToken" in redis))
+    redis.defineCommand("takeToken", { numberOfKeys: 1, lua: takeScript });
   const local = new Map<string, { tokens: number; last: number }>();
 
-  function result(allowed: boolean, tokens: number, limit: BucketLimit, source: TakeResult["source"]): TakeResult {
+  function result(
+    allowed: boolean,
+    tokens: number,
+    limit: BucketLimit,
+    source: TakeResult["source"],
+  ): TakeResult {
     return {
       allowed,
       remaining: Math.floor(tokens),
@@ -81,7 +93,11 @@ export function createTokenBuckets(redis: Redis | undefined, health: RedisHealth
     async take(partnerId, limit) {
       if (!redis) return takeLocal(partnerId, limit);
       try {
-        const [allowed, tokens] = await (redis as RedisWithTake).takeToken(`rl:${partnerId}`, limit.rate, limit.burst);
+        const [allowed, tokens] = await (redis as RedisWithTake).takeToken(
+          `rl:${partnerId}`,
+          limit.rate,
+          limit.burst,
+        );
         return result(allowed === 1, Number(tokens), limit, "redis");
       } catch (err) {
         health.record(err, "rate limit");

@@ -34,9 +34,15 @@ export async function updatePartner(
   return rows[0];
 }
 
-export async function forgetPartnerKeys(sql: Sql, redis: Redis | undefined, partnerId: string): Promise<void> {
+export async function forgetPartnerKeys(
+  sql: Sql,
+  redis: Redis | undefined,
+  partnerId: string,
+): Promise<void> {
   if (!redis) return;
-  const keys = await sql<{ secret_hash: string }[]>`select secret_hash from api_keys where partner_id = ${partnerId}`;
+  const keys = await sql<
+    { secret_hash: string }[]
+  >`select secret_hash from api_keys where partner_id = ${partnerId}`;
   if (keys.length === 0) return;
   await redis.del(...keys.map((k) => keyCacheKey(k.secret_hash))).catch(() => {});
 }

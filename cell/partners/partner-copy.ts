@@ -60,7 +60,11 @@ export async function exportRows(
 }
 
 /** Upserts rows exactly as exported (jsonb_populate_recordset keeps every type and value). */
-export async function importRows(sql: Sql, t: PartnerTable, rows: Record<string, unknown>[]): Promise<number> {
+export async function importRows(
+  sql: Sql,
+  t: PartnerTable,
+  rows: Record<string, unknown>[],
+): Promise<number> {
   if (rows.length === 0) return 0;
   const columns = await columnsOf(sql, t.table);
   const updates = columns
@@ -111,7 +115,10 @@ export async function purgePartner(sql: Sql, partnerId: string): Promise<number>
 }
 
 /** What the cell's workers still owe for a partner: events not yet published or processed. */
-export async function workerBacklog(sql: Sql, partnerId: string): Promise<{ unpublished: number; unprocessed: number }> {
+export async function workerBacklog(
+  sql: Sql,
+  partnerId: string,
+): Promise<{ unpublished: number; unprocessed: number }> {
   const [row] = await sql<{ unpublished: number; unprocessed: number }[]>`
     select
       (select count(*)::int from events where partner_id = ${partnerId} and published_at is null) as unpublished,

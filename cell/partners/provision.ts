@@ -2,9 +2,9 @@
 // cell's internal API) when it places a partner here; the local launcher uses it for the demo partner.
 import { and, eq, isNull } from "drizzle-orm";
 import { newId } from "../../shared/ids.ts";
+import type { Redis } from "../cache/redis-client.ts";
 import type { Db } from "../db/client.ts";
 import { apiKeys, partners } from "../db/schema.ts";
-import type { Redis } from "../cache/redis-client.ts";
 import { generateApiKey, type KeyMode } from "./api-keys.ts";
 import { keyCacheKey } from "./key-lookup.ts";
 
@@ -41,7 +41,12 @@ export async function issueApiKey(
 }
 
 /** Revokes a key; with `redis`, the cell's shared key cache forgets it at once. */
-export async function revokeApiKey(db: Db, partnerId: string, keyId: string, redis?: Redis): Promise<boolean> {
+export async function revokeApiKey(
+  db: Db,
+  partnerId: string,
+  keyId: string,
+  redis?: Redis,
+): Promise<boolean> {
   const rows = await db
     .update(apiKeys)
     .set({ revokedAt: new Date() })

@@ -7,7 +7,12 @@ import { ApiError } from "../../shared/errors.ts";
 import { newId } from "../../shared/ids.ts";
 import type { AuthorizationResult } from "../acquirer/connector.ts";
 import type { PaymentRow } from "../db/queries/payment-row.ts";
-import { changePayment, findPayment, insertProcessingPayment, type NewPayment } from "../db/queries/payments.ts";
+import {
+  changePayment,
+  findPayment,
+  insertProcessingPayment,
+  type NewPayment,
+} from "../db/queries/payments.ts";
 import type { CreatePaymentInput, PaymentBody } from "../gateway/schemas/payment.ts";
 import type { VaultCard } from "../vault/vault.ts";
 import type { IdempotencyScope, PaymentDeps } from "./payment-deps.ts";

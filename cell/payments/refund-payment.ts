@@ -54,7 +54,8 @@ export async function completeRefund(
   } catch (err) {
     deps.log.error({ err: (err as Error).message, refund_id: refund.id }, "acquirer refused the refund");
     const version = await failRefund(deps.sql, { id: refund.id, partnerId: refund.partner_id });
-    if (version !== undefined) await deps.paymentCache.invalidate(refund.partner_id, refund.payment_id, version);
+    if (version !== undefined)
+      await deps.paymentCache.invalidate(refund.partner_id, refund.payment_id, version);
     return { refund: refundView({ ...refund, status: "failed" }), keyFinished: false };
   }
   const body = refundView({ ...refund, status: "succeeded" });

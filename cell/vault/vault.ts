@@ -75,7 +75,8 @@ export async function createVault(deps: { db: Db; sql: Sql; master: MasterKey })
     fingerprint: (pan) => cardFingerprint(master, pan),
     digest: (text) => createHmac("sha256", digestKey).update(text).digest("hex"),
     seal: (plaintext, aad) => encryptWithDataKey(active, plaintext, aad),
-    open: async (ciphertext, aad) => decryptWithDataKey(await dataKey(dataKeyIdOf(ciphertext)), ciphertext, aad),
+    open: async (ciphertext, aad) =>
+      decryptWithDataKey(await dataKey(dataKeyIdOf(ciphertext)), ciphertext, aad),
 
     async tokenize(partnerId, card) {
       const id = newId("tok");

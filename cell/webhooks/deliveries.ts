@@ -18,9 +18,8 @@ export async function resendWebhookDelivery(sql: Sql, partnerId: string, id: str
   if (resent) return resent;
   const delivery = await findDelivery(sql, partnerId, id);
   if (!delivery) throw notFound("webhook delivery", id);
-  // No dedicated code exists in shared/errors.ts yet; concurrent_update is the closest 409.
   throw new ApiError(
-    "concurrent_update",
+    "webhook_delivery_pending",
     `Webhook delivery ${id} is pending: it will be attempted again at ${delivery.next_attempt_at.toISOString()}.`,
   );
 }

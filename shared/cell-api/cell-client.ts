@@ -4,9 +4,9 @@ import type { z } from "zod";
 import {
   issueKeyResponse,
   listKeysResponse,
+  type ProvisionPartnerRequest,
   partnerStateResponse,
   partnerTrafficResponse,
-  type ProvisionPartnerRequest,
   provisionPartnerResponse,
   revokeKeyResponse,
   type UpdatePartnerRequest,
@@ -35,9 +35,18 @@ export interface CellClient {
   ready(): Promise<boolean>;
 }
 
-export function createCellClient(opts: { gateways: string[]; token: string; timeoutMs?: number }): CellClient {
+export function createCellClient(opts: {
+  gateways: string[];
+  token: string;
+  timeoutMs?: number;
+}): CellClient {
   let next = 0;
-  async function call<T>(method: string, path: string, body?: unknown, timeoutMs = opts.timeoutMs ?? 10_000): Promise<T> {
+  async function call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = opts.timeoutMs ?? 10_000,
+  ): Promise<T> {
     let lastError: unknown;
     const start = next++;
     for (let i = 0; i < opts.gateways.length; i++) {
@@ -65,15 +74,22 @@ export function createCellClient(opts: { gateways: string[]; token: string; time
       }
       return json as T;
     }
-    throw new CellApiError(`no gateway of the cell answered: ${(lastError as Error)?.message}`, 503, "cell_unreachable");
+    throw new CellApiError(
+      `no gateway of the cell answered: ${(lastError as Error)?.message}`,
+      503,
+      "cell_unreachable",
+    );
   }
   return {
     call,
     provisionPartner: (req) => call("POST", "/partners", req).then((r) => provisionPartnerResponse.parse(r)),
-    updatePartner: (id, req) => call("PATCH", `/partners/${id}`, req).then((r) => partnerStateResponse.parse(r)),
+    updatePartner: (id, req) =>
+      call("PATCH", `/partners/${id}`, req).then((r) => partnerStateResponse.parse(r)),
     getPartner: (id) => call("GET", `/partners/${id}`).then((r) => partnerStateResponse.parse(r)),
-    issueKey: (id, mode) => call("POST", `/partners/${id}/keys`, { mode }).then((r) => issueKeyResponse.parse(r)),
-    revokeKey: (id, keyId) => call("DELETE", `/partners/${id}/keys/${keyId}`).then((r) => revokeKeyResponse.parse(r)),
+    issueKey: (id, mode) =>
+      call("POST", `/partners/${id}/keys`, { mode }).then((r) => issueKeyResponse.parse(r)),
+    revokeKey: (id, keyId) =>
+      call("DELETE", `/partners/${id}/keys/${keyId}`).then((r) => revokeKeyResponse.parse(r)),
     listKeys: (id) => call("GET", `/partners/${id}/keys`).then((r) => listKeysResponse.parse(r)),
     traffic: (id) => call("GET", `/partners/${id}/traffic`).then((r) => partnerTrafficResponse.parse(r)),
     async ready() {

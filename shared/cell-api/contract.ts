@@ -35,7 +35,15 @@ export const issueKeyRequest = z.object({ mode: z.enum(["test", "live"]) });
 export const issueKeyResponse = z.object({ key_id: z.string(), api_key: z.string() });
 export const revokeKeyResponse = z.object({ revoked: z.boolean() });
 export const listKeysResponse = z.object({
-  data: z.array(z.object({ key_id: z.string(), mode: z.string(), hint: z.string(), created: z.number(), revoked: z.boolean() })),
+  data: z.array(
+    z.object({
+      key_id: z.string(),
+      mode: z.string(),
+      hint: z.string(),
+      created: z.number(),
+      revoked: z.boolean(),
+    }),
+  ),
 });
 
 export const partnerTrafficResponse = z.object({

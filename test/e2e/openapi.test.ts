@@ -38,6 +38,17 @@ const routes: [string, string[]][] = [
   ["/v1/refunds", ["get", "post"]],
   ["/v1/refunds/{id}", ["get"]],
   ["/v1/card_tokens", ["post"]],
+  ["/v1/balance", ["get"]],
+  ["/v1/settlements", ["get"]],
+  ["/v1/settlements/{id}", ["get"]],
+  ["/v1/events", ["get"]],
+  ["/v1/events/{id}", ["get"]],
+  ["/v1/webhook_endpoints", ["get", "post"]],
+  ["/v1/webhook_endpoints/{id}", ["get", "delete"]],
+  ["/v1/webhook_endpoints/{id}/roll_secret", ["post"]],
+  ["/v1/webhook_deliveries", ["get"]],
+  ["/v1/webhook_deliveries/{id}/attempts", ["get"]],
+  ["/v1/webhook_deliveries/{id}/resend", ["post"]],
 ];
 
 describe("GET /v1/openapi.json", () => {

@@ -53,7 +53,10 @@ export async function settleRefund(
 }
 
 /** The acquirer refused: the refund fails and its amount goes back to the payment. Returns its version. */
-export async function failRefund(sql: Sql, r: { id: string; partnerId: string }): Promise<number | undefined> {
+export async function failRefund(
+  sql: Sql,
+  r: { id: string; partnerId: string },
+): Promise<number | undefined> {
   const rows = await sql<{ version: number }[]>`
     with r as (
       update refunds set status = 'failed' where id = ${r.id} and partner_id = ${r.partnerId} and status = 'pending'

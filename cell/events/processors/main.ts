@@ -8,7 +8,7 @@ import { onShutdownSignal } from "../../../shared/shutdown.ts";
 import { createDb } from "../../db/client.ts";
 import { loadMasterKey } from "../../vault/envelope.ts";
 import { createVault } from "../../vault/vault.ts";
-import { createWebhookHandler, startWebhookDispatcher } from "../../webhooks/index.ts";
+import { createWebhookHandler, parseWebhookEnv, startWebhookDispatcher } from "../../webhooks/index.ts";
 import { ensureStreams } from "../streams.ts";
 import { startConsumerRunners } from "./consumer-runner.ts";
 import type { ProcessorDeps } from "./event-handler.ts";
@@ -76,7 +76,7 @@ try {
     retryBaseMs: env.PROCESSOR_RETRY_BASE_MS,
     retryMaxMs: env.PROCESSOR_RETRY_MAX_MS,
   });
-  const dispatcher = startWebhookDispatcher(deps);
+  const dispatcher = startWebhookDispatcher(deps, parseWebhookEnv(process.env));
   // platform/worker-process.ts waits for this line, so it is written whatever LOG_LEVEL hides.
   logger
     .child({}, { level: "info" })

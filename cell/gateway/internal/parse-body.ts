@@ -14,7 +14,10 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Pro
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw invalidRequest(issue?.path.join(".") || undefined, `Invalid request: ${issue?.message ?? "bad body"}`);
+    throw invalidRequest(
+      issue?.path.join(".") || undefined,
+      `Invalid request: ${issue?.message ?? "bad body"}`,
+    );
   }
   return result.data;
 }

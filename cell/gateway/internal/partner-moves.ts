@@ -50,7 +50,9 @@ export function registerInternalPartnerMoves(app: Hono<AppEnv>) {
     return c.json({ imported: await importRows(c.get("deps").sql, t, rows) });
   });
 
-  app.get("/partners/:id/checksums", async (c) => c.json({ tables: await checksums(c.get("deps").sql, c.req.param("id")) }));
+  app.get("/partners/:id/checksums", async (c) =>
+    c.json({ tables: await checksums(c.get("deps").sql, c.req.param("id")) }),
+  );
 
   // Freeze: this gateway refuses the partner at once (503 partner_moving, which the router holds and
   // retries), and the stored status makes every other or restarted gateway do the same.
@@ -77,9 +79,13 @@ export function registerInternalPartnerMoves(app: Hono<AppEnv>) {
     return c.json({ partner_id: id, frozen: false });
   });
 
-  app.get("/partners/:id/in-flight", (c) => c.json({ in_flight: c.get("deps").inFlight.of(c.req.param("id")) }));
+  app.get("/partners/:id/in-flight", (c) =>
+    c.json({ in_flight: c.get("deps").inFlight.of(c.req.param("id")) }),
+  );
 
-  app.get("/partners/:id/backlog", async (c) => c.json(await workerBacklog(c.get("deps").sql, c.req.param("id"))));
+  app.get("/partners/:id/backlog", async (c) =>
+    c.json(await workerBacklog(c.get("deps").sql, c.req.param("id"))),
+  );
 
   /** After the route flipped to this cell: the copied partner takes traffic here. */
   app.post("/partners/:id/activate", async (c) => {

@@ -20,10 +20,21 @@ export function registerInternalPartners(app: Hono<AppEnv>) {
     // Idempotent: a retried provisioning finds the partner and only issues the key asked for.
     let apiKey: string | undefined;
     await db.transaction(async (tx) => {
-      await tx.insert(partners).values({ id: req.id, name: req.name, settings: req.settings }).onConflictDoNothing();
+      await tx
+        .insert(partners)
+        .values({ id: req.id, name: req.name, settings: req.settings })
+        .onConflictDoNothing();
       if (req.first_key_mode) {
         const key = generateApiKey(req.id, req.first_key_mode);
-        await tx.insert(apiKeys).values({ id: key.id, partnerId: req.id, mode: key.mode, secretHash: key.secretHash, hint: key.hint });
+        await tx
+          .insert(apiKeys)
+          .values({
+            id: key.id,
+            partnerId: req.id,
+            mode: key.mode,
+            secretHash: key.secretHash,
+            hint: key.hint,
+          });
         apiKey = key.secret;
       }
     });

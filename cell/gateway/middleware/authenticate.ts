@@ -26,6 +26,11 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
     if (record.partnerStatus !== "active") {
       throw new ApiError("partner_suspended", "This account is suspended; contact support.");
     }
-    c.set("partner", { partnerId: record.partnerId, keyId: record.keyId, mode: record.mode, settings: record.settings });
+    c.set("partner", {
+      partnerId: record.partnerId,
+      keyId: record.keyId,
+      mode: record.mode,
+      settings: record.settings,
+    });
     await next();
   };

@@ -24,15 +24,23 @@ export const partnerLimits = (defaults: PartnerLimitDefaults): MiddlewareHandler
     c.header("ratelimit-policy", `${limit.burst};w=${Math.max(1, Math.round(limit.burst / limit.rate))}`);
     if (!taken.allowed) {
       const retryAfter = String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000)));
-      throw new ApiError("rate_limited", `Rate limit of ${limit.rate} requests/s (burst ${limit.burst}) exceeded.`, {
-        headers: { "retry-after": retryAfter },
-      });
+      throw new ApiError(
+        "rate_limited",
+        `Rate limit of ${limit.rate} requests/s (burst ${limit.burst}) exceeded.`,
+        {
+          headers: { "retry-after": retryAfter },
+        },
+      );
     }
     const release = inFlight.enter(partnerId, settings.max_concurrency ?? defaults.maxConcurrency);
     if (release === "partner") {
-      throw new ApiError("too_many_concurrent_requests", "Too many of your requests are in progress at once.", {
-        headers: { "retry-after": "1" },
-      });
+      throw new ApiError(
+        "too_many_concurrent_requests",
+        "Too many of your requests are in progress at once.",
+        {
+          headers: { "retry-after": "1" },
+        },
+      );
     }
     // Checked after entering: a move's freeze either counts this request (and waits for it) or
     // this request sees the freeze. Nothing has been done yet, so the router may resend it.
