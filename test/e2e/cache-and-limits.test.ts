@@ -17,7 +17,12 @@ afterAll(async () => {
   await cell?.stop();
 });
 
-const payment = (extra: Record<string, unknown> = {}) => ({ amount: 500, currency: "EUR", payment_method: card(), ...extra });
+const payment = (extra: Record<string, unknown> = {}) => ({
+  amount: 500,
+  currency: "EUR",
+  payment_method: card(),
+  ...extra,
+});
 const setSettings = (partnerId: string, settings: object) =>
   sql`update partners set settings = ${sql.json(settings as never)} where id = ${partnerId}`;
 
@@ -28,7 +33,9 @@ describe("payment reads through Redis", () => {
     const auth = await call("POST", "/v1/payments", payment({ capture_method: "manual" }));
     const first = await call("GET", `/v1/payments/${auth.body.id}`);
     expect(first.body.status).toBe("requires_capture");
-    expect(await cell.gateway.deps.redis!.get(`pay:${partnerId}:${auth.body.id}`)).toContain("requires_capture");
+    expect(await cell.gateway.deps.redis!.get(`pay:${partnerId}:${auth.body.id}`)).toContain(
+      "requires_capture",
+    );
     for (let i = 0; i < 5; i++) await call("GET", `/v1/payments/${auth.body.id}`);
     await call("POST", `/v1/payments/${auth.body.id}/capture`, { amount: 300 });
     const afterCapture = await call("GET", `/v1/payments/${auth.body.id}`);
@@ -45,7 +52,10 @@ describe("payment reads through Redis", () => {
     const id = String(auth.body.id);
     await call("POST", `/v1/payments/${id}/cancel`);
     // A reader that loaded version 2 (requires_capture) before the cancel (version 3) fills late.
-    await cell.gateway.deps.paymentCache.fill(partnerId, id, 2, { ...auth.body, status: "requires_capture" } as never);
+    await cell.gateway.deps.paymentCache.fill(partnerId, id, 2, {
+      ...auth.body,
+      status: "requires_capture",
+    } as never);
     const read = await call("GET", `/v1/payments/${id}`);
     expect(read.body.status).toBe("canceled");
   });
@@ -125,7 +135,11 @@ describe("Redis stopped while payments flow", () => {
     await Promise.all(
       Array.from({ length: 30 }, async (_, i) => {
         const manual = i % 2 === 1;
-        const res = await call("POST", "/v1/payments", payment({ capture_method: manual ? "manual" : "automatic" }));
+        const res = await call(
+          "POST",
+          "/v1/payments",
+          payment({ capture_method: manual ? "manual" : "automatic" }),
+        );
         statuses.push(res.status);
         ids.push(String(res.body.id));
         if (manual) manualIds.push(String(res.body.id));
@@ -175,7 +189,9 @@ describe("admission control", () => {
         expect(r.body.error).toMatchObject({ code: "overloaded" });
         expect(r.headers.get("retry-after")).toBe("1");
       }
-      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from payments where reference = 'admission'`;
+      const [row] = await sql<
+        { n: number }[]
+      >`select count(*)::int as n from payments where reference = 'admission'`;
       expect(row!.n).toBe(done.length);
     } finally {
       await small.close();

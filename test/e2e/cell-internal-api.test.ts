@@ -11,7 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => cell?.stop());
 
-const cellClient = () => createCellClient({ gateways: ["http://127.0.0.1:1", cell.url], token: TEST_INTERNAL_TOKEN });
+const cellClient = () =>
+  createCellClient({ gateways: ["http://127.0.0.1:1", cell.url], token: TEST_INTERNAL_TOKEN });
 const pay = { amount: 100, currency: "EUR", payment_method: card() };
 
 describe("cell internal API", () => {
@@ -19,7 +20,9 @@ describe("cell internal API", () => {
     const { apiKey } = await cell.partner();
     const noToken = await fetch(`${cell.url}/internal/v1/health`);
     expect(noToken.status).toBe(401);
-    const partnerKey = await fetch(`${cell.url}/internal/v1/health`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const partnerKey = await fetch(`${cell.url}/internal/v1/health`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     expect(partnerKey.status).toBe(401);
     expect(await cellClient().ready()).toBe(true);
   });
@@ -54,7 +57,10 @@ describe("cell internal API", () => {
 
   it("answers 404 for an unknown partner and 400 for a bad body", async () => {
     const api = cellClient();
-    await expect(api.getPartner(newId("ptr"))).rejects.toMatchObject({ status: 404, code: "resource_not_found" });
+    await expect(api.getPartner(newId("ptr"))).rejects.toMatchObject({
+      status: 404,
+      code: "resource_not_found",
+    });
     const bad = api.provisionPartner({ id: "nope", name: "" } as never);
     await expect(bad).rejects.toBeInstanceOf(CellApiError);
     await expect(bad).rejects.toMatchObject({ status: 400 });

@@ -11,6 +11,7 @@ import { deadLetterStream, eventSubject, eventsStream } from "../../cell/events/
 import type { ManagedProcess } from "../../platform/managed-process.ts";
 import { count, type EventsCell, eventually, startEventsCell } from "../events-cell.ts";
 import { card, client } from "../harness.ts";
+import { type Receiver, startReceiver } from "../webhook-receiver.ts";
 
 const CELL = "cell-test";
 const LEDGER_TYPES = ["payment.captured", "refund.succeeded"];
@@ -19,6 +20,7 @@ let sql: postgres.Sql;
 let nc: NatsConnection;
 let gatewayUrl: string;
 let relay: ManagedProcess;
+let receiver: Receiver | undefined;
 const processors: ManagedProcess[] = [];
 const newPartner = (name: string) => cell.partner(name);
 const worker = (kind: "relay" | "processor", index = 0) => cell.worker(kind, index);
@@ -37,12 +39,23 @@ beforeAll(async () => {
   relay = await worker("relay");
   processors.push(await worker("processor", 0), await worker("processor", 1));
 }, 120_000);
-afterAll(() => cell?.stop());
+afterAll(async () => {
+  await receiver?.close();
+  await cell?.stop();
+});
 
 describe("events pipeline", () => {
   it("relay and processor killed mid-stream: every event published once, applied once, ledger and settlements to the cent", async () => {
     const { partnerId, apiKey } = await newPartner("Pipeline");
     const call = client(gatewayUrl, apiKey);
+    // A real local webhook receiver: fails its first 3 requests, then accepts. A partner's
+    // receiver records each event once, by event id, however often it is delivered.
+    receiver = await startReceiver((n) => (n <= 3 ? 500 : 200));
+    const endpoint = await call("POST", "/v1/webhook_endpoints", {
+      url: receiver.url,
+      enabled_events: ["*"],
+    });
+    expect(endpoint.status).toBe(201);
 
     const total = 150;
     let started = 0;
@@ -131,6 +144,25 @@ describe("events pipeline", () => {
         (await unapplied(partnerId, "settlement")) === 0
       );
     });
+
+    // Every event reached the webhook receiver at least once; recorded once per event id.
+    const partnerEvents = (
+      await sql<{ id: string }[]>`select id from events where partner_id = ${partnerId}`
+    ).map((r) => r.id);
+    const recorded = new Map<string, number>();
+    await eventually("every event delivered to the webhook receiver", async () => {
+      recorded.clear();
+      for (const r of receiver!.requests.slice(3)) {
+        const id = String(r.headers["cellpay-event-id"]);
+        recorded.set(id, (recorded.get(id) ?? 0) + 1);
+      }
+      return partnerEvents.every((id) => recorded.has(id));
+    });
+    expect([...recorded.keys()].sort()).toEqual([...partnerEvents].sort());
+    const duplicates = [...recorded.values()].filter((n) => n > 1).length;
+    console.log(
+      `events pipeline: ${partnerEvents.length} events, ${receiver!.requests.length} webhook requests, ${duplicates} delivered more than once`,
+    );
 
     // The stream holds each outbox event exactly once.
     const jsm = await nc.jetstreamManager();

@@ -2,9 +2,9 @@
 // another come out identical (same checksums), catch-up by transaction id picks up later changes,
 // and the freeze refuses the partner's requests with 503 partner_moving.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCellClient } from "../../shared/cell-api/cell-client.ts";
 import { partnerTables } from "../../cell/db/partner-tables.ts";
 import { generateMasterKeyBase64 } from "../../cell/vault/envelope.ts";
+import { createCellClient } from "../../shared/cell-api/cell-client.ts";
 import { card, client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "../harness.ts";
 
 let source: TestCell;
@@ -32,7 +32,8 @@ async function copy(partnerId: string, sinceXid?: number): Promise<number> {
       if (after) query.set("after", JSON.stringify(after));
       if (sinceXid !== undefined) query.set("since_xid", String(sinceXid));
       const page: Page = await from.call("GET", `/partners/${partnerId}/export/${t.table}?${query}`);
-      if (page.rows.length) await to.call("POST", `/partners/${partnerId}/import/${t.table}`, { rows: page.rows });
+      if (page.rows.length)
+        await to.call("POST", `/partners/${partnerId}/import/${t.table}`, { rows: page.rows });
       copied += page.rows.length;
       after = page.next;
     } while (after);
@@ -49,7 +50,13 @@ describe("partner copy between cells", () => {
       const res = await call(
         "POST",
         "/v1/payments",
-        { amount: 100 + i, currency: i % 3 ? "EUR" : "JPY", payment_method: card(), capture_method: i % 2 ? "manual" : "automatic", metadata: { i: String(i) } },
+        {
+          amount: 100 + i,
+          currency: i % 3 ? "EUR" : "JPY",
+          payment_method: card(),
+          capture_method: i % 2 ? "manual" : "automatic",
+          metadata: { i: String(i) },
+        },
         { "idempotency-key": `mv-${i}` },
       );
       ids.push(String(res.body.id));
@@ -68,7 +75,10 @@ describe("partner copy between cells", () => {
     expect(caught).toBeGreaterThanOrEqual(2);
     expect(caught).toBeLessThan(20);
 
-    const a = await api.call<{ tables: { table: string; count: number; checksum: string }[] }>("GET", `/partners/${partnerId}/checksums`);
+    const a = await api.call<{ tables: { table: string; count: number; checksum: string }[] }>(
+      "GET",
+      `/partners/${partnerId}/checksums`,
+    );
     const b = await createCellClient({ gateways: [target.url], token: TEST_INTERNAL_TOKEN }).call<typeof a>(
       "GET",
       `/partners/${partnerId}/checksums`,
@@ -81,7 +91,13 @@ describe("partner copy between cells", () => {
     const replay = await onTarget(
       "POST",
       "/v1/payments",
-      { amount: 100, currency: "JPY", payment_method: card(), capture_method: "automatic", metadata: { i: "0" } },
+      {
+        amount: 100,
+        currency: "JPY",
+        payment_method: card(),
+        capture_method: "automatic",
+        metadata: { i: "0" },
+      },
       { "idempotency-key": "mv-0" },
     );
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
@@ -90,21 +106,28 @@ describe("partner copy between cells", () => {
     expect(token.status).toBe(200);
     const tok = await call("POST", "/v1/card_tokens", { card: card("5555555555554444").card });
     await copy(partnerId, xid);
-    const paidByToken = await onTarget("POST", "/v1/payments", { amount: 50, currency: "EUR", payment_method: { type: "card_token", token: tok.body.id } });
+    const paidByToken = await onTarget("POST", "/v1/payments", {
+      amount: 50,
+      currency: "EUR",
+      payment_method: { type: "card_token", token: tok.body.id },
+    });
     expect(paidByToken.body).toMatchObject({ status: "succeeded", card: { last4: "4444" } });
 
     const frozen = await api.call<{ frozen: boolean }>("POST", `/partners/${partnerId}/freeze`);
     expect(frozen.frozen).toBe(true);
-    const refused = await call("POST", "/v1/payments", { amount: 5, currency: "EUR", payment_method: card() });
+    const refused = await call("POST", "/v1/payments", {
+      amount: 5,
+      currency: "EUR",
+      payment_method: card(),
+    });
     expect(refused.status).toBe(503);
     expect(refused.body.error?.code).toBe("partner_moving");
     await api.call("DELETE", `/partners/${partnerId}/freeze`, { status: "active" });
     expect((await call("GET", "/v1/payments")).status).toBe(200);
 
-    const purged = await createCellClient({ gateways: [target.url], token: TEST_INTERNAL_TOKEN }).call<{ deleted: number }>(
-      "DELETE",
-      `/partners/${partnerId}`,
-    );
+    const purged = await createCellClient({ gateways: [target.url], token: TEST_INTERNAL_TOKEN }).call<{
+      deleted: number;
+    }>("DELETE", `/partners/${partnerId}`);
     expect(purged.deleted).toBeGreaterThan(40);
     expect((await onTarget("GET", "/v1/payments")).status).toBe(401);
   });
