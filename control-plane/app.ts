@@ -1,0 +1,77 @@
+// The control plane's HTTP API. Read top-down: context and errors, then health and docs, the
+// routers' internal endpoint, then the admin API behind admin tokens, one registrar per route.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { ApiError } from "../shared/errors.ts";
+import type { AppEnv } from "./app-env.ts";
+import type { ControlPlaneDeps } from "./deps.ts";
+import { notFound, onError } from "./error-handler.ts";
+import { adminAuth } from "./middleware/admin-auth.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import { registerListAuditLog } from "./routes/audit-log/list.ts";
+import { registerListCells } from "./routes/cells/list.ts";
+import { registerRegisterCell } from "./routes/cells/register.ts";
+import { registerRetrieveCell } from "./routes/cells/retrieve.ts";
+import { registerSetCellState } from "./routes/cells/set-state.ts";
+import { registerDocs } from "./routes/docs.ts";
+import { registerStartDrain } from "./routes/drains/create.ts";
+import { registerRetrieveDrain } from "./routes/drains/retrieve.ts";
+import { registerHealth } from "./routes/health.ts";
+import { registerInternalRoutingTable } from "./routes/internal/routing-table.ts";
+import { registerStartMove } from "./routes/moves/create.ts";
+import { registerRetrieveMove } from "./routes/moves/retrieve.ts";
+import { registerCreatePartner } from "./routes/partners/create.ts";
+import { registerListPartners } from "./routes/partners/list.ts";
+import { registerListPartnerKeys } from "./routes/partners/list-keys.ts";
+import { registerResumePartner } from "./routes/partners/resume.ts";
+import { registerRetrievePartner } from "./routes/partners/retrieve.ts";
+import { registerRotatePartnerKey } from "./routes/partners/rotate-key.ts";
+import { registerSetPartnerLimits } from "./routes/partners/set-limits.ts";
+import { registerSuspendPartner } from "./routes/partners/suspend.ts";
+import { registerRetrieveRoutingTable } from "./routes/routing-table/retrieve.ts";
+import { validationHook } from "./validation-hook.ts";
+
+export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use(async function injectDeps(c, next) {
+    c.set("deps", deps);
+    await next();
+  });
+  app.use(requestContext());
+  app.onError(onError);
+  app.notFound(notFound);
+
+  registerHealth(app);
+  registerDocs(app); // before admin auth: the API's description is public
+  registerInternalRoutingTable(app);
+
+  app.use(
+    "/admin/v1/*",
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: () => {
+        throw new ApiError("payload_too_large", "The request body is larger than 64 KiB.");
+      },
+    }),
+    adminAuth(),
+  );
+  registerCreatePartner(app);
+  registerListPartners(app);
+  registerRetrievePartner(app);
+  registerSuspendPartner(app);
+  registerResumePartner(app);
+  registerRotatePartnerKey(app);
+  registerListPartnerKeys(app);
+  registerSetPartnerLimits(app);
+  registerListCells(app);
+  registerRetrieveCell(app);
+  registerRegisterCell(app);
+  registerSetCellState(app);
+  registerListAuditLog(app);
+  registerRetrieveRoutingTable(app);
+  registerStartMove(app);
+  registerRetrieveMove(app);
+  registerStartDrain(app);
+  registerRetrieveDrain(app);
+  return app;
+}

@@ -1,0 +1,25 @@
+// Asks each of a cell's gateways whether it is ready: GET /readyz answers 200, and the cell id
+// it names (when it names one) is this cell's, so a mistyped URL cannot pass for another cell.
+import type { CellHealth } from "../db/schema.ts";
+
+export async function probeGateways(
+  cellId: string,
+  gateways: string[],
+  now: Date,
+  timeoutMs = 2000,
+): Promise<CellHealth> {
+  const results = await Promise.all(
+    gateways.map(async (base) => {
+      try {
+        const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
+        const body = (await res.json().catch(() => ({}))) as { cell_id?: unknown };
+        return res.ok && (body.cell_id === undefined || body.cell_id === cellId);
+      } catch {
+        return false;
+      }
+    }),
+  );
+  const ready = gateways.filter((_, i) => results[i]);
+  const status = ready.length === gateways.length ? "ok" : ready.length > 0 ? "degraded" : "down";
+  return { status, checked_at: now.toISOString(), ready_gateways: ready };
+}

@@ -1,0 +1,79 @@
+// `cells list|get|state|register`
+import { numberOption, option, positional } from "../args.ts";
+import type { CliCommand, CliContext } from "../command.ts";
+import { block, table } from "../output.ts";
+
+type Cell = Record<string, unknown> & {
+  health: { status: string; ready_gateways: string[] };
+  gateways: string[];
+};
+const flat = (c: Cell) => ({
+  ...c,
+  health: c.health.status,
+  ready: `${c.health.ready_gateways.length}/${c.gateways.length}`,
+  gateways: c.gateways.join(" "),
+});
+
+const show = (ctx: CliContext, cell: Cell) =>
+  ctx.print(
+    ctx.json
+      ? JSON.stringify(cell, null, 2)
+      : block({ ...flat(cell), checked_at: (cell.health as { checked_at?: string }).checked_at }),
+  );
+
+export const command: CliCommand = {
+  name: "cells",
+  summary: "list cells, their health and load; set a cell's state; register a cell",
+  subcommands: {
+    list: {
+      usage: "cells list",
+      summary: "every cell: state, weight, health, partner count",
+      async run(ctx) {
+        const res = await ctx.api.request<{ data: Cell[] }>("GET", "/admin/v1/cells");
+        if (ctx.json) return ctx.print(JSON.stringify(res, null, 2));
+        ctx.print(
+          table(res.data.map(flat), [
+            "id",
+            "state",
+            "weight",
+            "health",
+            "ready",
+            "partner_count",
+            "gateways",
+          ]),
+        );
+      },
+    },
+    get: {
+      usage: "cells get <cell_id>",
+      summary: "one cell",
+      async run(ctx) {
+        show(
+          ctx,
+          await ctx.api.request<Cell>("GET", `/admin/v1/cells/${positional(ctx.args, 0, "cell_id")}`),
+        );
+      },
+    },
+    state: {
+      usage: "cells state <cell_id> <active|draining|closed|down>",
+      summary: "set a cell's state (down: routers answer its partners 503 at once)",
+      async run(ctx) {
+        const id = positional(ctx.args, 0, "cell_id");
+        const state = positional(ctx.args, 1, "state");
+        show(ctx, await ctx.api.request<Cell>("PUT", `/admin/v1/cells/${id}/state`, { state }));
+      },
+    },
+    register: {
+      usage: "cells register <cell_id> --gateway <url> [--gateway <url> …] [--weight N]",
+      summary: "register a running cell (its gateways must be ready)",
+      async run(ctx) {
+        const body = {
+          id: positional(ctx.args, 0, "cell_id"),
+          weight: numberOption(ctx.args, "weight") ?? 1,
+          gateways: ctx.args.options.get("gateway") ?? [option(ctx.args, "gateways") ?? ""],
+        };
+        show(ctx, await ctx.api.request<Cell>("POST", "/admin/v1/cells", body));
+      },
+    },
+  },
+};

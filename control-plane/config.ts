@@ -1,0 +1,29 @@
+// The control plane's configuration, from the environment, parsed once at start.
+import { z } from "zod";
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(17000),
+  HOST: z.string().default("127.0.0.1"),
+  DATABASE_URL: z.string().url(),
+  NATS_URL: z.string().url(),
+  /** The bootstrap admin token, ensured in the registry at start (only its hash is stored). */
+  CELLPAY_ADMIN_TOKEN: z
+    .string()
+    .regex(/^adm_[A-Za-z0-9_-]{16,}$/, "must look like adm_ followed by 16+ characters"),
+  /** Shared by the platform's services for internal APIs (cells' /internal/v1, routers' table fetch). */
+  CELLPAY_INTERNAL_TOKEN: z.string().min(16),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(3000),
+  CELL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+});
+
+export type ControlPlaneEnv = z.infer<typeof envSchema>;
+
+export function parseControlPlaneEnv(env: Record<string, string | undefined>): ControlPlaneEnv {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`control plane configuration is invalid:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

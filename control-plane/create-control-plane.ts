@@ -1,0 +1,79 @@
+// Builds a running control plane from its configuration: database (migrated), NATS, the bootstrap
+// admin token, the app, the HTTP server and the cell health checker. main.ts calls it with the real
+// environment; tests call it with the servers they started.
+import { serve } from "@hono/node-server";
+import { connect } from "nats";
+import type { Logger } from "../shared/logger.ts";
+import { ensureBootstrapToken } from "./admin-tokens/admin-tokens.ts";
+import { createControlPlaneApp } from "./app.ts";
+import { createCellClients } from "./cells/cell-clients.ts";
+import { startHealthChecker } from "./cells/health-checker.ts";
+import type { ControlPlaneEnv } from "./config.ts";
+import { createControlPlaneDb } from "./db/client.ts";
+import { migrateControlPlaneDatabase } from "./db/migrate.ts";
+import type { ControlPlaneDeps } from "./deps.ts";
+import { rollBackUnfinishedMoves, startMoveMaintenance } from "./moves/move-maintenance.ts";
+
+export interface RunningControlPlane {
+  url: string;
+  deps: ControlPlaneDeps;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(env: ControlPlaneEnv, logger: Logger): Promise<RunningControlPlane> {
+  await migrateControlPlaneDatabase(env.DATABASE_URL);
+  const database = createControlPlaneDb(env.DATABASE_URL);
+  // NATS carries routing deltas only; routers also resync over HTTP, so keep going while it is down.
+  const nats = await connect({
+    servers: env.NATS_URL,
+    name: "control-plane",
+    waitOnFirstConnect: true,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+  });
+  const deps: ControlPlaneDeps = {
+    db: database.db,
+    nats,
+    logger,
+    cellClients: createCellClients({ token: env.CELLPAY_INTERNAL_TOKEN, timeoutMs: env.CELL_TIMEOUT_MS }),
+    internalToken: env.CELLPAY_INTERNAL_TOKEN,
+    clock: () => new Date(),
+    random: Math.random,
+  };
+  try {
+    await ensureBootstrapToken(deps.db, env.CELLPAY_ADMIN_TOKEN, deps.clock());
+  } catch (err) {
+    await nats.close();
+    await database.end();
+    throw err;
+  }
+  const app = createControlPlaneApp(deps);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const health = startHealthChecker(deps, env.HEALTH_CHECK_INTERVAL_MS);
+  // Moves a previous process left unfinished are rolled back before anything else can start one.
+  await rollBackUnfinishedMoves(deps).catch((err: unknown) =>
+    logger.error({ err: (err as Error).message }, "rolling back unfinished moves failed"),
+  );
+  const moveMaintenance = startMoveMaintenance(deps);
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : env.PORT;
+  return {
+    url: `http://${env.HOST}:${port}`,
+    deps,
+    async close() {
+      await health.stop();
+      moveMaintenance.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        setTimeout(() => {
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        }, 5000).unref();
+      });
+      await nats.drain().catch(() => nats.close());
+      await database.end();
+    },
+  };
+}

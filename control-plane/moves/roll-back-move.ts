@@ -1,0 +1,49 @@
+// Rolls a move back before its flip: the source serves the partner again, routers stop holding
+// it, and the target's partial copy is deleted. The route never pointed at the target, so the
+// partner is whole on its source. If the source cannot be reached, the move is `failed` and the
+// partner stays routed to its source (still frozen there until an operator acts).
+import { eq } from "drizzle-orm";
+import { getCellOr404 } from "../cells/cell-registry.ts";
+import { partners } from "../db/schema.ts";
+import type { ControlPlaneDeps } from "../deps.ts";
+import { getPartnerOr404 } from "../partners/partner-registry.ts";
+import { commitRoutingChange, publishRoutingDelta } from "../routing/commit-routing-change.ts";
+import { routePartnerOf } from "../routing/route-entries.ts";
+import { unfreezeOnEveryGateway } from "./freeze-source.ts";
+import { getMoveOr404, updateMove } from "./move-registry.ts";
+
+export async function rollBackMove(deps: ControlPlaneDeps, moveId: string, reason: string): Promise<void> {
+  const move = await getMoveOr404(deps.db, moveId);
+  try {
+    const partner = await getPartnerOr404(deps.db, move.partnerId);
+    if (partner.cellId !== move.sourceCellId) {
+      // The flip committed: nothing to roll back.
+      await updateMove(deps.db, move.id, { status: "completed" });
+      return;
+    }
+    const sourceCell = await getCellOr404(deps.db, move.sourceCellId);
+    await unfreezeOnEveryGateway(sourceCell, deps.internalToken, move.partnerId, partner.status);
+    if (partner.frozen) {
+      const delta = await deps.db.transaction(async (tx) => {
+        const row = (
+          await tx.update(partners).set({ frozen: false }).where(eq(partners.id, move.partnerId)).returning()
+        )[0]!;
+        return commitRoutingChange(tx, { partners: { [move.partnerId]: routePartnerOf(row) } });
+      });
+      publishRoutingDelta(deps.nats, delta, deps.logger);
+    }
+    const targetCell = await getCellOr404(deps.db, move.targetCellId);
+    await deps.cellClients
+      .forCell(targetCell)
+      .call("DELETE", `/partners/${move.partnerId}`)
+      .catch((err: unknown) =>
+        deps.logger.warn({ err: (err as Error).message, move_id: move.id }, "target copy not purged"),
+      );
+    await updateMove(deps.db, move.id, { status: "rolled_back", error: reason });
+  } catch (err) {
+    await updateMove(deps.db, move.id, {
+      status: "failed",
+      error: `${reason}; rollback: ${(err as Error).message}`,
+    });
+  }
+}

@@ -1,0 +1,27 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../app-env.ts";
+import { partnerView } from "../../partners/partner-registry.ts";
+import { setPartnerStatus } from "../../partners/set-partner-status.ts";
+import { IdParamSchema, writeErrorResponses } from "../../schemas/common.ts";
+import { PartnerSchema } from "../../schemas/partner.ts";
+
+export const suspendPartnerRoute = createRoute({
+  method: "post",
+  path: "/admin/v1/partners/{id}/suspend",
+  tags: ["Partners"],
+  summary: "Suspend a partner (its cell and the routers answer 403)",
+  description: "Changes the partner in its cell and publishes a routing-table version. Idempotent.",
+  security: [{ bearer: [] }],
+  request: { params: IdParamSchema },
+  responses: {
+    200: { description: "The partner", content: { "application/json": { schema: PartnerSchema } } },
+    ...writeErrorResponses,
+  },
+});
+
+export function registerSuspendPartner(app: OpenAPIHono<AppEnv>) {
+  app.openapi(suspendPartnerRoute, async (c) => {
+    const row = await setPartnerStatus(c.get("deps"), c.get("admin"), c.req.valid("param").id, "suspended");
+    return c.json(partnerView(row), 200);
+  });
+}

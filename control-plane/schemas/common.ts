@@ -1,0 +1,51 @@
+// Schemas shared by the admin API's resources: the error shape, pagination, list envelopes.
+import { z } from "@hono/zod-openapi";
+import { errorCodes } from "../../shared/errors.ts";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      type: z.string().openapi({ example: "invalid_request_error" }),
+      code: z.enum(errorCodes as [string, ...string[]]).openapi({ example: "invalid_request" }),
+      message: z.string(),
+      param: z.string().optional().openapi({ example: "cell_id" }),
+      request_id: z.string(),
+    }),
+  })
+  .openapi("AdminError");
+
+const error = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorSchema } },
+});
+
+export const errorResponses = {
+  400: error("Invalid request"),
+  401: error("Missing, unknown or revoked admin token"),
+  404: error("No such resource"),
+} as const;
+
+export const writeErrorResponses = {
+  ...errorResponses,
+  409: error("The target does not accept this change now (e.g. a cell that is not active)"),
+  502: error("The cell refused the change; nothing was changed"),
+  503: error("The cell is unreachable; nothing was changed"),
+} as const;
+
+export const LimitSchema = z.coerce.number().int().min(1).max(100).default(10).openapi({ example: 10 });
+
+export const IdParamSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.object({ object: z.literal("list"), data: z.array(item), has_more: z.boolean() });
+
+export const CellIdSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,30}$/, "lower-case letters, digits and dashes, starting with a letter")
+  .openapi({ example: "cell-a" });

@@ -1,0 +1,212 @@
+// The admin API against a real control plane (its own Postgres and NATS) and one real cell:
+// authentication, cell registration and states, routing versions, bad input, audit, restart.
+// None of it needs the cell's internal API.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestCell, type TestCell } from "../../test/harness.ts";
+import {
+  startTestControlPlane,
+  TEST_INTERNAL_TOKEN,
+  type TestControlPlane,
+} from "./control-plane-harness.ts";
+import { registrySnapshot } from "./registry-snapshot.ts";
+
+let cp: TestControlPlane;
+let cell: TestCell;
+
+beforeAll(async () => {
+  [cp, cell] = await Promise.all([
+    startTestControlPlane(),
+    startTestCell({ CELLPAY_CELL_ID: "cell-a", CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([cp?.stop(), cell?.stop()]);
+});
+
+const unchanged = async (action: () => Promise<unknown>) => {
+  const before = await registrySnapshot(cp.postgresUrl);
+  await action();
+  expect(await registrySnapshot(cp.postgresUrl)).toEqual(before);
+};
+
+describe("admin API", () => {
+  it("serves its OpenAPI document without a token", async () => {
+    const res = await cp.admin("GET", "/admin/v1/openapi.json", undefined, null);
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toContain("/admin/v1/partners/{id}/suspend");
+  });
+
+  it("answers 401 admin_token_required without a token, with an unknown one, or with a partner key", async () => {
+    for (const token of [null, "adm_not_a_real_token_at_all_0000", "sk_test_ptr_whatever"]) {
+      const res = await cp.admin("GET", "/admin/v1/cells", undefined, token);
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe("admin_token_required");
+      expect(res.body.error.request_id).toMatch(/^req_/);
+    }
+  });
+
+  it("refuses to register a cell whose gateways are not ready (422) and changes nothing", async () => {
+    await unchanged(async () => {
+      const res = await cp.admin("POST", "/admin/v1/cells", {
+        id: "cell-x",
+        weight: 1,
+        gateways: ["http://127.0.0.1:1"],
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe("cell_not_ready");
+      // A ready gateway of another cell does not pass for this one.
+      const wrong = await cp.admin("POST", "/admin/v1/cells", {
+        id: "cell-x",
+        weight: 1,
+        gateways: [cell.url],
+      });
+      expect(wrong.status).toBe(422);
+    });
+  });
+
+  it("registers a ready cell: active, audited, and published as the next routing version", async () => {
+    const before = await registrySnapshot(cp.postgresUrl);
+    const res = await cp.admin("POST", "/admin/v1/cells", { id: "cell-a", weight: 2, gateways: [cell.url] });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      id: "cell-a",
+      state: "active",
+      weight: 2,
+      gateways: [cell.url],
+      partner_count: 0,
+    });
+    expect(res.body.health.status).toBe("ok");
+    const delta = await cp.waitForDelta((d) => d.cells["cell-a"] !== undefined);
+    expect(delta.version).toBe(before.routingVersion + 1);
+    expect(delta.cells["cell-a"]).toEqual({ state: "active", gateways: [cell.url] });
+
+    // The launcher calls it at every start: the same registration changes no route.
+    const again = await cp.admin("POST", "/admin/v1/cells", {
+      id: "cell-a",
+      weight: 2,
+      gateways: [cell.url],
+    });
+    expect(again.status).toBe(200);
+    expect((await registrySnapshot(cp.postgresUrl)).routingVersion).toBe(delta.version);
+  });
+
+  it("lists and retrieves cells; an unknown cell is a 404", async () => {
+    const list = await cp.admin("GET", "/admin/v1/cells");
+    expect(list.body.data.map((c: { id: string }) => c.id)).toEqual(["cell-a"]);
+    expect((await cp.admin("GET", "/admin/v1/cells/cell-a")).body.partner_count).toBe(0);
+    const missing = await cp.admin("GET", "/admin/v1/cells/cell-nope");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe("resource_not_found");
+  });
+
+  it("rejects bad admin input with a clear 4xx and changes nothing", async () => {
+    await unchanged(async () => {
+      const unknownCell = await cp.admin("POST", "/admin/v1/partners", {
+        name: "Acme",
+        cell_id: "cell-nope",
+      });
+      expect(unknownCell.status).toBe(404);
+      expect(unknownCell.body.error).toMatchObject({ code: "resource_not_found", param: "cell_id" });
+
+      const noName = await cp.admin("POST", "/admin/v1/partners", { cell_id: "cell-a" });
+      expect(noName.status).toBe(400);
+      expect(noName.body.error).toMatchObject({ code: "invalid_request", param: "name" });
+
+      const extra = await cp.admin("POST", "/admin/v1/partners", { name: "Acme", plan: "gold" });
+      expect(extra.status).toBe(400);
+      expect(extra.body.error.param).toBe("plan");
+
+      const badJson = await cp.admin("POST", "/admin/v1/partners", "{not json");
+      expect(badJson.status).toBe(400);
+      expect(badJson.body.error.code).toBe("invalid_json");
+
+      const ghost = "ptr_0000000000doesnotexist0";
+      for (const path of [`/admin/v1/partners/${ghost}/suspend`, `/admin/v1/partners/${ghost}/resume`]) {
+        const res = await cp.admin("POST", path);
+        expect(res.status).toBe(404);
+        expect(res.body.error.code).toBe("resource_not_found");
+      }
+      expect((await cp.admin("GET", `/admin/v1/partners/${ghost}`)).status).toBe(404);
+      expect(
+        (await cp.admin("PUT", `/admin/v1/partners/${ghost}/limits`, { max_concurrency: 5 })).status,
+      ).toBe(404);
+      const badLimits = await cp.admin("PUT", `/admin/v1/partners/${ghost}/limits`, { max_concurrency: -1 });
+      expect(badLimits.body.error.param).toBe("max_concurrency");
+
+      const badState = await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "sleeping" });
+      expect(badState.status).toBe(400);
+      expect(badState.body.error.param).toBe("state");
+      expect((await cp.admin("PUT", "/admin/v1/cells/cell-nope/state", { state: "down" })).status).toBe(404);
+      expect((await cp.admin("POST", "/admin/v1/partners", { name: "x" }, null)).status).toBe(401);
+    });
+  });
+
+  it("refuses to onboard onto a draining cell (409 cell_not_accepting), and by placement when no cell accepts", async () => {
+    const drained = await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "draining" });
+    expect(drained.status).toBe(200);
+    expect(drained.body.state).toBe("draining");
+    await cp.waitForDelta((d) => d.cells["cell-a"]?.state === "draining");
+    await unchanged(async () => {
+      const named = await cp.admin("POST", "/admin/v1/partners", { name: "Acme", cell_id: "cell-a" });
+      expect(named.status).toBe(409);
+      expect(named.body.error).toMatchObject({ code: "cell_not_accepting", param: "cell_id" });
+      const placed = await cp.admin("POST", "/admin/v1/partners", { name: "Acme" });
+      expect(placed.status).toBe(409);
+      expect(placed.body.error.code).toBe("cell_not_accepting");
+    });
+    expect((await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "active" })).status).toBe(200);
+  });
+
+  it("records every admin action in the audit log with who, what, before and after", async () => {
+    const res = await cp.admin("GET", "/admin/v1/audit-log?limit=2");
+    expect(res.status).toBe(200);
+    expect(res.body.has_more).toBe(true);
+    const [reactivate, drain] = res.body.data;
+    expect(reactivate).toMatchObject({
+      action: "cell.set_state",
+      target: "cell-a",
+      actor: { name: "bootstrap" },
+      before: { state: "draining" },
+      after: { state: "active" },
+    });
+    expect(reactivate.actor.token_id).toMatch(/^atk_/);
+    expect(drain).toMatchObject({
+      action: "cell.set_state",
+      before: { state: "active" },
+      after: { state: "draining" },
+    });
+    const next = await cp.admin("GET", `/admin/v1/audit-log?limit=10&starting_after=${drain.id}`);
+    expect(next.body.data.map((e: { action: string }) => e.action)).toEqual(["cell.register"]);
+    expect(next.body.has_more).toBe(false);
+  });
+
+  it("gives routers the whole table with its version, behind the internal token", async () => {
+    const version = (await registrySnapshot(cp.postgresUrl)).routingVersion;
+    const denied = await fetch(`${cp.url}/internal/v1/routing-table`, {
+      headers: { authorization: "Bearer nope" },
+    });
+    expect(denied.status).toBe(401);
+    const res = await fetch(`${cp.url}/internal/v1/routing-table`, {
+      headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` },
+    });
+    const table = await res.json();
+    expect(table).toEqual({
+      version,
+      cells: { "cell-a": { state: "active", gateways: [cell.url] } },
+      partners: {},
+    });
+    expect((await cp.admin("GET", "/admin/v1/routing-table")).body).toEqual(table);
+  });
+
+  it("keeps the registry and the routing version across a control plane restart", async () => {
+    const before = await registrySnapshot(cp.postgresUrl);
+    await cp.restart();
+    expect(await registrySnapshot(cp.postgresUrl)).toEqual(before);
+    expect((await cp.admin("GET", "/admin/v1/routing-table")).body.version).toBe(before.routingVersion);
+    const down = await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "down" });
+    expect(down.status).toBe(200);
+    const delta = await cp.waitForDelta((d) => d.cells["cell-a"]?.state === "down");
+    expect(delta.version).toBe(before.routingVersion + 1);
+    await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "active" });
+  });
+});
