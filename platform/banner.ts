@@ -3,11 +3,14 @@ import type { CellConfig } from "../shared/config/cells-config.ts";
 
 export function printBanner(opts: {
   cells: { cell: CellConfig; gatewayUrls: string[] }[];
-  endpoint: string;
+  routerUrls: string[];
+  controlPlaneUrl: string;
+  adminToken: string;
   apiKey: string;
   seconds: number;
 }): void {
-  const { endpoint, apiKey } = opts;
+  const endpoint = opts.routerUrls[0]!;
+  const { apiKey } = opts;
   const body = JSON.stringify({
     amount: 1999,
     currency: "EUR",
@@ -16,13 +19,15 @@ export function printBanner(opts: {
       card: { number: "4242424242424242", exp_month: 12, exp_year: 2034, cvc: "123" },
     },
   });
+  const port = (u: string) => u.replace("http://127.0.0.1", "");
   const lines = [
     "",
     `cellpay is up (${opts.cells.length} cells, ${opts.seconds.toFixed(1)} s)`,
     "",
-    `  Endpoint:      ${endpoint}   (the demo partner's cell gateway)`,
+    `  Endpoint:      ${endpoint}   (global router; also ${opts.routerUrls.slice(1).map(port).join(" ") || "-"})`,
     `  Test API key:  ${apiKey}`,
     `  API reference: ${endpoint}/docs`,
+    `  Control plane: ${opts.controlPlaneUrl}   admin token ${opts.adminToken}   (npm run admin -- partners list)`,
     "",
     "  First payment:",
     `  curl -s ${endpoint}/v1/payments \\`,
@@ -33,7 +38,7 @@ export function printBanner(opts: {
     "  Cells:",
     ...opts.cells.map(
       ({ cell, gatewayUrls }) =>
-        `    ${cell.id.padEnd(8)} gateways ${gatewayUrls.map((u) => u.replace("http://127.0.0.1", "")).join(" ")}  postgres :${cell.postgres.port}  redis :${cell.redis.port}  nats :${cell.nats.port}  (logs: .data/cells/${cell.id}/logs)`,
+        `    ${cell.id.padEnd(8)} gateways ${gatewayUrls.map(port).join(" ")}  postgres :${cell.postgres.port}  redis :${cell.redis.port}  nats :${cell.nats.port}  relay + ${cell.processors} processor(s)  (logs: .data/cells/${cell.id}/logs)`,
     ),
     "",
     "Press Ctrl-C to stop every process.",

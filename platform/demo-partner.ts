@@ -1,35 +1,48 @@
-// The demo partner `npm start` prints a key for. Its key lives in .data/demo-partner.json, a
-// local-development convenience: the cell itself only ever stores the key's hash.
+// The demo partner `npm start` prints a key for, onboarded through the control plane like any
+// partner. Its key is kept in .data/demo-partner.json, a local-development convenience: the
+// cell itself only stores the key's hash.
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { createDb } from "../cell/db/client.ts";
-import { hashApiKey } from "../cell/partners/api-keys.ts";
-import { createKeyLookup } from "../cell/partners/key-lookup.ts";
-import { provisionPartner } from "../cell/partners/provision.ts";
 
 export interface DemoPartner {
   partnerId: string;
   apiKey: string;
-  cellId: string;
 }
 
 export async function ensureDemoPartner(
   file: string,
-  cellId: string,
-  databaseUrl: string,
+  controlPlaneUrl: string,
+  adminToken: string,
 ): Promise<DemoPartner> {
-  const database = createDb(databaseUrl, { max: 2, applicationName: "launcher" });
-  try {
-    if (existsSync(file)) {
-      const saved = JSON.parse(await readFile(file, "utf8")) as DemoPartner;
-      const found = await createKeyLookup(database.sql, { ttlMs: 0 }).find(hashApiKey(saved.apiKey));
-      if (found && !found.revoked && saved.cellId === cellId) return saved;
-    }
-    const { partnerId, apiKey } = await provisionPartner(database.db, { name: "Demo partner" });
-    const demo = { partnerId, apiKey, cellId };
-    await writeFile(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
-    return demo;
-  } finally {
-    await database.end();
+  const headers = { authorization: `Bearer ${adminToken}`, "content-type": "application/json" };
+  if (existsSync(file)) {
+    const saved = JSON.parse(await readFile(file, "utf8")) as DemoPartner;
+    const res = await fetch(`${controlPlaneUrl}/admin/v1/partners/${saved.partnerId}`, { headers });
+    if (res.ok) return saved;
   }
+  const res = await fetch(`${controlPlaneUrl}/admin/v1/partners`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ name: "Demo partner" }),
+  });
+  const body = (await res.json()) as { id?: string; api_key?: string; error?: { message: string } };
+  if (!res.ok || !body.id || !body.api_key)
+    throw new Error(`onboarding the demo partner failed: ${body.error?.message ?? res.status}`);
+  const demo = { partnerId: body.id, apiKey: body.api_key };
+  await writeFile(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
+  return demo;
+}
+
+/** Registers (upserts) a running cell with the control plane: health-checked, then placeable. */
+export async function registerCell(
+  controlPlaneUrl: string,
+  adminToken: string,
+  cell: { id: string; weight: number; gateways: string[] },
+): Promise<void> {
+  const res = await fetch(`${controlPlaneUrl}/admin/v1/cells`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify(cell),
+  });
+  if (!res.ok) throw new Error(`registering cell ${cell.id} failed: ${res.status} ${await res.text()}`);
 }

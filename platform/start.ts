@@ -1,31 +1,47 @@
-// `npm start`: the whole platform on this machine. For every cell in cells.yaml: its own
-// PostgreSQL, Redis and NATS JetStream processes (data under .data/cells/<id>/), migrations, and
-// its gateway instances. Prints the endpoint, a demo partner's test key and a first curl line.
-// Ctrl-C (SIGINT) or SIGTERM stops every child; the next start finds the data again.
+// `npm start`: the whole platform on this machine.
+//   1. the control plane's own Postgres and NATS, and every cell's Postgres, Redis and NATS
+//      JetStream (data under .data/), as real processes;
+//   2. per cell: migrations, gateway instances, the outbox relay and the core processors;
+//   3. the control plane (cells registered with it), then the router instances;
+//   4. the demo partner, onboarded through the control plane, and the banner.
+// Ctrl-C (SIGINT) or SIGTERM stops every child, front to back; the next start finds the data.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateCellDatabase } from "../cell/db/migrate.ts";
-import { type CellConfig, ConfigError, componentUrl, loadCellsFile } from "../shared/config/cells-config.ts";
+import {
+  type CellConfig,
+  ConfigError,
+  componentUrl,
+  loadCellsFile,
+  type PlatformConfig,
+} from "../shared/config/cells-config.ts";
 import { printBanner } from "./banner.ts";
 import { type CellInfra, startCellInfra } from "./cell-infra.ts";
-import { ensureDemoPartner } from "./demo-partner.ts";
+import { ensureDemoPartner, registerCell } from "./demo-partner.ts";
 import { startGatewayProcess } from "./gateway-process.ts";
+import { type GlobalInfra, startGlobalInfra } from "./global-infra.ts";
+import { startHttpServiceProcess } from "./http-service-process.ts";
+import { ensureLocalSecrets, type LocalSecrets } from "./local-secrets.ts";
 import type { ManagedProcess } from "./managed-process.ts";
-import { ensureLocalMasterKeyFile } from "./master-key.ts";
 import { startWorkerProcess } from "./worker-process.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dataRoot = join(root, ".data");
+// CELLPAY_INFRA=external: Postgres/Redis/NATS already run elsewhere (docker compose, or URLs in
+// cells.yaml); the launcher then only migrates and starts the services.
+const externalInfra = process.env.CELLPAY_INFRA === "external";
 
-const infras: CellInfra[] = [];
+const infras: { stop(): Promise<void> }[] = [];
+const front: ManagedProcess[] = []; // routers, then the control plane
 const gateways: ManagedProcess[] = [];
 const workers: ManagedProcess[] = [];
 let stopping: Promise<void> | undefined;
 
 function stopAll(): Promise<void> {
   stopping ??= (async () => {
-    // Front to back: stop taking requests, then let workers finish what was committed.
+    // Front to back: stop taking requests, let workers finish what was committed, then the data.
+    for (const p of front) await p.stop("SIGTERM", 15_000);
     await Promise.all(gateways.map((g) => g.stop("SIGTERM", 15_000)));
     await Promise.all(workers.map((w) => w.stop("SIGTERM", 15_000)));
     await Promise.all(infras.map((i) => i.stop()));
@@ -36,7 +52,7 @@ function stopAll(): Promise<void> {
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
-    console.log(`\n${signal}: stopping every cell…`);
+    console.log(`\n${signal}: stopping every process…`);
     stopAll().then(
       () => {
         console.log("stopped; data kept in .data/");
@@ -50,50 +66,49 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-// CELLPAY_INFRA=external: Postgres/Redis/NATS already run elsewhere (docker compose, or URLs in
-// cells.yaml); the launcher then only migrates and starts the gateways.
-const externalInfra = process.env.CELLPAY_INFRA === "external";
-
-async function startCell(cell: CellConfig, masterKeyFile: string): Promise<string[]> {
-  const cellDir = join(dataRoot, "cells", cell.id);
-  if (!externalInfra) {
-    const ports = { postgres: cell.postgres.port, redis: cell.redis.port, nats: cell.nats.port };
-    if (ports.postgres === undefined || ports.redis === undefined || ports.nats === undefined) {
-      throw new ConfigError(
-        `cells.yaml: cell ${cell.id} gives URLs, not ports; start with CELLPAY_INFRA=external to use them`,
-      );
-    }
-    const infra = await startCellInfra({
-      cellId: cell.id,
-      dataDir: cellDir,
-      ports: { postgres: ports.postgres, redis: ports.redis, nats: ports.nats },
-    });
-    infras.push(infra);
+async function startCellInfraFor(cell: CellConfig): Promise<void> {
+  if (externalInfra) return;
+  const ports = { postgres: cell.postgres.port, redis: cell.redis.port, nats: cell.nats.port };
+  if (ports.postgres === undefined || ports.redis === undefined || ports.nats === undefined) {
+    throw new ConfigError(
+      `cells.yaml: cell ${cell.id} gives URLs, not ports; start with CELLPAY_INFRA=external to use them`,
+    );
   }
+  const infra: CellInfra = await startCellInfra({
+    cellId: cell.id,
+    dataDir: join(dataRoot, "cells", cell.id),
+    ports: { postgres: ports.postgres, redis: ports.redis, nats: ports.nats },
+  });
+  infras.push(infra);
+}
+
+async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promise<string[]> {
+  const logs = join(dataRoot, "cells", cell.id, "logs");
   const databaseUrl = componentUrl(cell, "postgres");
   await migrateCellDatabase(databaseUrl);
   const urls: string[] = [];
   for (let i = 0; i < cell.gateways; i++) {
     const port = cell.gateway_port + i;
-    const proc = await startGatewayProcess({
-      cellId: cell.id,
-      index: i,
-      port,
-      databaseUrl,
-      redisUrl: componentUrl(cell, "redis"),
-      masterKeyFile,
-      logFile: join(cellDir, "logs", `gateway-${i}.log`),
-    });
-    gateways.push(proc);
+    gateways.push(
+      await startGatewayProcess({
+        cellId: cell.id,
+        index: i,
+        port,
+        databaseUrl,
+        redisUrl: componentUrl(cell, "redis"),
+        masterKeyFile: secrets.masterKeyFile,
+        internalToken: secrets.internalToken,
+        logFile: join(logs, `gateway-${i}.log`),
+      }),
+    );
     urls.push(`http://127.0.0.1:${port}`);
   }
   const workerEnv = {
     CELLPAY_CELL_ID: cell.id,
     DATABASE_URL: databaseUrl,
     NATS_URL: componentUrl(cell, "nats"),
-    CELLPAY_MASTER_KEY_FILE: masterKeyFile,
+    CELLPAY_MASTER_KEY_FILE: secrets.masterKeyFile,
   };
-  const logs = join(cellDir, "logs");
   workers.push(
     await startWorkerProcess({
       name: `${cell.id}-relay`,
@@ -115,22 +130,94 @@ async function startCell(cell: CellConfig, masterKeyFile: string): Promise<strin
   return urls;
 }
 
+async function startControlPlane(
+  config: PlatformConfig,
+  global: GlobalInfra,
+  secrets: LocalSecrets,
+): Promise<string> {
+  const cp = config.control_plane;
+  const dir = join(dataRoot, "control-plane");
+  front.unshift(
+    await startHttpServiceProcess({
+      name: "control-plane",
+      entry: "control-plane/main.ts",
+      port: cp.port,
+      logFile: join(dir, "logs", "control-plane.log"),
+      env: {
+        DATABASE_URL: process.env.CELLPAY_CONTROL_PLANE_POSTGRES_URL ?? global.postgresUrl,
+        NATS_URL: process.env.CELLPAY_CONTROL_PLANE_NATS_URL ?? global.natsUrl,
+        CELLPAY_ADMIN_TOKEN: secrets.adminToken,
+        CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
+      },
+    }),
+  );
+  return `http://127.0.0.1:${cp.port}`;
+}
+
+async function startRouters(
+  config: PlatformConfig,
+  controlPlaneUrl: string,
+  natsUrl: string,
+  secrets: LocalSecrets,
+) {
+  const urls: string[] = [];
+  for (let i = 0; i < config.routers.instances; i++) {
+    const port = config.routers.port + i;
+    const dir = join(dataRoot, "routers", String(i));
+    await mkdir(dir, { recursive: true });
+    front.unshift(
+      await startHttpServiceProcess({
+        name: `router-${i}`,
+        entry: "router/main.ts",
+        port,
+        healthPath: "/readyz",
+        logFile: join(dir, "router.log"),
+        env: {
+          CONTROL_PLANE_URL: controlPlaneUrl,
+          CONTROL_PLANE_NATS_URL: natsUrl,
+          CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
+          ROUTER_SNAPSHOT_FILE: join(dir, "routing-table.json"),
+        },
+      }),
+    );
+    urls.push(`http://127.0.0.1:${port}`);
+  }
+  return urls;
+}
+
 async function main(): Promise<void> {
   const file = loadCellsFile(join(root, "cells.yaml"));
   await mkdir(dataRoot, { recursive: true });
-  const masterKeyFile = await ensureLocalMasterKeyFile(join(dataRoot, "master.key"));
-  console.log(`starting ${file.cells.length} cells: ${file.cells.map((c) => c.id).join(", ")}`);
+  const secrets = await ensureLocalSecrets(dataRoot);
+  console.log(
+    `starting the control plane and ${file.cells.length} cells: ${file.cells.map((c) => c.id).join(", ")}`,
+  );
   const started = performance.now();
-  const gatewayUrls = await Promise.all(file.cells.map((cell) => startCell(cell, masterKeyFile)));
-  const home = file.cells[0]!;
+  const [global] = await Promise.all([
+    startGlobalInfra(file.platform.control_plane, join(dataRoot, "control-plane")),
+    ...file.cells.map(startCellInfraFor),
+  ]);
+  infras.push(global!);
+  const gatewayUrls = await Promise.all(file.cells.map((cell) => startCellServices(cell, secrets)));
+  const controlPlaneUrl = await startControlPlane(file.platform, global!, secrets);
+  for (const [i, cell] of file.cells.entries()) {
+    await registerCell(controlPlaneUrl, secrets.adminToken, {
+      id: cell.id,
+      weight: cell.weight,
+      gateways: gatewayUrls[i]!,
+    });
+  }
+  const routerUrls = await startRouters(file.platform, controlPlaneUrl, global!.natsUrl, secrets);
   const demo = await ensureDemoPartner(
     join(dataRoot, "demo-partner.json"),
-    home.id,
-    componentUrl(home, "postgres"),
+    controlPlaneUrl,
+    secrets.adminToken,
   );
   printBanner({
     cells: file.cells.map((cell, i) => ({ cell, gatewayUrls: gatewayUrls[i]! })),
-    endpoint: gatewayUrls[0]![0]!,
+    routerUrls,
+    controlPlaneUrl,
+    adminToken: secrets.adminToken,
     apiKey: demo.apiKey,
     seconds: (performance.now() - started) / 1000,
   });

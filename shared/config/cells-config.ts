@@ -29,8 +29,22 @@ export const cellSchema = z
   })
   .strict();
 
+/** The global pieces: the control plane (its own Postgres and NATS) and the router instances. */
+export const platformSchema = z
+  .object({
+    control_plane: z
+      .object({ port, postgres: component, nats: component })
+      .strict()
+      .default({ port: 17000, postgres: { port: 17010 }, nats: { port: 17012 } }),
+    routers: z
+      .object({ instances: z.number().int().min(1).max(8), port })
+      .strict()
+      .default({ instances: 2, port: 17001 }),
+  })
+  .strict();
+
 export const cellsFileSchema = z
-  .object({ cells: z.array(cellSchema).min(1) })
+  .object({ platform: platformSchema.default({} as never), cells: z.array(cellSchema).min(1) })
   .strict()
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
@@ -42,6 +56,7 @@ export const cellsFileSchema = z
   });
 
 export type CellConfig = z.infer<typeof cellSchema>;
+export type PlatformConfig = z.infer<typeof platformSchema>;
 export type CellsFile = z.infer<typeof cellsFileSchema>;
 
 export class ConfigError extends Error {}

@@ -26,15 +26,13 @@ export function registerInternalPartners(app: Hono<AppEnv>) {
         .onConflictDoNothing();
       if (req.first_key_mode) {
         const key = generateApiKey(req.id, req.first_key_mode);
-        await tx
-          .insert(apiKeys)
-          .values({
-            id: key.id,
-            partnerId: req.id,
-            mode: key.mode,
-            secretHash: key.secretHash,
-            hint: key.hint,
-          });
+        await tx.insert(apiKeys).values({
+          id: key.id,
+          partnerId: req.id,
+          mode: key.mode,
+          secretHash: key.secretHash,
+          hint: key.hint,
+        });
         apiKey = key.secret;
       }
     });

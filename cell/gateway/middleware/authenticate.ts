@@ -20,7 +20,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
     if (record.partnerStatus === "moving") {
       // Nothing was done: the router holds the request and sends it again to the partner's new cell.
       throw new ApiError("partner_moving", "This account is being moved; retry shortly.", {
-        headers: { "retry-after": "1" },
+        headers: { "retry-after": "1", "cellpay-moving": "1" },
       });
     }
     if (record.partnerStatus !== "active") {

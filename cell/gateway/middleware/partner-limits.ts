@@ -47,7 +47,7 @@ export const partnerLimits = (defaults: PartnerLimitDefaults): MiddlewareHandler
     if (frozenPartners.has(partnerId)) {
       release();
       throw new ApiError("partner_moving", "This account is being moved; retry shortly.", {
-        headers: { "retry-after": "1" },
+        headers: { "retry-after": "1", "cellpay-moving": "1" },
       });
     }
     try {

@@ -1,0 +1,55 @@
+// The control plane's own servers: a global Postgres (registries, routing versions, audit log)
+// and a NATS (routing deltas to the routers), separate from every cell's.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { PlatformConfig } from "../shared/config/cells-config.ts";
+import { ensureBinaries } from "./binaries.ts";
+import type { ManagedProcess } from "./managed-process.ts";
+import { startNats } from "./nats-server.ts";
+import { startPostgres } from "./postgres-server.ts";
+
+export interface GlobalInfra {
+  postgresUrl: string;
+  natsUrl: string;
+  processes: ManagedProcess[];
+  stop(): Promise<void>;
+}
+
+export async function startGlobalInfra(
+  config: PlatformConfig["control_plane"],
+  dataDir: string,
+): Promise<GlobalInfra> {
+  const bins = await ensureBinaries();
+  await mkdir(join(dataDir, "logs"), { recursive: true });
+  const pgPort = config.postgres.port;
+  const natsPort = config.nats.port;
+  if (pgPort === undefined || natsPort === undefined) {
+    throw new Error(
+      "cells.yaml: platform.control_plane gives URLs; start with CELLPAY_INFRA=external to use them",
+    );
+  }
+  const [pg, nats] = await Promise.all([
+    startPostgres({
+      bin: bins.pgBin,
+      dataDir: join(dataDir, "postgres"),
+      port: pgPort,
+      logFile: join(dataDir, "logs", "postgres.log"),
+      name: "control-plane-postgres",
+    }),
+    startNats({
+      bin: bins.natsServer,
+      dataDir: join(dataDir, "nats"),
+      port: natsPort,
+      logFile: join(dataDir, "logs", "nats.log"),
+      name: "control-plane-nats",
+    }),
+  ]);
+  return {
+    postgresUrl: pg.url,
+    natsUrl: nats.url,
+    processes: [pg.process, nats.process],
+    async stop() {
+      await Promise.all([pg.stop(), nats.stop()]);
+    },
+  };
+}

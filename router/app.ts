@@ -1,0 +1,184 @@
+// The router's HTTP handler, read top-down: health, the public docs (any active cell answers
+// them), then a partner request: who it is (from the key), may it pass, is it held by a move,
+// which cell, forward. A plain node:http handler rather than Hono: there are three fixed routes
+// and a body to relay unchanged, and skipping the Request/Response conversion keeps the hop
+// cheap (bench/router-overhead.ts measures it). Errors keep the one cellpay shape.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ApiError } from "../shared/errors.ts";
+import { newId } from "../shared/ids.ts";
+import type { Logger } from "../shared/logger.ts";
+import { partnerIdFromAuthorization } from "../shared/routing/partner-from-key.ts";
+import type { RoutePartner } from "../shared/routing/routing-table.ts";
+import type { CellPool, CellPools } from "./cell-pool.ts";
+import { downstreamResponseHeaders, upstreamRequestHeaders } from "./forwarded-headers.ts";
+import { holdWhileFrozen, waitForRouteChange } from "./partner-hold.ts";
+import { forwardToCell } from "./proxy.ts";
+import { readRequestBody } from "./request-body.ts";
+import { sendError, sendJson } from "./respond.ts";
+import type { RoutingTableStore } from "./routing-table-store.ts";
+
+export interface RouterConfig {
+  requestTimeoutMs: number;
+  holdMaxMs: number;
+  /** The cell's body limit; the router buffers one byte more so the cell answers 413 itself. */
+  maxBodyBytes: number;
+  maxAttempts: number;
+}
+
+export interface RouterDeps {
+  store: RoutingTableStore;
+  cells: CellPools;
+  logger: Logger;
+  config: RouterConfig;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const incomingId = /^[A-Za-z0-9_-]{8,64}$/;
+const publicDocs = /^\/(v1\/openapi\.json|docs)(\/|$)/;
+
+export function createRouterApp(deps: RouterDeps): Handler {
+  const { store, cells, logger, config } = deps;
+
+  return function routerHandler(req, res) {
+    const started = performance.now();
+    const given = req.headers["request-id"];
+    const requestId = typeof given === "string" && incomingId.test(given) ? given : newId("req");
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const pathname = q === -1 ? url : url.slice(0, q);
+    // Aborted when the partner hangs up (and by the proxy's deadline): stops the upstream request.
+    const cancel = new AbortController();
+    // Not res.writableFinished: it stays false while the socket still buffers our last bytes.
+    let finished = false;
+    res.once("close", () => {
+      if (!finished) cancel.abort();
+    });
+    const ctx: { partnerId?: string; cellId?: string } = {};
+    res.once("finish", () => {
+      finished = true;
+      const line = {
+        request_id: requestId,
+        partner_id: ctx.partnerId,
+        cell_id: ctx.cellId,
+        method: req.method,
+        status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      };
+      if (res.statusCode >= 500) logger.warn(line, "request failed");
+      else logger.debug(line, "request");
+    });
+
+    let body: Buffer | undefined;
+    const relay = async (
+      cell: CellPool,
+      route?: { partnerId: string; partner: RoutePartner; deadline: number },
+    ) => {
+      ctx.cellId = cell.cellId;
+      body ??= await readRequestBody(req, config.maxBodyBytes);
+      const upstream = await forwardToCell(
+        cell,
+        {
+          method: req.method ?? "GET",
+          path: url,
+          headers: upstreamRequestHeaders(req.headers, { requestId, clientIp: req.socket.remoteAddress }),
+          body,
+        },
+        config,
+        cancel,
+      );
+      // The cell refused the partner as moving before doing anything: hold it like a frozen
+      // partner and resend it where the table points once the move has flipped or rolled back.
+      if (route && upstream.status === 503 && upstream.headers["cellpay-moving"] !== undefined) {
+        const left = route.deadline - Date.now();
+        if (left > 0) {
+          upstream.body.resume();
+          upstream.done();
+          const held = await waitForRouteChange(store, route.partnerId, route.partner, left, cancel.signal);
+          if (held.kind === "aborted") return;
+          if (held.kind === "gone") throw new ApiError("invalid_api_key", "The API key is not valid.");
+          if (held.kind === "timeout") throw moving();
+          if (held.partner.status === "suspended") throw suspended();
+          const next = cells.get(held.partner.cell);
+          if (!next)
+            throw new ApiError("cell_unavailable", "The partner's cell is not known to this router yet.");
+          return relay(next, { ...route, partner: held.partner });
+        }
+      }
+      res.writeHead(upstream.status, downstreamResponseHeaders(upstream.headers));
+      // pipe() rather than pipeline(): pipeline allocates and aborts an AbortController per call,
+      // a measurable share of the router's CPU per request.
+      upstream.body.once("end", upstream.done);
+      upstream.body.once("error", (err) => {
+        upstream.done();
+        if (!cancel.signal.aborted) logger.warn({ request_id: requestId, err: err.message }, "relay broke");
+        res.destroy();
+      });
+      res.once("close", () => {
+        if (!finished) upstream.body.destroy();
+      });
+      upstream.body.pipe(res);
+    };
+
+    const handle = async () => {
+      if (pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
+      if (pathname === "/readyz") {
+        const version = store.table.version;
+        return store.ready
+          ? sendJson(res, 200, { status: "ready", version })
+          : sendJson(res, 503, { status: "unavailable", version });
+      }
+      if (req.method === "GET" && publicDocs.test(pathname)) {
+        const cell = anyActiveCell(cells);
+        if (!cell) throw new ApiError("cell_unavailable", "No cell can serve the API reference right now.");
+        return relay(cell);
+      }
+
+      const authorization = req.headers.authorization;
+      if (!authorization)
+        throw new ApiError("missing_api_key", "Send your secret key as 'Authorization: Bearer sk_…'.");
+      const partnerId = partnerIdFromAuthorization(authorization);
+      // The router cannot verify a key (the cell does), so a key naming no partner we know is invalid.
+      let partner = partnerId === undefined ? undefined : store.table.partners[partnerId];
+      if (!partnerId || !partner) throw new ApiError("invalid_api_key", "The API key is not valid.");
+      ctx.partnerId = partnerId;
+      if (partner.status === "suspended") throw suspended();
+
+      if (partner.frozen) {
+        const held = await holdWhileFrozen(store, partnerId, config.holdMaxMs, cancel.signal);
+        if (held.kind === "timeout") throw moving();
+        if (held.kind === "aborted") return;
+        if (held.kind === "gone") throw new ApiError("invalid_api_key", "The API key is not valid.");
+        partner = held.partner;
+        if (partner.status === "suspended") throw suspended();
+      }
+
+      const cell = cells.get(partner.cell);
+      if (!cell) {
+        throw new ApiError("cell_unavailable", "The partner's cell is not known to this router yet.", {
+          headers: { "retry-after": "2" },
+        });
+      }
+      return relay(cell, { partnerId, partner, deadline: Date.now() + config.holdMaxMs });
+    };
+
+    handle().catch((err: unknown) => {
+      if (err instanceof ApiError) return sendError(res, err, requestId);
+      logger.error({ request_id: requestId, err }, "router failed");
+      sendError(res, new ApiError("internal_error", "The router failed to handle the request."), requestId);
+    });
+  };
+}
+
+const suspended = () => new ApiError("partner_suspended", "This partner account is suspended.");
+const moving = () =>
+  new ApiError("partner_moving", "The partner is being moved to another cell; retry shortly.", {
+    headers: { "retry-after": "1" },
+  });
+
+function anyActiveCell(cells: CellPools): CellPool | undefined {
+  for (const cell of cells.all()) {
+    if (cell.state === "active" && cell.instances.some((u) => u.healthy)) return cell;
+  }
+  return undefined;
+}

@@ -1,0 +1,32 @@
+// The router's configuration, from the environment, parsed once at start.
+import { z } from "zod";
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535),
+  HOST: z.string().default("127.0.0.1"),
+  CONTROL_PLANE_URL: z.string().url(),
+  CONTROL_PLANE_NATS_URL: z.string().min(1),
+  CELLPAY_INTERNAL_TOKEN: z.string().min(1),
+  /** Where the last routing table is kept for a restart while the control plane is down. */
+  ROUTER_SNAPSHOT_FILE: z.string().min(1),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  RESYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(50).default(2_000),
+  CONNECT_TIMEOUT_MS: z.coerce.number().int().min(10).default(1_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(10).default(15_000),
+  HOLD_MAX_MS: z.coerce.number().int().min(0).default(10_000),
+  BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  BREAKER_COOL_DOWN_MS: z.coerce.number().int().min(10).default(5_000),
+  UPSTREAM_CONNECTIONS: z.coerce.number().int().min(1).default(128),
+});
+
+export type RouterEnv = z.infer<typeof envSchema>;
+
+export function parseRouterEnv(env: Record<string, string | undefined>): RouterEnv {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`router configuration is invalid:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,87 @@
+// Builds a running router from its configuration: routing table store, cell pools, health
+// checks, HTTP server. main.ts calls it with the real environment; tests and the bench call it too.
+import { createServer, type Server } from "node:http";
+import type { Logger } from "../shared/logger.ts";
+import { createRouterApp } from "./app.ts";
+import { CellPools } from "./cell-pool.ts";
+import type { RouterEnv } from "./config.ts";
+import { startHealthChecks } from "./health-checker.ts";
+import { RoutingTableStore } from "./routing-table-store.ts";
+
+export interface RunningRouter {
+  url: string;
+  store: RoutingTableStore;
+  close(): Promise<void>;
+}
+
+/** The cell's body limit (cell/gateway/middleware/json-body.ts), duplicated: the router must not import the cell. */
+const CELL_MAX_BODY_BYTES = 64 * 1024;
+
+export async function startRouter(env: RouterEnv, logger: Logger): Promise<RunningRouter> {
+  const store = new RoutingTableStore(
+    {
+      controlPlaneUrl: env.CONTROL_PLANE_URL,
+      controlPlaneNatsUrl: env.CONTROL_PLANE_NATS_URL,
+      internalToken: env.CELLPAY_INTERNAL_TOKEN,
+      snapshotFile: env.ROUTER_SNAPSHOT_FILE,
+      resyncIntervalMs: env.RESYNC_INTERVAL_MS,
+      fetchTimeoutMs: 2_000,
+      snapshotDebounceMs: 200,
+    },
+    logger,
+  );
+  const cells = new CellPools(
+    {
+      connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
+      connections: env.UPSTREAM_CONNECTIONS,
+      breakerThreshold: env.BREAKER_THRESHOLD,
+      breakerCoolDownMs: env.BREAKER_COOL_DOWN_MS,
+      now: Date.now,
+    },
+    logger,
+  );
+  // Registered before start() so the snapshot and the first fetch already shape the pools.
+  store.onChange((table) => cells.sync(table.cells));
+  await store.start();
+  const health = startHealthChecks(cells, { intervalMs: env.HEALTH_CHECK_INTERVAL_MS, timeoutMs: 1_000 });
+
+  const app = createRouterApp({
+    store,
+    cells,
+    logger,
+    config: {
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      holdMaxMs: env.HOLD_MAX_MS,
+      maxBodyBytes: CELL_MAX_BODY_BYTES,
+      maxAttempts: 3,
+    },
+  });
+  const server = createServer({ keepAliveTimeout: 65_000 }, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : env.PORT;
+  logger.info({ port, version: store.table.version, ready: store.ready }, "router listening");
+
+  return {
+    url: `http://${env.HOST}:${port}`,
+    store,
+    async close() {
+      health.stop();
+      await closeServer(server);
+      await store.close();
+      await cells.close();
+    },
+  };
+}
+
+/** Stops taking connections and lets in-flight requests (held ones included) finish, for at most 12 s. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 12_000).unref();
+  });
+}

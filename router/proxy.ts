@@ -1,0 +1,146 @@
+// Forwards one request to a cell: pick a healthy instance in turn, ask the breaker, send, and
+// retry on another instance only where that cannot charge twice. A connection that was never
+// established carried nothing, so any method may go elsewhere; once a request may have reached a
+// gateway, only GET/HEAD and a POST with an Idempotency-Key (the cell replays it) are resent.
+import type { Readable } from "node:stream";
+import { ApiError } from "../shared/errors.ts";
+import type { CellPool } from "./cell-pool.ts";
+import { errorCode } from "./upstream.ts";
+
+export interface OutgoingRequest {
+  method: string;
+  /** Path and query, as the partner sent them. */
+  path: string;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+  /** Call once the body has been relayed (or abandoned): ends the request's deadline. */
+  done(): void;
+}
+
+export interface ProxyOptions {
+  requestTimeoutMs: number;
+  maxAttempts: number;
+}
+
+// undici and the OS report these before a single byte of the request left us.
+const notSentCodes = new Set([
+  "ECONNREFUSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/** 500/502/504 say the cell is broken; 503/429/4xx are the cell answering on purpose (see circuit-breaker.ts). */
+export function isBreakerFailure(status: number): boolean {
+  return status === 500 || status === 502 || status === 504;
+}
+
+export function isSafeToResend(method: string, headers: Record<string, string | string[]>): boolean {
+  if (method === "GET" || method === "HEAD") return true;
+  return method === "POST" && headers["idempotency-key"] !== undefined;
+}
+
+const unavailable = (cellId: string, retryAfter: number, message?: string) =>
+  new ApiError(
+    "cell_unavailable",
+    message ?? `The partner's cell (${cellId}) cannot answer right now; retry later.`,
+    {
+      headers: { "retry-after": String(retryAfter) },
+    },
+  );
+
+/**
+ * Resolves with the cell's response (status, headers and a body stream to relay unchanged), or
+ * rejects with an ApiError: 503 cell_unavailable, 504 upstream_timeout. `abort` is the request's
+ * one controller: the caller aborts it when the partner hangs up, the deadline here aborts it too
+ * (one controller per request, not two: each costs on the hot path).
+ */
+export async function forwardToCell(
+  cell: CellPool,
+  req: OutgoingRequest,
+  opts: ProxyOptions,
+  abort: AbortController,
+): Promise<UpstreamResponse> {
+  if (cell.state === "down")
+    throw unavailable(cell.cellId, 5, `The partner's cell (${cell.cellId}) is down.`);
+  const candidates = cell.healthyInTurn().slice(0, opts.maxAttempts);
+  if (candidates.length === 0) throw unavailable(cell.cellId, 2);
+  if (!cell.breaker.tryAcquire()) throw unavailable(cell.cellId, cell.breaker.retryAfterSeconds());
+
+  // One deadline for the whole exchange, retries and response body included.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, opts.requestTimeoutMs);
+  const done = () => clearTimeout(timer);
+
+  const resendable = isSafeToResend(req.method, req.headers);
+  // Built only when needed: an Error captures a stack trace, which is a real cost on the hot path.
+  let failedBeforeSending = false;
+  try {
+    for (const upstream of candidates) {
+      try {
+        const res = await upstream.pool.request({
+          method: req.method as "GET",
+          path: req.path,
+          headers: req.headers,
+          body: req.body.length > 0 ? req.body : null,
+          signal: abort.signal,
+        });
+        if (isBreakerFailure(res.statusCode)) cell.breaker.onFailure();
+        else cell.breaker.onSuccess();
+        return { status: res.statusCode, headers: res.headers, body: res.body, done };
+      } catch (err) {
+        if (timedOut) {
+          cell.breaker.onFailure();
+          throw new ApiError(
+            "upstream_timeout",
+            `The partner's cell (${cell.cellId}) did not answer in time.`,
+            {
+              cause: err,
+            },
+          );
+        }
+        if (abort.signal.aborted) {
+          cell.breaker.release();
+          throw unavailable(cell.cellId, 1, "The client closed the connection.");
+        }
+        const code = errorCode(err);
+        if (notSentCodes.has(code)) {
+          upstream.markUnhealthy(code);
+          failedBeforeSending = true;
+          continue;
+        }
+        // It may have reached the gateway: resend only what the cell can recognise as a repeat.
+        if (resendable) continue;
+        cell.breaker.onFailure();
+        throw unavailable(
+          cell.cellId,
+          1,
+          "The connection to the partner's cell broke after the request was sent, so it may have been " +
+            "processed. Retry with an Idempotency-Key to be safe.",
+        );
+      }
+    }
+    cell.breaker.onFailure();
+    throw unavailable(
+      cell.cellId,
+      2,
+      failedBeforeSending
+        ? `No gateway of the partner's cell (${cell.cellId}) accepts connections.`
+        : undefined,
+    );
+  } catch (err) {
+    done();
+    throw err;
+  }
+}

@@ -1,0 +1,86 @@
+// For router tests and the bench: a control plane's NATS (real nats-server on a free port), the
+// control-plane stand-in, real cells, and routers started with the same startRouter main.ts uses.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureBinaries } from "../../platform/binaries.ts";
+import { freePort } from "../../platform/free-port.ts";
+import { type NatsServer, startNats } from "../../platform/nats-server.ts";
+import { createLogger } from "../../shared/logger.ts";
+import { startTestCell, type TestCell } from "../../test/harness.ts";
+import { parseRouterEnv } from "../config.ts";
+import { type RunningRouter, startRouter } from "../create-router.ts";
+import { type ControlPlaneStandIn, startControlPlaneStandIn } from "./control-plane-stand-in.ts";
+
+export interface RoutingWorld {
+  nats: NatsServer;
+  controlPlane: ControlPlaneStandIn;
+  cells: TestCell[];
+  dir: string;
+  /** A router against this world's control plane; `name` picks its snapshot file. */
+  router(name: string, env?: Record<string, string>): Promise<RunningRouter>;
+  stop(): Promise<void>;
+}
+
+/** Starts `cellCount` cells named cell-a, cell-b, … and publishes them (no partners yet) as version 1. */
+export async function startRoutingWorld(
+  cellCount: number,
+  cellEnv: Record<string, string> = {},
+): Promise<RoutingWorld> {
+  const dir = await mkdtemp(join(tmpdir(), "cellpay-router-"));
+  const bins = await ensureBinaries(() => {});
+  const nats = await startNats({
+    bin: bins.natsServer,
+    dataDir: join(dir, "nats"),
+    port: await freePort(),
+    logFile: join(dir, "nats.log"),
+    name: "control-plane-nats",
+  });
+  const controlPlane = await startControlPlaneStandIn({ natsUrl: nats.url });
+  const cells = await Promise.all(Array.from({ length: cellCount }, () => startTestCell(cellEnv)));
+  await controlPlane.publish({
+    cells: Object.fromEntries(
+      cells.map((c, i) => [cellName(i), { state: "active" as const, gateways: [c.url] }]),
+    ),
+  });
+  const routers: RunningRouter[] = [];
+  return {
+    nats,
+    controlPlane,
+    cells,
+    dir,
+    async router(name, env = {}) {
+      const router = await startRouter(
+        parseRouterEnv({
+          PORT: "0",
+          CONTROL_PLANE_URL: controlPlane.url,
+          CONTROL_PLANE_NATS_URL: nats.url,
+          CELLPAY_INTERNAL_TOKEN: controlPlane.token,
+          ROUTER_SNAPSHOT_FILE: join(dir, `${name}.snapshot.json`),
+          ...env,
+        }),
+        createLogger({ service: "router", level: process.env.ROUTER_TEST_LOG_LEVEL ?? "silent" }),
+      );
+      routers.push(router);
+      return router;
+    },
+    async stop() {
+      await Promise.allSettled(routers.map((r) => r.close()));
+      await controlPlane.stop();
+      await Promise.allSettled(cells.map((c) => c.stop()));
+      await nats.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const cellName = (index: number) => `cell-${String.fromCharCode(97 + index)}`;
+
+/** Polls until `check` passes (deltas travel over NATS; resyncs over HTTP). */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
