@@ -38,6 +38,13 @@ function installExitHook(): void {
   });
 }
 
+// Set when the launcher is shutting down: Ctrl-C reaches every child of the process group at
+// once, so children exiting then are expected, not failures to report.
+let platformStopping = false;
+export function markPlatformStopping(): void {
+  platformStopping = true;
+}
+
 export class ManagedProcess {
   readonly name: string;
   readonly pid: number;
@@ -88,7 +95,7 @@ export class ManagedProcess {
     this.exited = exited.then((info) => {
       this.exitInfo = info;
       live.delete(this);
-      if (this.stopping === undefined) opts.onUnexpectedExit?.(this, info);
+      if (this.stopping === undefined && !platformStopping) opts.onUnexpectedExit?.(this, info);
       return info;
     });
   }

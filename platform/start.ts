@@ -23,7 +23,7 @@ import { startGatewayProcess } from "./gateway-process.ts";
 import { type GlobalInfra, startGlobalInfra } from "./global-infra.ts";
 import { startHttpServiceProcess } from "./http-service-process.ts";
 import { ensureLocalSecrets, type LocalSecrets } from "./local-secrets.ts";
-import type { ManagedProcess } from "./managed-process.ts";
+import { type ManagedProcess, markPlatformStopping } from "./managed-process.ts";
 import { startWorkerProcess } from "./worker-process.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -52,6 +52,7 @@ function stopAll(): Promise<void> {
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
+    markPlatformStopping();
     console.log(`\n${signal}: stopping every process…`);
     stopAll().then(
       () => {
