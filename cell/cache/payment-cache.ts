@@ -1,8 +1,9 @@
 // GET /v1/payments/:id through Redis. Entries carry the payment's version (bumped by every change
 // in the same statement as the change); a Lua compare-and-set keeps only the newest version, so a
 // slow reader can never put back a status older than one a writer already announced. Writers
-// store a tombstone with their new version before answering: after a write returns, a read either
-// finds the new version or falls through to Postgres.
+// store a tombstone with the version they are committing, alongside the commit and before
+// answering: after a write returns, a read either finds the new version or falls through to
+// Postgres (a read between tombstone and commit gets the old row, uncached, which was still true).
 import type { PaymentBody } from "../gateway/schemas/payment.ts";
 import type { Redis, RedisHealth } from "./redis-client.ts";
 
@@ -26,7 +27,7 @@ export interface PaymentCache {
   get(partnerId: string, id: string): Promise<PaymentBody | undefined>;
   /** After a read from Postgres. */
   fill(partnerId: string, id: string, version: number, body: PaymentBody): Promise<void>;
-  /** After a change committed with `version`: older entries can no longer be served. */
+  /** For a change committing `version`: older entries can no longer be served. */
   invalidate(partnerId: string, id: string, version: number): Promise<void>;
 }
 

@@ -10,13 +10,21 @@ import type { Context, TypedResponse } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError, invalidRequest } from "../../shared/errors.ts";
 import { claimKey, finishKey, readKey, releaseKey, takeOverKey } from "../db/queries/idempotency.ts";
+import { KeyAlreadyClaimed } from "../payments/payment-deps.ts";
 import type { AppEnv } from "./app-env.ts";
 
 export interface IdempotencyContext {
   key: string;
   /** Set when resuming a request that died after creating this resource. */
   resumeResourceId: string | undefined;
+  /**
+   * Set when the key is not claimed yet and the work claims it in its first write (saving a round
+   * trip and a commit): that write inserts the key with this hash, or throws KeyAlreadyClaimed.
+   */
+  claimWithHash: string | undefined;
 }
+
+export { KeyAlreadyClaimed };
 
 export interface WorkResult<T> {
   body: T;
@@ -30,6 +38,7 @@ export async function runIdempotently<T, S extends ContentfulStatusCode>(
   body: unknown,
   status: S,
   work: (idem: IdempotencyContext | undefined) => Promise<WorkResult<T>>,
+  opts: { claimsInFirstWrite?: boolean } = {},
 ): Promise<TypedResponse<T, S, "json">> {
   const answer = (payload: unknown, code: ContentfulStatusCode) =>
     c.json(payload as object, code) as unknown as TypedResponse<T, S, "json">;
@@ -42,8 +51,35 @@ export async function runIdempotently<T, S extends ContentfulStatusCode>(
   const { partnerId } = c.get("partner");
   const requestHash = vault.digest(`${c.req.method} ${c.req.path}\n${stableJson(body)}`);
 
-  let resumeResourceId: string | undefined;
-  if (!(await claimKey(sql, partnerId, key, requestHash))) {
+  const run = async (idem: IdempotencyContext) => {
+    try {
+      const result = await work(idem);
+      if (!result.keyFinished) await finishKey(sql, partnerId, key, status, result.body);
+      return answer(result.body, status);
+    } catch (err) {
+      if (err instanceof KeyAlreadyClaimed) throw err;
+      if (err instanceof ApiError && err.status < 500) {
+        // The request ran and was refused: that answer is the key's answer from now on.
+        await finishKey(sql, partnerId, key, err.status, err.toBody(c.get("requestId")));
+      } else {
+        await releaseKey(sql, partnerId, key).catch(() => {});
+      }
+      throw err;
+    }
+  };
+
+  if (opts.claimsInFirstWrite) {
+    try {
+      return await run({ key, resumeResourceId: undefined, claimWithHash: requestHash });
+    } catch (err) {
+      if (!(err instanceof KeyAlreadyClaimed)) throw err;
+    }
+  } else if (await claimKey(sql, partnerId, key, requestHash)) {
+    return run({ key, resumeResourceId: undefined, claimWithHash: undefined });
+  }
+
+  // The key exists: replay, refuse, or take over a request that died.
+  {
     const row = await readKey(sql, partnerId, key);
     if (!row) throw new ApiError("idempotency_key_in_use", "Idempotency-Key is being used; retry shortly.");
     if (row.request_hash !== requestHash) {
@@ -68,21 +104,7 @@ export async function runIdempotently<T, S extends ContentfulStatusCode>(
         },
       );
     }
-    resumeResourceId = row.resource_id ?? undefined;
-  }
-
-  try {
-    const result = await work({ key, resumeResourceId });
-    if (!result.keyFinished) await finishKey(sql, partnerId, key, status, result.body);
-    return answer(result.body, status);
-  } catch (err) {
-    if (err instanceof ApiError && err.status < 500) {
-      // The request ran and was refused: that answer is the key's answer from now on.
-      await finishKey(sql, partnerId, key, err.status, err.toBody(c.get("requestId")));
-    } else {
-      await releaseKey(sql, partnerId, key).catch(() => {});
-    }
-    throw err;
+    return run({ key, resumeResourceId: row.resource_id ?? undefined, claimWithHash: undefined });
   }
 }
 

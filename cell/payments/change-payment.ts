@@ -25,17 +25,18 @@ async function transition(
   const next = decide(money);
   await atAcquirer(row, next);
   const body = paymentView({ ...row, ...next, updated_at: deps.clock() });
-  const version = await changePayment(
-    deps.sql,
-    { id: row.id, partnerId, from: [row.status] },
-    next,
-    { id: newId("evt"), type: paymentEventType(next.status), data: body },
-    idem ? { key: idem.key, status: idem.responseStatus, body } : null,
-  );
-  if (version !== undefined) {
-    await deps.paymentCache.invalidate(partnerId, row.id, version);
-    return { payment: body, keyFinished: true };
-  }
+  // The cache learns the coming version while Postgres commits it (see cache/payment-cache.ts).
+  const [version] = await Promise.all([
+    changePayment(
+      deps.sql,
+      { id: row.id, partnerId, from: [row.status] },
+      next,
+      { id: newId("evt"), type: paymentEventType(next.status), data: body },
+      idem ? { key: idem.key, status: idem.responseStatus, body } : null,
+    ),
+    deps.paymentCache.invalidate(partnerId, row.id, row.version + 1),
+  ]);
+  if (version !== undefined) return { payment: body, keyFinished: true };
   // A concurrent request changed the payment between our read and our write: decide again on
   // what is there now, which yields the partner's 409 naming the current status.
   const now = await findPayment(deps.sql, partnerId, paymentId);

@@ -15,7 +15,7 @@ import {
 } from "../db/queries/payments.ts";
 import type { CreatePaymentInput, PaymentBody } from "../gateway/schemas/payment.ts";
 import type { VaultCard } from "../vault/vault.ts";
-import type { IdempotencyScope, PaymentDeps } from "./payment-deps.ts";
+import { type IdempotencyScope, KeyAlreadyClaimed, type PaymentDeps } from "./payment-deps.ts";
 import { afterAuthorization } from "./payment-state.ts";
 import { paymentEventType, paymentView } from "./payment-view.ts";
 
@@ -60,7 +60,9 @@ export async function createPayment(
       reference: input.reference ?? null,
       metadata: input.metadata ?? {},
     };
-    const createdAt = await insertProcessingPayment(deps.sql, fresh, idem?.key ?? null);
+    const inserted = await insertProcessingPayment(deps.sql, fresh, idem ?? null);
+    if (!inserted.claimed || !inserted.createdAt) throw new KeyAlreadyClaimed();
+    const createdAt = inserted.createdAt;
     row = {
       ...fresh,
       version: 1,
@@ -114,17 +116,18 @@ export async function recordAuthorization(
     updated_at: deps.clock(),
   };
   const body = paymentView(updated);
-  const version = await changePayment(
-    deps.sql,
-    { id: row.id, partnerId: row.partner_id, from: ["processing"] },
-    { ...next, authorization_code: updated.authorization_code },
-    { id: newId("evt"), type: paymentEventType(next.status), data: body },
-    idem ? { key: idem.key, status: idem.responseStatus, body } : null,
-  );
-  if (version !== undefined) {
-    await deps.paymentCache.invalidate(row.partner_id, row.id, version);
-    return { payment: body, keyFinished: true };
-  }
+  // The cache learns the coming version while Postgres commits it (see cache/payment-cache.ts).
+  const [version] = await Promise.all([
+    changePayment(
+      deps.sql,
+      { id: row.id, partnerId: row.partner_id, from: ["processing"] },
+      { ...next, authorization_code: updated.authorization_code },
+      { id: newId("evt"), type: paymentEventType(next.status), data: body },
+      idem ? { key: idem.key, status: idem.responseStatus, body } : null,
+    ),
+    deps.paymentCache.invalidate(row.partner_id, row.id, row.version + 1),
+  ]);
+  if (version !== undefined) return { payment: body, keyFinished: true };
 
   // Someone else settled it first (the recoverer decided the acquirer never saw it). If we were
   // approved meanwhile, release the authorization so the card is not held for nothing.

@@ -20,4 +20,9 @@ export interface IdempotencyScope {
   key: string;
   resumeResourceId: string | undefined;
   responseStatus: number;
+  /** When set, the first write claims the key with this request hash (see gateway/idempotency.ts). */
+  claimWithHash?: string | undefined;
 }
+
+/** Thrown by a write that was to claim the Idempotency-Key and found it already claimed. */
+export class KeyAlreadyClaimed extends Error {}

@@ -8,28 +8,41 @@ export type NewPayment = Omit<
   "created_at" | "updated_at" | "authorization_code" | "failure_code" | "failure_message" | "version"
 >;
 
-/** Phase 1: the payment exists (status processing) before the acquirer is asked; the key points at it. */
+/**
+ * Phase 1: the payment exists (status processing) before the acquirer is asked, and the key points
+ * at it. With `claimWithHash` the same statement also claims the key; when the key already exists
+ * nothing is written and `claimed` is false.
+ */
 export async function insertProcessingPayment(
   sql: Sql,
   p: NewPayment,
-  idemKey: string | null,
-): Promise<Date> {
-  const rows = await sql<{ created_at: Date }[]>`
-    with p as (
+  idem: { key: string; claimWithHash?: string | undefined } | null,
+): Promise<{ claimed: boolean; createdAt: Date | undefined }> {
+  const claim = idem?.claimWithHash !== undefined;
+  const rows = await sql<{ claimed: boolean; created_at: Date | null }[]>`
+    with k as (
+      insert into idempotency_keys (partner_id, key, request_hash, recovery_point, resource_id, locked_at)
+      select ${p.partner_id}, ${idem?.key ?? null}, ${idem?.claimWithHash ?? null}, 'resource_created', ${p.id}, now()
+      where ${claim}
+      on conflict do nothing
+      returning 1
+    ), p as (
       insert into payments (id, partner_id, status, amount, currency, capture_method, amount_capturable,
         amount_captured, amount_refunded, card_brand, card_bin, card_last4, card_exp_month, card_exp_year,
         card_fingerprint, card_token_id, description, reference, metadata)
-      values (${p.id}, ${p.partner_id}, ${p.status}, ${p.amount}, ${p.currency}, ${p.capture_method},
+      select ${p.id}, ${p.partner_id}, ${p.status}, ${p.amount}, ${p.currency}, ${p.capture_method},
         ${p.amount_capturable}, ${p.amount_captured}, ${p.amount_refunded}, ${p.card_brand}, ${p.card_bin},
         ${p.card_last4}, ${p.card_exp_month}, ${p.card_exp_year}, ${p.card_fingerprint}, ${p.card_token_id},
-        ${p.description}, ${p.reference}, ${sql.json(p.metadata)})
+        ${p.description}, ${p.reference}, ${sql.json(p.metadata)}
+      where not ${claim} or exists (select 1 from k)
       returning created_at
-    ), k as (
+    ), linked as (
       update idempotency_keys set recovery_point = 'resource_created', resource_id = ${p.id}
-      where partner_id = ${p.partner_id} and key = ${idemKey}
+      where not ${claim} and partner_id = ${p.partner_id} and key = ${idem?.key ?? null}
     )
-    select created_at from p`;
-  return rows[0]!.created_at;
+    select exists (select 1 from p) as claimed, (select created_at from p) as created_at`;
+  const row = rows[0]!;
+  return { claimed: row.claimed, createdAt: row.created_at ?? undefined };
 }
 
 export interface PaymentChange {

@@ -32,15 +32,21 @@ export function registerCreatePayment(app: OpenAPIHono<AppEnv>) {
     const { partnerId } = c.get("partner");
     // Card checks come first: a refused card leaves no row and no idempotency key behind.
     const card = await resolveChargeCard(deps, partnerId, input.payment_method);
-    return runIdempotently(c, input, 201, async (idem) => {
-      const result = await createPayment(
-        deps,
-        partnerId,
-        input,
-        card,
-        idem && { ...idem, responseStatus: 201 },
-      );
-      return { body: result.payment, keyFinished: result.keyFinished };
-    });
+    return runIdempotently(
+      c,
+      input,
+      201,
+      async (idem) => {
+        const result = await createPayment(
+          deps,
+          partnerId,
+          input,
+          card,
+          idem && { ...idem, responseStatus: 201 },
+        );
+        return { body: result.payment, keyFinished: result.keyFinished };
+      },
+      { claimsInFirstWrite: true },
+    );
   });
 }
