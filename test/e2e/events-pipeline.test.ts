@@ -160,6 +160,24 @@ describe("events pipeline", () => {
     });
     expect([...recorded.keys()].sort()).toEqual([...partnerEvents].sort());
     const duplicates = [...recorded.values()].filter((n) => n > 1).length;
+    // Measured, not asserted: commit → webhook received, through relay, JetStream and processor.
+    const createdAt = new Map(
+      (
+        await sql<
+          { id: string; created_at: Date }[]
+        >`select id, created_at from events where partner_id = ${partnerId}`
+      ).map((r) => [r.id, r.created_at.getTime()]),
+    );
+    const firstSeen = new Map<string, number>();
+    for (const r of receiver!.requests.slice(3)) {
+      const id = String(r.headers["cellpay-event-id"]);
+      if (!firstSeen.has(id)) firstSeen.set(id, r.at - (createdAt.get(id) ?? r.at));
+    }
+    const delays = [...firstSeen.values()].sort((a, b) => a - b);
+    const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))];
+    console.log(
+      `events pipeline: commit → webhook p50 ${pct(50)} ms, p99 ${pct(99)} ms (with the kills in between)`,
+    );
     console.log(
       `events pipeline: ${partnerEvents.length} events, ${receiver!.requests.length} webhook requests, ${duplicates} delivered more than once`,
     );
