@@ -71,10 +71,18 @@ export async function importRows(
     .filter((c) => !t.pk.includes(c))
     .map((c) => `"${c}" = excluded."${c}"`)
     .join(", ");
+  // An event is published by the cell that wrote it (the freeze waits for the source's relay), and
+  // its effects (ledger, settlements, webhook deliveries) arrive here by the copy. A copied event
+  // still unpublished must not be relayed by this cell too: its workers would apply it a second
+  // time and race the import of those same effects (settlements_partner_day violations).
+  const values =
+    t.table === "events"
+      ? rows.map((r) => ({ ...r, published_at: r.published_at ?? new Date().toISOString() }))
+      : rows;
   const result = await sql.unsafe(
     `insert into "${t.table}" select * from jsonb_populate_recordset(null::"${t.table}", $1::text::jsonb)
      on conflict (${t.pk.map((c) => `"${c}"`).join(", ")}) do ${updates ? `update set ${updates}` : "nothing"}`,
-    [JSON.stringify(rows)] as never[],
+    [JSON.stringify(values)] as never[],
   );
   return result.count;
 }

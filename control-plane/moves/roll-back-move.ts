@@ -13,7 +13,17 @@ import { unfreezeOnEveryGateway } from "./freeze-source.ts";
 import { getMoveOr404, updateMove } from "./move-registry.ts";
 
 export async function rollBackMove(deps: ControlPlaneDeps, moveId: string, reason: string): Promise<void> {
-  const move = await getMoveOr404(deps.db, moveId);
+  let move: Awaited<ReturnType<typeof getMoveOr404>>;
+  try {
+    move = await getMoveOr404(deps.db, moveId);
+  } catch (err) {
+    // The control plane's own database is gone (it is shutting down): the next start rolls back.
+    deps.logger.error(
+      { move_id: moveId, err: (err as Error).message },
+      "move left for the next start to roll back",
+    );
+    return;
+  }
   try {
     const partner = await getPartnerOr404(deps.db, move.partnerId);
     if (partner.cellId !== move.sourceCellId) {
