@@ -18,6 +18,10 @@ import { registerStartDrain } from "./routes/drains/create.ts";
 import { registerRetrieveDrain } from "./routes/drains/retrieve.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerInternalRoutingTable } from "./routes/internal/routing-table.ts";
+import { registerListAlerts } from "./routes/monitoring/alerts.ts";
+import { registerDashboard } from "./routes/monitoring/dashboard.ts";
+import { registerLiveApi } from "./routes/monitoring/live-api.ts";
+import { registerControlPlaneMetrics } from "./routes/monitoring/metrics.ts";
 import { registerStartMove } from "./routes/moves/create.ts";
 import { registerRetrieveMove } from "./routes/moves/retrieve.ts";
 import { registerCreatePartner } from "./routes/partners/create.ts";
@@ -44,6 +48,9 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerHealth(app);
   registerDocs(app); // before admin auth: the API's description is public
   registerInternalRoutingTable(app);
+  registerControlPlaneMetrics(app, deps.monitor);
+  registerDashboard(app); // behind its own auth: admin token as bearer or cookie
+  registerLiveApi(app);
 
   app.use(
     "/admin/v1/*",
@@ -73,5 +80,6 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerRetrieveMove(app);
   registerStartDrain(app);
   registerRetrieveDrain(app);
+  registerListAlerts(app);
   return app;
 }

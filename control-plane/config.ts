@@ -15,6 +15,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(3000),
   CELL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Monitoring: scrape interval, routers to scrape (comma-separated base URLs), and the cells'
+   * worker /metrics URLs as `cell-a=http://127.0.0.1:17190,cell-a=http://…`. */
+  MONITOR_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
+  ROUTER_URLS: z.string().default(""),
+  CELL_METRICS_TARGETS: z.string().default(""),
 });
 
 export type ControlPlaneEnv = z.infer<typeof envSchema>;

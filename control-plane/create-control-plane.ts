@@ -12,6 +12,8 @@ import type { ControlPlaneEnv } from "./config.ts";
 import { createControlPlaneDb } from "./db/client.ts";
 import { migrateControlPlaneDatabase } from "./db/migrate.ts";
 import type { ControlPlaneDeps } from "./deps.ts";
+import { Monitor } from "./monitoring/monitor.ts";
+import { monitorOptionsFromEnv } from "./monitoring/monitor-options.ts";
 import { rollBackUnfinishedMoves, startMoveMaintenance } from "./moves/move-maintenance.ts";
 
 export interface RunningControlPlane {
@@ -47,6 +49,7 @@ export async function startControlPlane(env: ControlPlaneEnv, logger: Logger): P
     await database.end();
     throw err;
   }
+  deps.monitor = new Monitor(deps, monitorOptionsFromEnv(env));
   const app = createControlPlaneApp(deps);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
@@ -58,6 +61,7 @@ export async function startControlPlane(env: ControlPlaneEnv, logger: Logger): P
     logger.error({ err: (err as Error).message }, "rolling back unfinished moves failed"),
   );
   const moveMaintenance = startMoveMaintenance(deps);
+  deps.monitor.start();
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
   return {
@@ -65,6 +69,7 @@ export async function startControlPlane(env: ControlPlaneEnv, logger: Logger): P
     deps,
     async close() {
       await health.stop();
+      await deps.monitor?.stop();
       moveMaintenance.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -3,6 +3,7 @@ import type { NatsConnection } from "nats";
 import type { Logger } from "../shared/logger.ts";
 import type { CellClients } from "./cells/cell-clients.ts";
 import type { ControlPlaneDb } from "./db/client.ts";
+import type { Monitor } from "./monitoring/monitor.ts";
 
 export interface ControlPlaneDeps {
   db: ControlPlaneDb;
@@ -13,4 +14,6 @@ export interface ControlPlaneDeps {
   clock: () => Date;
   /** Placement ties are broken with this (tests can make it deterministic). */
   random: () => number;
+  /** The live view the dashboard and alerts read (monitoring/monitor.ts). */
+  monitor?: Monitor;
 }

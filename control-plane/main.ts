@@ -1,6 +1,7 @@
 // Entry point of the control plane: `tsx control-plane/main.ts` with the environment of config.ts.
 import { createLogger } from "../shared/logger.ts";
 import { onShutdownSignal } from "../shared/shutdown.ts";
+import { startTracingFromEnv } from "../shared/telemetry/otel-sdk.ts";
 import { type ControlPlaneEnv, parseControlPlaneEnv } from "./config.ts";
 import { startControlPlane } from "./create-control-plane.ts";
 
@@ -12,6 +13,8 @@ try {
   process.exit(1);
 }
 const logger = createLogger({ service: "control-plane", level: env.LOG_LEVEL });
+// OTLP trace export only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+startTracingFromEnv("control-plane");
 try {
   const controlPlane = await startControlPlane(env, logger);
   logger.info({ url: controlPlane.url }, "control plane listening");

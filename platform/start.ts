@@ -19,6 +19,7 @@ import {
 import { printBanner } from "./banner.ts";
 import { type CellInfra, startCellInfra } from "./cell-infra.ts";
 import { ensureDemoPartner, registerCell } from "./demo-partner.ts";
+import { freePort } from "./free-port.ts";
 import { startGatewayProcess } from "./gateway-process.ts";
 import { type GlobalInfra, startGlobalInfra } from "./global-infra.ts";
 import { startHttpServiceProcess } from "./http-service-process.ts";
@@ -37,6 +38,8 @@ const front: ManagedProcess[] = []; // routers, then the control plane
 const gateways: ManagedProcess[] = [];
 const workers: ManagedProcess[] = [];
 let stopping: Promise<void> | undefined;
+/** `cell=url` of every worker's /metrics, for the control plane's monitor (CELL_METRICS_TARGETS). */
+const workerMetrics: string[] = [];
 
 function stopAll(): Promise<void> {
   stopping ??= (async () => {
@@ -110,11 +113,16 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
     NATS_URL: componentUrl(cell, "nats"),
     CELLPAY_MASTER_KEY_FILE: secrets.masterKeyFile,
   };
+  const metricsEnv = async () => {
+    const port = await freePort();
+    workerMetrics.push(`${cell.id}=http://127.0.0.1:${port}`);
+    return { ...workerEnv, METRICS_PORT: String(port) };
+  };
   workers.push(
     await startWorkerProcess({
       name: `${cell.id}-relay`,
       entry: "cell/events/relay/main.ts",
-      env: workerEnv,
+      env: await metricsEnv(),
       logFile: join(logs, "relay.log"),
     }),
   );
@@ -123,7 +131,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
       await startWorkerProcess({
         name: `${cell.id}-processor-${i}`,
         entry: "cell/events/processors/main.ts",
-        env: workerEnv,
+        env: await metricsEnv(),
         logFile: join(logs, `processor-${i}.log`),
       }),
     );
@@ -149,6 +157,11 @@ async function startControlPlane(
         NATS_URL: process.env.CELLPAY_CONTROL_PLANE_NATS_URL ?? global.natsUrl,
         CELLPAY_ADMIN_TOKEN: secrets.adminToken,
         CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
+        ROUTER_URLS: Array.from(
+          { length: config.routers.instances },
+          (_, i) => `http://127.0.0.1:${config.routers.port + i}`,
+        ).join(","),
+        CELL_METRICS_TARGETS: workerMetrics.join(","),
       },
     }),
   );

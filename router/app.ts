@@ -9,8 +9,10 @@ import { newId } from "../shared/ids.ts";
 import type { Logger } from "../shared/logger.ts";
 import { partnerIdFromAuthorization } from "../shared/routing/partner-from-key.ts";
 import type { RoutePartner } from "../shared/routing/routing-table.ts";
+import { startSpan } from "../shared/telemetry/trace-context.ts";
 import type { CellPool, CellPools } from "./cell-pool.ts";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./forwarded-headers.ts";
+import type { RouterRoute, RouterTelemetry } from "./metrics.ts";
 import { holdWhileFrozen, waitForRouteChange } from "./partner-hold.ts";
 import { forwardToCell } from "./proxy.ts";
 import { readRequestBody } from "./request-body.ts";
@@ -30,6 +32,7 @@ export interface RouterDeps {
   cells: CellPools;
   logger: Logger;
   config: RouterConfig;
+  telemetry?: RouterTelemetry;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -38,7 +41,7 @@ const incomingId = /^[A-Za-z0-9_-]{8,64}$/;
 const publicDocs = /^\/(v1\/openapi\.json|docs)(\/|$)/;
 
 export function createRouterApp(deps: RouterDeps): Handler {
-  const { store, cells, logger, config } = deps;
+  const { store, cells, logger, config, telemetry } = deps;
 
   return function routerHandler(req, res) {
     const started = performance.now();
@@ -54,18 +57,28 @@ export function createRouterApp(deps: RouterDeps): Handler {
     res.once("close", () => {
       if (!finished) cancel.abort();
     });
-    const ctx: { partnerId?: string; cellId?: string } = {};
+    // The caller's trace is continued (or one started) and handed to the cell in `traceparent`.
+    const caller = req.headers.traceparent;
+    const traced = startSpan("router request", typeof caller === "string" ? caller : undefined);
+    const ctx: { partnerId?: string; cellId?: string; route: RouterRoute; err?: unknown } = {
+      route: "partner_api",
+    };
     res.once("finish", () => {
       finished = true;
+      const ms = performance.now() - started;
+      telemetry?.observe(ctx.route, ctx.cellId, res.statusCode, ms);
+      traced.span.end();
       const line = {
         request_id: requestId,
+        trace_id: traced.traceId,
         partner_id: ctx.partnerId,
         cell_id: ctx.cellId,
         method: req.method,
         status: res.statusCode,
-        ms: Math.round((performance.now() - started) * 10) / 10,
+        ms: Math.round(ms * 10) / 10,
       };
-      if (res.statusCode >= 500) logger.warn(line, "request failed");
+      // The one line of a 5xx, with its cause when the router made it.
+      if (res.statusCode >= 500) logger.error({ ...line, err: ctx.err }, "request failed");
       else logger.debug(line, "request");
     });
 
@@ -81,7 +94,11 @@ export function createRouterApp(deps: RouterDeps): Handler {
         {
           method: req.method ?? "GET",
           path: url,
-          headers: upstreamRequestHeaders(req.headers, { requestId, clientIp: req.socket.remoteAddress }),
+          headers: upstreamRequestHeaders(req.headers, {
+            requestId,
+            clientIp: req.socket.remoteAddress,
+            traceparent: traced.traceparent,
+          }),
           body,
         },
         config,
@@ -121,14 +138,23 @@ export function createRouterApp(deps: RouterDeps): Handler {
     };
 
     const handle = async () => {
-      if (pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
+      if (pathname === "/healthz") {
+        ctx.route = "health";
+        return sendJson(res, 200, { status: "ok" });
+      }
+      if (pathname === "/metrics" && telemetry) {
+        ctx.route = "metrics";
+        return telemetry.serve(req, res);
+      }
       if (pathname === "/readyz") {
+        ctx.route = "health";
         const version = store.table.version;
         return store.ready
           ? sendJson(res, 200, { status: "ready", version })
           : sendJson(res, 503, { status: "unavailable", version });
       }
       if (req.method === "GET" && publicDocs.test(pathname)) {
+        ctx.route = "docs";
         const cell = anyActiveCell(cells);
         if (!cell) throw new ApiError("cell_unavailable", "No cell can serve the API reference right now.");
         return relay(cell);
@@ -163,8 +189,8 @@ export function createRouterApp(deps: RouterDeps): Handler {
     };
 
     handle().catch((err: unknown) => {
+      ctx.err = err;
       if (err instanceof ApiError) return sendError(res, err, requestId);
-      logger.error({ request_id: requestId, err }, "router failed");
       sendError(res, new ApiError("internal_error", "The router failed to handle the request."), requestId);
     });
   };

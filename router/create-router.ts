@@ -6,6 +6,7 @@ import { createRouterApp } from "./app.ts";
 import { CellPools } from "./cell-pool.ts";
 import type { RouterEnv } from "./config.ts";
 import { startHealthChecks } from "./health-checker.ts";
+import { createRouterTelemetry } from "./metrics.ts";
 import { RoutingTableStore } from "./routing-table-store.ts";
 
 export interface RunningRouter {
@@ -49,6 +50,12 @@ export async function startRouter(env: RouterEnv, logger: Logger): Promise<Runni
     store,
     cells,
     logger,
+    telemetry: createRouterTelemetry({
+      instance: `${env.HOST}:${env.PORT}`,
+      cells,
+      store,
+      internalToken: env.CELLPAY_INTERNAL_TOKEN,
+    }),
     config: {
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       holdMaxMs: env.HOLD_MAX_MS,

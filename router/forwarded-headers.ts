@@ -29,7 +29,7 @@ const commonConnection = /^\s*(keep-alive|close)\s*$/i;
 
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
-  extra: { requestId: string; clientIp: string | undefined },
+  extra: { requestId: string; clientIp: string | undefined; traceparent?: string },
 ): Record<string, string | string[]> {
   const drop = connectionScoped(incoming.connection);
   const out: Record<string, string | string[]> = {};
@@ -44,6 +44,7 @@ export function upstreamRequestHeaders(
   if (incoming.host) out["x-forwarded-host"] = incoming.host;
   out["x-forwarded-proto"] = "http";
   out["request-id"] = extra.requestId;
+  if (extra.traceparent) out.traceparent = extra.traceparent;
   return out;
 }
 

@@ -187,7 +187,11 @@ export function createSimulatorAcquirer(opts: SimulatorOptions = {}): SimulatorA
         if (previous === amount) return; // a retried refund
         throw new Error(`simulator: refund ${refundId} was already made with another amount`);
       }
-      if (payment.captured === undefined) throw new Error(`simulator: payment ${paymentId} was not captured`);
+      // Captured through another gateway instance (the simulator keeps no shared state): accept.
+      if (payment.captured === undefined) {
+        payment.refunds.set(refundId, amount);
+        return;
+      }
       let refunded = 0;
       for (const r of payment.refunds.values()) refunded += r;
       if (!Number.isSafeInteger(amount) || amount < 1 || refunded + amount > payment.captured) {

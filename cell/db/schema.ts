@@ -157,6 +157,8 @@ export const events = pgTable(
     data: jsonb("data").notNull(),
     createdAt: createdAt(),
     publishedAt: timestamp("published_at", { withTimezone: true }),
+    /** W3C traceparent of the request that wrote it: the relay carries it into NATS headers. */
+    traceParent: text("trace_parent"),
   },
   (t) => [
     index("events_unpublished").on(t.id).where(sql`published_at is null`),

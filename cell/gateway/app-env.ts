@@ -16,5 +16,9 @@ export interface AppEnv {
     requestId: string;
     log: Logger;
     partner: AuthedPartner;
+    /** W3C traceparent of this request's span (middleware/metrics.ts). */
+    traceparent: string;
+    /** The error onError rendered as a 5xx, logged once by request-context. */
+    error: unknown;
   };
 }

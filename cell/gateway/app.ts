@@ -8,6 +8,7 @@ import { createInternalApp } from "./internal/internal-app.ts";
 import { admission } from "./middleware/admission.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { jsonBody } from "./middleware/json-body.ts";
+import { metrics } from "./middleware/metrics.ts";
 import { partnerLimits } from "./middleware/partner-limits.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { registerRetrieveBalance } from "./routes/balance/retrieve.ts";
@@ -16,6 +17,7 @@ import { registerDocs } from "./routes/docs.ts";
 import { registerListEvents } from "./routes/events/list.ts";
 import { registerRetrieveEvent } from "./routes/events/retrieve.ts";
 import { registerHealth } from "./routes/health.ts";
+import { registerMetrics } from "./routes/metrics.ts";
 import { registerCancelPayment } from "./routes/payments/cancel.ts";
 import { registerCapturePayment } from "./routes/payments/capture.ts";
 import { registerCreatePayment } from "./routes/payments/create.ts";
@@ -34,20 +36,25 @@ import { registerDeleteWebhookEndpoint } from "./routes/webhook-endpoints/delete
 import { registerListWebhookEndpoints } from "./routes/webhook-endpoints/list.ts";
 import { registerRetrieveWebhookEndpoint } from "./routes/webhook-endpoints/retrieve.ts";
 import { registerRollWebhookSecret } from "./routes/webhook-endpoints/roll-secret.ts";
+import { createGatewayTelemetry } from "./telemetry/gateway-telemetry.ts";
 import { validationHook } from "./validation-hook.ts";
 
 export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
+  const telemetry = createGatewayTelemetry(deps);
+  deps = { ...deps, acquirer: telemetry.acquirer };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(async function injectDeps(c, next) {
     c.set("deps", deps);
     await next();
   });
+  app.use(metrics(telemetry));
   app.use(requestContext());
   app.onError(onError);
   app.notFound(notFoundOrMethodNotAllowed(() => app.routes));
 
   registerHealth(app);
   registerDocs(app);
+  registerMetrics(app, telemetry);
   app.route("/internal/v1", createInternalApp(deps.config.internalToken));
 
   // The partner API: admission first (cheap), body checks, the key, then the partner's limits.

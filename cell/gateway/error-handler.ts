@@ -21,6 +21,7 @@ const httpStatusCodes: Partial<Record<number, ErrorCode>> = {
 };
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  c.set("error", err); // request-context logs a 5xx once, with this cause; metrics reads the code
   if (err instanceof ApiError) return renderError(c, err);
   if (err instanceof HTTPException) {
     const code = httpStatusCodes[err.status];
@@ -29,13 +30,38 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
       return renderError(c, new ApiError(code, message));
     }
   }
-  const log = c.get("log");
-  log?.error(
-    { err: { name: (err as Error).name, message: (err as Error).message, stack: (err as Error).stack } },
-    "unhandled error",
-  );
+  if (isDatabaseUnavailable(err)) {
+    // The cell's Postgres is down or unreachable: nothing was written; the partner may retry.
+    return renderError(
+      c,
+      new ApiError(
+        "service_unavailable",
+        "The service is temporarily unavailable; retry after the time in Retry-After.",
+        {
+          headers: { "retry-after": "2" },
+        },
+      ),
+    );
+  }
   return renderError(c, new ApiError("internal_error", "An internal error occurred; it has been logged."));
 };
+
+// Connection-level failures of the `postgres` driver (server gone, refused, timed out).
+const databaseDownCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "57P01",
+  "57P03",
+]);
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && databaseDownCodes.has(code);
+}
 
 /** 404 for unknown paths, 405 (with Allow) for known paths asked with another method. */
 export function notFoundOrMethodNotAllowed(

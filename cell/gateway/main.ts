@@ -1,12 +1,15 @@
 // Entry point of one gateway process: `tsx cell/gateway/main.ts` with the environment of config.ts.
 import { createLogger } from "../../shared/logger.ts";
 import { onShutdownSignal } from "../../shared/shutdown.ts";
+import { startTracingFromEnv } from "../../shared/telemetry/otel-sdk.ts";
 import { createSimulatorAcquirer } from "../acquirer/simulator.ts";
 import { parseGatewayEnv } from "./config.ts";
 import { startGateway } from "./create-gateway.ts";
 
 const env = parseGatewayEnv(process.env);
 const logger = createLogger({ service: "gateway", cellId: env.CELLPAY_CELL_ID, level: env.LOG_LEVEL });
+// OTLP trace export only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+startTracingFromEnv("gateway");
 try {
   const gateway = await startGateway(env, logger, createSimulatorAcquirer());
   logger.info({ url: gateway.url }, "gateway listening");

@@ -13,5 +13,6 @@ export function paymentDepsOf(c: Context<AppEnv>): PaymentDeps {
     paymentCache,
     log: c.get("log"),
     acquirerTimeoutMs: config.acquirerTimeoutMs,
+    traceparent: c.get("traceparent"),
   };
 }

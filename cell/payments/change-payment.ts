@@ -31,7 +31,7 @@ async function transition(
       deps.sql,
       { id: row.id, partnerId, from: [row.status] },
       next,
-      { id: newId("evt"), type: paymentEventType(next.status), data: body },
+      { id: newId("evt"), type: paymentEventType(next.status), data: body, traceparent: deps.traceparent },
       idem ? { key: idem.key, status: idem.responseStatus, body } : null,
     ),
     deps.paymentCache.invalidate(partnerId, row.id, row.version + 1),

@@ -122,7 +122,7 @@ export async function recordAuthorization(
       deps.sql,
       { id: row.id, partnerId: row.partner_id, from: ["processing"] },
       { ...next, authorization_code: updated.authorization_code },
-      { id: newId("evt"), type: paymentEventType(next.status), data: body },
+      { id: newId("evt"), type: paymentEventType(next.status), data: body, traceparent: deps.traceparent },
       idem ? { key: idem.key, status: idem.responseStatus, body } : null,
     ),
     deps.paymentCache.invalidate(row.partner_id, row.id, row.version + 1),

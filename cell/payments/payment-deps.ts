@@ -13,6 +13,8 @@ export interface PaymentDeps {
   log: Logger;
   acquirerTimeoutMs: number;
   clock: () => Date;
+  /** The request's W3C traceparent, written with its outbox events. */
+  traceparent?: string | undefined;
 }
 
 /** The Idempotency-Key a write runs under: its last statement finishes the key with the response. */

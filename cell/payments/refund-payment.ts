@@ -62,7 +62,7 @@ export async function completeRefund(
   const settled = await settleRefund(
     deps.sql,
     { id: refund.id, partnerId: refund.partner_id },
-    { id: newId("evt"), type: "refund.succeeded", data: body },
+    { id: newId("evt"), type: "refund.succeeded", data: body, traceparent: deps.traceparent },
     idem ? { key: idem.key, status: idem.responseStatus, body } : null,
   );
   if (settled) return { refund: body, keyFinished: true };

@@ -2,6 +2,7 @@
 // secret(s), POST it, then record the attempt and the delivery's next state (succeeded, a retry
 // time with backoff, or dead).
 import type { Logger } from "../../shared/logger.ts";
+import { SpanKind, startSpan } from "../../shared/telemetry/trace-context.ts";
 import type { Sql } from "../db/client.ts";
 import { type AttemptOutcome, type ClaimedDelivery, recordAttempt } from "../db/queries/webhooks.ts";
 import type { EventEnvelope } from "../events/envelope.ts";
@@ -21,6 +22,8 @@ export interface AttemptContext {
   agents: WebhookAgents;
   openSecret: (sealed: string, endpointId: string) => Promise<string>;
   signal: AbortSignal;
+  /** Told each attempt's outcome and duration (processor-metrics.ts counts them). */
+  onAttempt?: ((status: AttemptOutcome["status"], ms: number) => void) | undefined;
 }
 
 /** Opened secrets by their ciphertext (a roll changes the ciphertext, so entries never go stale). */
@@ -57,18 +60,21 @@ async function send(ctx: AttemptContext, d: ClaimedDelivery, now: Date): Promise
   if (d.previous_secret_sealed && d.previous_secret_expires_at && d.previous_secret_expires_at > now) {
     secrets.push(await ctx.openSecret(d.previous_secret_sealed, d.endpoint_id));
   }
+  // The POST continues the trace of the request that wrote the event.
+  const traced = startSpan("webhook POST", d.event_trace_parent ?? undefined, SpanKind.CLIENT);
   const headers = {
     [SIGNATURE_HEADER]: signPayload(body, secrets, now),
     "Cellpay-Event-Id": d.event_id,
     "Cellpay-Delivery-Id": d.id,
     "user-agent": "cellpay-webhooks/1",
+    traceparent: traced.traceparent,
   };
   return postWebhook(new URL(d.url), body, headers, {
     timeoutMs: ctx.timeoutMs,
     publicOnly: d.mode === "live",
     agents: ctx.agents,
     signal: ctx.signal,
-  });
+  }).finally(() => traced.span.end());
 }
 
 /**
@@ -118,6 +124,7 @@ export async function attemptDelivery(
         : { ...base, attemptedAt: now, status: "pending", nextAttemptAt: decision.nextAttemptAt };
   }
   await recordAttempt(ctx.sql, outcome);
+  ctx.onAttempt?.(outcome.status, durationMs);
   ctx.log.debug(
     {
       delivery_id: d.id,

@@ -22,6 +22,7 @@ export interface DispatcherOptions {
   pollIntervalMs: number;
   /** Jitter source for backoff (tests pass a seeded or narrowed one). */
   random: () => number;
+  onAttempt?: AttemptContext["onAttempt"];
 }
 
 export const defaultDispatcherOptions: DispatcherOptions = {
@@ -59,6 +60,7 @@ export function startWebhookDispatcher(
     agents,
     openSecret: createSecretOpener(deps.vault),
     signal: abort.signal,
+    onAttempt: o.onAttempt,
   };
   // A lease covers waiting for a slot (at most one attempt's timeout, as a partner holds at most
   // K waiting behind K running) plus the attempt itself: only a dead process's leases expire.

@@ -10,6 +10,7 @@ export interface OutboxRow {
   type: string;
   data: unknown;
   created_at: Date;
+  trace_parent?: string | null;
 }
 
 export function toEnvelope(cellId: string, row: OutboxRow): EventEnvelope {
@@ -26,7 +27,7 @@ export function toEnvelope(cellId: string, row: OutboxRow): EventEnvelope {
 /** Locks up to `limit` unpublished rows for this transaction; rows another relay holds are skipped. */
 export function claimUnpublished(tx: TransactionSql, limit: number): Promise<OutboxRow[]> {
   return tx<OutboxRow[]>`
-    select id, partner_id, type, data, created_at from events
+    select id, partner_id, type, data, created_at, trace_parent from events
     where published_at is null
     order by id
     limit ${limit}

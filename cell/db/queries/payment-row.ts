@@ -43,6 +43,7 @@ export interface OutboxEvent {
   id: string;
   type: string;
   data: unknown;
+  traceparent?: string | undefined;
 }
 
 /** The idempotency key to finish in the same statement, with the response it will replay. */

@@ -78,8 +78,8 @@ export async function changePayment(
       where id = ${target.id} and partner_id = ${target.partnerId} and status = any(${target.from})
       returning id, version
     ), e as (
-      insert into events (id, partner_id, type, data)
-      select ${event.id}, ${target.partnerId}, ${event.type}, ${sql.json(event.data as never)} from p
+      insert into events (id, partner_id, type, data, trace_parent)
+      select ${event.id}, ${target.partnerId}, ${event.type}, ${sql.json(event.data as never)}, ${event.traceparent ?? null} from p
     ), k as (
       update idempotency_keys set recovery_point = 'finished', locked_at = null,
         response_status = ${finish?.status ?? null}, response_body = ${finish ? sql.json(finish.body as never) : null}

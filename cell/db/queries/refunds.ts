@@ -41,8 +41,8 @@ export async function settleRefund(
       update refunds set status = 'succeeded' where id = ${r.id} and partner_id = ${r.partnerId} and status = 'pending'
       returning id
     ), e as (
-      insert into events (id, partner_id, type, data)
-      select ${event.id}, ${r.partnerId}, ${event.type}, ${sql.json(event.data as never)} from r
+      insert into events (id, partner_id, type, data, trace_parent)
+      select ${event.id}, ${r.partnerId}, ${event.type}, ${sql.json(event.data as never)}, ${event.traceparent ?? null} from r
     ), k as (
       update idempotency_keys set recovery_point = 'finished', locked_at = null,
         response_status = ${finish?.status ?? null}, response_body = ${finish ? sql.json(finish.body as never) : null}

@@ -195,6 +195,7 @@ export interface ClaimedDelivery {
   event_type: string | null;
   event_data: unknown;
   event_created_at: Date | null;
+  event_trace_parent: string | null;
 }
 
 /**
@@ -234,7 +235,7 @@ export async function claimDueDeliveries(
       (select count(*)::int from webhook_attempts a
         where a.delivery_id = l.id and a.attempted_at >= l.created_at) as failures,
       e.url, e.mode, e.status as endpoint_status, e.secret_sealed, e.previous_secret_sealed,
-      e.previous_secret_expires_at, ev.type as event_type, ev.data as event_data, ev.created_at as event_created_at
+      e.previous_secret_expires_at, ev.type as event_type, ev.data as event_data, ev.created_at as event_created_at, ev.trace_parent as event_trace_parent
     from leased l
     join webhook_endpoints e on e.id = l.endpoint_id
     left join events ev on ev.id = l.event_id`;

@@ -17,6 +17,7 @@ import {
 } from "nats";
 import { z } from "zod";
 import type { Logger } from "../../../shared/logger.ts";
+import { SpanKind, SpanStatusCode, startSpan } from "../../../shared/telemetry/trace-context.ts";
 import type { EventEnvelope } from "../envelope.ts";
 import { deadLetterSubject, eventsStream } from "../streams.ts";
 import type { EventHandler } from "./event-handler.ts";
@@ -37,6 +38,8 @@ export interface ConsumerRunnerOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   random?: () => number;
+  /** Told every outcome (processor-metrics.ts counts them). */
+  onHandled?: (consumer: string, outcome: "ok" | "retry" | "dead", seconds: number) => void;
 }
 
 export const deadLetterHeaders = {
@@ -161,21 +164,39 @@ export class ConsumerRunner {
       return;
     }
     const attempt = msg.info.deliveryCount;
+    // A child of the request that wrote the event (its traceparent came through the relay).
+    const traced = startSpan(
+      `process ${this.handler.name}`,
+      msg.headers?.get("traceparent"),
+      SpanKind.CONSUMER,
+      {
+        "cellpay.event_id": event.id,
+      },
+    );
+    const started = performance.now();
+    const done = (outcome: "ok" | "retry" | "dead") => {
+      this.opts.onHandled?.(this.handler.name, outcome, (performance.now() - started) / 1000);
+      if (outcome !== "ok") traced.span.setStatus({ code: SpanStatusCode.ERROR });
+      traced.span.end();
+    };
     try {
       await this.withTimeout(this.handler.handle(event));
       msg.ack();
+      done("ok");
     } catch (err) {
       const fields = { event_id: event.id, partner_id: event.partner_id, type: event.type, attempt };
       if (attempt >= this.maxDeliver) {
         await this.deadLetter(msg, `failed ${attempt} times; last error: ${messageOf(err)}`, event.id);
+        done("dead");
         return;
       }
       const delayMs = this.retryDelayMs(attempt);
       this.log.warn(
-        { ...fields, err: messageOf(err), retry_in_ms: delayMs },
+        { ...fields, err: messageOf(err), retry_in_ms: delayMs, trace_id: traced.traceId },
         "event handler failed; will retry",
       );
       msg.nak(delayMs);
+      done("retry");
     }
   }
 

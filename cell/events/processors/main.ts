@@ -5,11 +5,14 @@ import { connect } from "nats";
 import { z } from "zod";
 import { createLogger } from "../../../shared/logger.ts";
 import { onShutdownSignal } from "../../../shared/shutdown.ts";
+import { startMetricsServer } from "../../../shared/telemetry/metrics-server.ts";
+import { startTracingFromEnv } from "../../../shared/telemetry/otel-sdk.ts";
 import { createDb } from "../../db/client.ts";
 import { loadMasterKey } from "../../vault/envelope.ts";
 import { createVault } from "../../vault/vault.ts";
 import { createWebhookHandler, parseWebhookEnv, startWebhookDispatcher } from "../../webhooks/index.ts";
 import { ensureStreams } from "../streams.ts";
+import { createProcessorTelemetry } from "../worker-telemetry.ts";
 import { startConsumerRunners } from "./consumer-runner.ts";
 import type { ProcessorDeps } from "./event-handler.ts";
 import { createLedgerHandler } from "./ledger.ts";
@@ -28,6 +31,8 @@ const envSchema = z.object({
   PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   PROCESSOR_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
   PROCESSOR_RETRY_MAX_MS: z.coerce.number().int().min(1).default(60_000),
+  /** Optional: serve GET /metrics on this port (127.0.0.1). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 function parseEnv(env: Record<string, string | undefined>) {
@@ -41,6 +46,7 @@ function parseEnv(env: Record<string, string | undefined>) {
 
 const env = parseEnv(process.env);
 const logger = createLogger({ service: "processor", cellId: env.CELLPAY_CELL_ID, level: env.LOG_LEVEL });
+const tracing = startTracingFromEnv("processor");
 try {
   const database = createDb(env.DATABASE_URL, {
     max: env.PG_POOL_MAX,
@@ -55,6 +61,7 @@ try {
   });
   const jsm = await nc.jetstreamManager();
   await ensureStreams(jsm, env.CELLPAY_CELL_ID);
+  const telemetry = createProcessorTelemetry(env.CELLPAY_CELL_ID, jsm);
   const deps: ProcessorDeps = {
     cellId: env.CELLPAY_CELL_ID,
     sql,
@@ -75,15 +82,26 @@ try {
     concurrency: env.PROCESSOR_CONCURRENCY,
     retryBaseMs: env.PROCESSOR_RETRY_BASE_MS,
     retryMaxMs: env.PROCESSOR_RETRY_MAX_MS,
+    onHandled: telemetry.onHandled,
   });
-  const dispatcher = startWebhookDispatcher(deps, parseWebhookEnv(process.env));
+  telemetry.watch(handlers.map((h) => h.name));
+  const dispatcher = startWebhookDispatcher(deps, {
+    ...parseWebhookEnv(process.env),
+    onAttempt: telemetry.onAttempt,
+  });
+  const metrics =
+    env.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(telemetry.registry, { port: env.METRICS_PORT, log: logger });
   // platform/worker-process.ts waits for this line, so it is written whatever LOG_LEVEL hides.
   logger
     .child({}, { level: "info" })
     .info({ pid: process.pid, consumers: handlers.map((h) => h.name) }, "ready");
   onShutdownSignal(logger, async () => {
+    await metrics?.close();
     await consumers.stop();
     await dispatcher.stop();
+    await tracing?.shutdown();
     await nc.drain();
     await database.end();
   });

@@ -4,7 +4,9 @@ import { connect } from "nats";
 import { z } from "zod";
 import { createLogger } from "../../../shared/logger.ts";
 import { onShutdownSignal } from "../../../shared/shutdown.ts";
+import { startMetricsServer } from "../../../shared/telemetry/metrics-server.ts";
 import { createDb } from "../../db/client.ts";
+import { createRelayTelemetry } from "../worker-telemetry.ts";
 import { OutboxRelay } from "./outbox-relay.ts";
 
 const envSchema = z.object({
@@ -14,6 +16,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(25),
+  /** Optional: serve GET /metrics on this port (127.0.0.1). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 function parseEnv(env: Record<string, string | undefined>) {
@@ -44,9 +48,17 @@ try {
     idleMs: env.RELAY_IDLE_MS,
   });
   await relay.start();
+  const metrics =
+    env.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(createRelayTelemetry(env.CELLPAY_CELL_ID, database.sql, relay.stats), {
+          port: env.METRICS_PORT,
+          log: logger,
+        });
   // platform/worker-process.ts waits for this line, so it is written whatever LOG_LEVEL hides.
   logger.child({}, { level: "info" }).info({ pid: process.pid }, "ready");
   onShutdownSignal(logger, async () => {
+    await metrics?.close();
     await relay.stop();
     logger.info(relay.stats, "relay stopped");
     await nc.drain();

@@ -4,7 +4,7 @@
 // JetStream acknowledged every message. A relay that dies between publish and mark leaves the rows
 // unpublished: the next relay publishes them again with the same Nats-Msg-Id, which the stream's
 // duplicate window drops (and past the window, consumers are idempotent by event id anyway).
-import type { JetStreamClient, JetStreamManager, PubAck } from "nats";
+import { headers, type JetStreamClient, type JetStreamManager, type PubAck } from "nats";
 import type { Logger } from "../../../shared/logger.ts";
 import type { Sql } from "../../db/client.ts";
 import { claimUnpublished, markPublished, toEnvelope } from "../../db/queries/events.ts";
@@ -80,7 +80,7 @@ export class OutboxRelay {
           js.publish(
             eventSubject(cellId, row.partner_id, row.type),
             JSON.stringify(toEnvelope(cellId, row)),
-            { msgID: row.id },
+            { msgID: row.id, ...(row.trace_parent ? { headers: traceHeaders(row.trace_parent) } : {}) },
           ),
         ),
       );
@@ -113,4 +113,11 @@ export class OutboxRelay {
       this.wake = done;
     });
   }
+}
+
+/** The request's W3C traceparent, carried to the consumers in a NATS header of the same name. */
+function traceHeaders(traceparent: string) {
+  const h = headers();
+  h.set("traceparent", traceparent);
+  return h;
 }

@@ -26,6 +26,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
     if (record.partnerStatus !== "active") {
       throw new ApiError("partner_suspended", "This account is suspended; contact support.");
     }
+    c.set("log", c.get("log").child({ partner_id: record.partnerId }));
     c.set("partner", {
       partnerId: record.partnerId,
       keyId: record.keyId,

@@ -12,7 +12,7 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
     const given = c.req.header("request-id");
     const requestId = given && incomingId.test(given) ? given : newId("req");
     c.set("requestId", requestId);
-    const log = logger.child({ request_id: requestId });
+    const log = logger.child({ request_id: requestId, trace_id: c.get("traceparent")?.slice(3, 35) });
     c.set("log", log);
     const started = performance.now();
     await next();
@@ -26,6 +26,7 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
       ms: Math.round((performance.now() - started) * 10) / 10,
       partner_id: partner?.partnerId,
     };
-    if (status >= 500) log.error(line, "request failed");
+    // The one line of a 5xx, with its cause (onError keeps the error for it).
+    if (status >= 500) log.error({ ...line, err: c.get("error") }, "request failed");
     else log.debug(line, "request");
   };

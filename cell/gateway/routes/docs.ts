@@ -23,8 +23,8 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
         "Payments for partners: authorize, capture, cancel, refund, vaulted cards. JSON bodies; amounts are integers in the currency's minor unit.",
         "Every POST takes an `Idempotency-Key` header (kept 24 h): a retry with the same key and body replays the first answer.",
         "Errors always have the shape `{ error: { type, code, message, param?, request_id } }`.",
-        "\n### Test cards (simulator acquirer)\n| number | brand | outcome |\n|---|---|---|\n" + cards,
-        "\n### Error codes\n| code | HTTP status |\n|---|---|\n" + codes,
+        `\n### Test cards (simulator acquirer)\n| number | brand | outcome |\n|---|---|---|\n${cards}`,
+        `\n### Error codes\n| code | HTTP status |\n|---|---|\n${codes}`,
       ].join("\n"),
     },
   });

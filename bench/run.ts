@@ -1,0 +1,156 @@
+// `npm run bench -- --scenario <steady|knee|spike|noisy|cell-loss|move>`: starts the local
+// platform (or targets a running one), measures the two ceilings, onboards the partners, drives
+// open-loop load for the scenario, and writes bench/reports/<timestamp>-<scenario>.{json,html}.
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { loadCellsFile } from "../shared/config/cells-config.ts";
+import { AdminClient, liftHotPartnerLimits, onboardPartners } from "./lib/admin.ts";
+import { parseBenchArgs, type ScenarioName } from "./lib/args.ts";
+import { measureHonoCeiling, measurePgCeiling } from "./lib/ceilings.ts";
+import { type BenchContext, createTicker, type ScenarioResult } from "./lib/context.ts";
+import { LoadGenerator } from "./lib/load.ts";
+import { openPlatform, type Platform, repoRoot } from "./lib/platform.ts";
+import { buildReport, printSummary, writeReport } from "./lib/report.ts";
+import { Workload } from "./lib/workload.ts";
+import { createZipf } from "./lib/zipf.ts";
+import { runCellLoss } from "./scenarios/cell-loss.ts";
+import { runKnee } from "./scenarios/knee.ts";
+import { runMove } from "./scenarios/move.ts";
+import { runNoisy } from "./scenarios/noisy.ts";
+import { runSpike } from "./scenarios/spike.ts";
+import { runSteady } from "./scenarios/steady.ts";
+
+const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioResult>> = {
+  steady: runSteady,
+  knee: runKnee,
+  spike: runSpike,
+  noisy: runNoisy,
+  "cell-loss": runCellLoss,
+  move: runMove,
+};
+
+function portScopes(): Map<number, string> {
+  const file = loadCellsFile(join(repoRoot, "cells.yaml"));
+  const map = new Map<number, string>();
+  const cp = file.platform.control_plane;
+  for (const port of [cp.postgres.port, cp.nats.port]) if (port) map.set(port, "control-plane");
+  for (const cell of file.cells)
+    for (const port of [cell.postgres.port, cell.redis.port, cell.nats.port])
+      if (port) map.set(port, cell.id);
+  return map;
+}
+
+/** A small, seedable generator, so two runs make the same choices. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = parseBenchArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  const runId = randomBytes(4).toString("hex");
+  console.log(
+    opts.target ? `targeting ${opts.target.join(", ")}` : "starting the local platform (npm start)…",
+  );
+  const platform: Platform = await openPlatform(opts);
+  const admin = new AdminClient(platform.adminUrl, platform.adminToken);
+  let gen: LoadGenerator | undefined;
+  try {
+    const ceilings: Parameters<typeof buildReport>[0]["ceilings"] = {
+      hono: undefined,
+      postgres: undefined,
+    };
+    if (!opts.skipCeilings) {
+      console.log("ceiling (a): bare Hono JSON route, closed loop…");
+      ceilings.hono = await measureHonoCeiling();
+      console.log(`  ${ceilings.hono.rps} req/s (p50 ${ceilings.hono.p50} ms, p99 ${ceilings.hono.p99} ms)`);
+      console.log("ceiling (b): durable one-row-per-commit Postgres inserts…");
+      const firstCell = Object.values(platform.cellPostgres)[0];
+      ceilings.postgres = await measurePgCeiling(platform.pgid !== undefined ? firstCell : undefined);
+      console.log(
+        `  ${ceilings.postgres.insertsPerSecond}/s ${JSON.stringify(ceilings.postgres.byConcurrency)}`,
+      );
+    }
+    console.log(`onboarding ${opts.partners} partners${opts.cell ? ` into ${opts.cell}` : ""}…`);
+    const onboarded = await onboardPartners(admin, opts.partners, runId, opts.cell);
+    const byCell: Record<string, number> = {};
+    for (const p of onboarded.partners) byCell[p.cell] = (byCell[p.cell] ?? 0) + 1;
+    console.log(
+      `  ${opts.partners} partners in ${onboarded.seconds.toFixed(1)} s: ${JSON.stringify(byCell)}`,
+    );
+    const zipf = createZipf(opts.partners, opts.zipf);
+    const lifted = await liftHotPartnerLimits(
+      admin,
+      onboarded.partners,
+      zipf.share,
+      Math.max(10_000, opts.rate * 5),
+    );
+    console.log(
+      `  raised the rate limit of the ${lifted} busiest partners (their Zipf share passes the default)`,
+    );
+    const random = mulberry32(0xce11);
+    const workload = new Workload(runId, random);
+    gen = new LoadGenerator(platform.routerUrls, opts.connections, workload);
+    const base = {
+      opts,
+      platform,
+      admin,
+      partners: onboarded.partners,
+      zipf,
+      workload,
+      gen,
+      random,
+      portScope: portScopes(),
+    };
+    const ticker = createTicker(base);
+    const partners = onboarded.partners;
+    const ctx: BenchContext = {
+      ...base,
+      tick: ticker.tick,
+      cpuByPhase: ticker.cpuByPhase,
+      pickPartner(accept) {
+        for (;;) {
+          const p = partners[zipf.pick(random)]!;
+          if (!accept || accept(p)) return p;
+        }
+      },
+    };
+    console.log(
+      `running ${opts.scenario} (open loop, ${opts.connections} connections to ${platform.routerUrls.length} routers)…`,
+    );
+    const result = await scenarios[opts.scenario](ctx);
+    await ticker.finish();
+    const report = buildReport({
+      options: opts,
+      startedAt,
+      partners: { count: opts.partners, onboardingSeconds: onboarded.seconds, byCell },
+      ceilings,
+      samples: gen.samples,
+      abandoned: gen.abandoned,
+      cpuByPhase: ticker.cpuByPhase,
+      cpuSeconds: ticker.cpuSeconds,
+      result,
+    });
+    printSummary(report);
+    const base2 = await writeReport(report, join(repoRoot, "bench", "reports"));
+    console.log(`\nreport: ${base2}.html (and .json)`);
+    process.exitCode = result.checks.every((c) => c.pass) ? 0 : 1;
+  } finally {
+    await gen?.close().catch(() => {});
+    await admin.close().catch(() => {});
+    if (platform.pgid !== undefined) console.log("stopping the platform…");
+    await platform.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});

@@ -1,0 +1,156 @@
+// Alert rules, evaluated after every scrape round on the figures the monitor holds. Each rule
+// must hold for `forRounds` consecutive rounds before it fires (like Prometheus' `for:`), and an
+// alert resolves as soon as its condition stops holding. prometheus-alerts.yml ships the same
+// rules in PromQL for people who run Prometheus and Alertmanager.
+import type { CellPoint } from "./cell-rollup.ts";
+import type { PartnerLive } from "./partner-rollup.ts";
+
+export interface AlertThresholds {
+  errorRatio: number;
+  p99Ms: number;
+  consumerLag: number;
+  webhookFailureRatio: number;
+  /** Rounds a partner must keep hitting its rate limit. */
+  partnerLimitedRounds: number;
+  forRounds: number;
+}
+
+export const defaultThresholds: AlertThresholds = {
+  errorRatio: 0.05,
+  p99Ms: 2000,
+  consumerLag: 1000,
+  webhookFailureRatio: 0.2,
+  partnerLimitedRounds: 30,
+  forRounds: 3,
+};
+
+export interface Alert {
+  id: string;
+  rule:
+    | "cell_down"
+    | "error_ratio"
+    | "p99_latency"
+    | "consumer_lag"
+    | "webhook_failures"
+    | "partner_rate_limited";
+  severity: "critical" | "warning";
+  cell?: string;
+  partner?: string;
+  message: string;
+  since: string;
+}
+
+export interface CellFacts {
+  id: string;
+  health: string;
+  state: string;
+  latest: CellPoint | undefined;
+}
+
+type Candidate = Omit<Alert, "since">;
+
+function candidates(
+  cells: readonly CellFacts[],
+  partners: Iterable<PartnerLive>,
+  th: AlertThresholds,
+): Candidate[] {
+  const out: Candidate[] = [];
+  for (const c of cells) {
+    if (c.health === "down" && c.state !== "draining") {
+      out.push({
+        id: `cell_down:${c.id}`,
+        rule: "cell_down",
+        severity: "critical",
+        cell: c.id,
+        message: `Cell ${c.id}: no gateway answers /readyz.`,
+      });
+    }
+    const p = c.latest;
+    if (!p) continue;
+    if (p.tps > 0 && p.errorRate > th.errorRatio) {
+      out.push({
+        id: `error_ratio:${c.id}`,
+        rule: "error_ratio",
+        severity: "critical",
+        cell: c.id,
+        message: `Cell ${c.id}: ${(p.errorRate * 100).toFixed(1)}% of requests fail (5xx).`,
+      });
+    }
+    if (p.p99Ms !== null && p.p99Ms > th.p99Ms) {
+      out.push({
+        id: `p99_latency:${c.id}`,
+        rule: "p99_latency",
+        severity: "warning",
+        cell: c.id,
+        message: `Cell ${c.id}: p99 ${Math.round(p.p99Ms)} ms.`,
+      });
+    }
+    if (p.consumerLag > th.consumerLag) {
+      out.push({
+        id: `consumer_lag:${c.id}`,
+        rule: "consumer_lag",
+        severity: "warning",
+        cell: c.id,
+        message: `Cell ${c.id}: ${p.consumerLag} events waiting for the processors.`,
+      });
+    }
+    const attempts = p.webhooksOk + p.webhooksRetried + p.webhooksDead;
+    const failed = p.webhooksRetried + p.webhooksDead;
+    if (attempts > 0 && failed / attempts > th.webhookFailureRatio) {
+      out.push({
+        id: `webhook_failures:${c.id}`,
+        rule: "webhook_failures",
+        severity: "warning",
+        cell: c.id,
+        message: `Cell ${c.id}: ${Math.round((failed / attempts) * 100)}% of webhook attempts fail.`,
+      });
+    }
+  }
+  for (const p of partners) {
+    if (p.limitedStreak >= th.partnerLimitedRounds) {
+      out.push({
+        id: `partner_rate_limited:${p.id}`,
+        rule: "partner_rate_limited",
+        severity: "warning",
+        cell: p.cell,
+        partner: p.id,
+        message: `Partner ${p.id} has been at its rate limit for ${p.limitedStreak} rounds.`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Holds pending and firing alerts across rounds. */
+export class AlertEvaluator {
+  private readonly pending = new Map<string, { rounds: number; since: Date }>();
+  private readonly firing = new Map<string, Alert>();
+
+  constructor(private readonly th: AlertThresholds = defaultThresholds) {}
+
+  evaluate(cells: readonly CellFacts[], partners: Iterable<PartnerLive>, now: Date): Alert[] {
+    const seen = new Set<string>();
+    for (const c of candidates(cells, partners, this.th)) {
+      seen.add(c.id);
+      const p = this.pending.get(c.id) ?? { rounds: 0, since: now };
+      p.rounds++;
+      this.pending.set(c.id, p);
+      // A cell down is urgent: it fires on the first round the health checker reports it.
+      const needed = c.rule === "cell_down" ? 1 : this.th.forRounds;
+      if (p.rounds >= needed) this.firing.set(c.id, { ...c, since: p.since.toISOString() });
+    }
+    for (const id of [...this.pending.keys()]) {
+      if (!seen.has(id)) {
+        this.pending.delete(id);
+        this.firing.delete(id);
+      }
+    }
+    return this.open();
+  }
+
+  open(): Alert[] {
+    return [...this.firing.values()].sort((a, b) =>
+      a.severity === b.severity ? a.id.localeCompare(b.id) : a.severity === "critical" ? -1 : 1,
+    );
+  }
+}
