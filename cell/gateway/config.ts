@@ -23,7 +23,9 @@ const envSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
   PARTNER_MAX_CONCURRENCY: z.coerce.number().int().positive().default(64),
   CELLPAY_INTERNAL_TOKEN: z.string().min(16).optional(),
-  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).default(50),
+  // Long enough that a busy event loop is not taken for a dead Redis; a dead one fails at once
+  // (no offline queue), so this only bounds a hung one.
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;

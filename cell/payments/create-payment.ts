@@ -116,17 +116,14 @@ export async function recordAuthorization(
     updated_at: deps.clock(),
   };
   const body = paymentView(updated);
-  // The cache learns the coming version while Postgres commits it (see cache/payment-cache.ts).
-  const [version] = await Promise.all([
-    changePayment(
-      deps.sql,
-      { id: row.id, partnerId: row.partner_id, from: ["processing"] },
-      { ...next, authorization_code: updated.authorization_code },
-      { id: newId("evt"), type: paymentEventType(next.status), data: body, traceparent: deps.traceparent },
-      idem ? { key: idem.key, status: idem.responseStatus, body } : null,
-    ),
-    deps.paymentCache.invalidate(row.partner_id, row.id, row.version + 1),
-  ]);
+  // No cache entry to retire: a processing payment is never cached (routes/payments/retrieve.ts).
+  const version = await changePayment(
+    deps.sql,
+    { id: row.id, partnerId: row.partner_id, from: ["processing"] },
+    { ...next, authorization_code: updated.authorization_code },
+    { id: newId("evt"), type: paymentEventType(next.status), data: body, traceparent: deps.traceparent },
+    idem ? { key: idem.key, status: idem.responseStatus, body } : null,
+  );
   if (version !== undefined) return { payment: body, keyFinished: true };
 
   // Someone else settled it first (the recoverer decided the acquirer never saw it). If we were

@@ -107,10 +107,17 @@ export function decryptWithDataKey(key: Buffer, ciphertext: string, aad: string)
 }
 
 /** Same PAN, same fingerprint (to spot one card used across tokens); keyed, so not reversible by brute force over PANs. */
+// HKDF once per master key, not once per payment (it showed in the gateway's CPU profile).
+const fingerprintKeys = new WeakMap<MasterKey, Buffer>();
+
 export function cardFingerprint(master: MasterKey, pan: string): string {
-  const fingerprintKey = Buffer.from(
-    hkdfSync("sha256", master.key, Buffer.alloc(0), "cellpay card fingerprint", 32),
-  );
+  let fingerprintKey = fingerprintKeys.get(master);
+  if (!fingerprintKey) {
+    fingerprintKey = Buffer.from(
+      hkdfSync("sha256", master.key, Buffer.alloc(0), "cellpay card fingerprint", 32),
+    );
+    fingerprintKeys.set(master, fingerprintKey);
+  }
   return createHmac("sha256", fingerprintKey).update(pan).digest("hex").slice(0, 24);
 }
 

@@ -29,7 +29,8 @@ export function registerRetrievePayment(app: OpenAPIHono<AppEnv>) {
     const row = await findPayment(sql, partnerId, id);
     if (!row) throw notFound("payment", id);
     const body = paymentView(row);
-    await paymentCache.fill(partnerId, id, row.version, body);
+    // A processing payment is never cached: so the first change of a new payment needs no tombstone.
+    if (row.status !== "processing") await paymentCache.fill(partnerId, id, row.version, body);
     return c.json(body, 200);
   });
 }
