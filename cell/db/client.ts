@@ -13,7 +13,8 @@ export type Db = ReturnType<typeof createDb>["db"];
 export function createDb(url: string, opts: { max?: number; applicationName?: string } = {}) {
   const common = {
     idle_timeout: 60,
-    connect_timeout: 10,
+    // Fail fast when the cell's Postgres is gone: partners get a 503 in seconds, not a hang.
+    connect_timeout: 3,
     onnotice: () => {},
     connection: { application_name: opts.applicationName ?? "cellpay" },
   };
