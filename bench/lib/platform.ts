@@ -56,6 +56,13 @@ export async function openPlatform(opts: BenchOptions): Promise<Platform> {
   });
   const tail: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // The platform runs in its own process group, so a Ctrl-C of the bench does not reach it:
+  // pass it on, so no platform is left holding the ports.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void stopGroup(child, exited).finally(() => process.exit(130));
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n")) {

@@ -246,6 +246,7 @@ export const webhookEndpoints = pgTable(
     id: text("id").primaryKey(),
     partnerId: text("partner_id").notNull(),
     url: text("url").notNull(),
+    description: text("description"),
     mode: text("mode", { enum: ["test", "live"] }).notNull(),
     enabledEvents: jsonb("enabled_events").notNull().default(["*"]),
     secretSealed: text("secret_sealed").notNull(),

@@ -34,7 +34,7 @@ export interface EndpointWithSecret {
 export async function createWebhookEndpoint(
   deps: EndpointDeps,
   partner: { partnerId: string; mode: EndpointMode },
-  input: { url: string; enabled_events: string[] },
+  input: { url: string; enabled_events: string[]; description?: string | undefined },
 ): Promise<EndpointWithSecret> {
   const check = await checkWebhookUrl(input.url, partner.mode, deps.resolve);
   if (!check.ok) {
@@ -48,6 +48,7 @@ export async function createWebhookEndpoint(
       id,
       partner_id: partner.partnerId,
       url: check.url.toString(),
+      description: input.description ?? null,
       mode: partner.mode,
       enabled_events: [...new Set(input.enabled_events)],
       // The aad binds the ciphertext to this endpoint: a sealed secret copied elsewhere won't open.

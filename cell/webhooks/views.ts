@@ -14,6 +14,7 @@ export function endpointView(e: WebhookEndpointRow, now: Date): WebhookEndpointB
     id: e.id,
     object: "webhook_endpoint",
     url: e.url,
+    description: e.description,
     enabled_events: e.enabled_events,
     status: e.status,
     livemode: e.mode === "live",

@@ -220,7 +220,7 @@ describe("webhooks", () => {
     try {
       const rx = await receiver(() => 200);
       const { call } = await partner("Roller");
-      const endpoint = await createEndpoint(call, rx.url);
+      const endpoint = await createEndpoint(call, rx.url, { description: "orders service" });
       const rolled = await call("POST", `/v1/webhook_endpoints/${endpoint.id}/roll_secret`, {
         overlap_seconds: 3600,
       });
@@ -247,6 +247,7 @@ describe("webhooks", () => {
       const got = await call("GET", `/v1/webhook_endpoints/${endpoint.id}`);
       const list = await call("GET", "/v1/webhook_endpoints");
       expect(got.body).not.toHaveProperty("secret");
+      expect(got.body.description).toBe("orders service");
       expect(JSON.stringify(list.body)).not.toContain("whsec_");
       const stored = await deps.sql`select * from webhook_endpoints where id = ${endpoint.id}`;
       expect(JSON.stringify(stored)).not.toContain(String(now.body.secret));

@@ -6,6 +6,7 @@ export interface WebhookEndpointRow {
   id: string;
   partner_id: string;
   url: string;
+  description: string | null;
   mode: "test" | "live";
   enabled_events: string[];
   secret_sealed: string;
@@ -44,12 +45,15 @@ export interface WebhookAttemptRow {
 /** Inserts unless the partner already has `max` enabled endpoints; undefined when refused. */
 export async function insertEndpoint(
   sql: Sql,
-  e: Pick<WebhookEndpointRow, "id" | "partner_id" | "url" | "mode" | "enabled_events" | "secret_sealed">,
+  e: Pick<
+    WebhookEndpointRow,
+    "id" | "partner_id" | "url" | "description" | "mode" | "enabled_events" | "secret_sealed"
+  >,
   max: number,
 ): Promise<WebhookEndpointRow | undefined> {
   const rows = await sql<WebhookEndpointRow[]>`
-    insert into webhook_endpoints (id, partner_id, url, mode, enabled_events, secret_sealed)
-    select ${e.id}, ${e.partner_id}, ${e.url}, ${e.mode}, ${sql.json(e.enabled_events)}, ${e.secret_sealed}
+    insert into webhook_endpoints (id, partner_id, url, description, mode, enabled_events, secret_sealed)
+    select ${e.id}, ${e.partner_id}, ${e.url}, ${e.description}, ${e.mode}, ${sql.json(e.enabled_events)}, ${e.secret_sealed}
     where (select count(*) from webhook_endpoints
            where partner_id = ${e.partner_id} and status = 'enabled') < ${max}
     returning *`;

@@ -22,7 +22,7 @@ export const CreateWebhookEndpointSchema = z
       .string()
       .max(500)
       .optional()
-      .openapi({ description: "Accepted for compatibility; not stored yet." }),
+      .openapi({ description: "Your own note about this endpoint." }),
   })
   .strict()
   .openapi("CreateWebhookEndpoint");
@@ -48,6 +48,7 @@ export const WebhookEndpointSchema = z
     id: z.string().openapi({ example: "we_0mh1x2y3z4abcdefghijklmn" }),
     object: z.literal("webhook_endpoint"),
     url: z.string(),
+    description: z.string().nullable(),
     enabled_events: z.array(z.string()),
     status: z.enum(["enabled", "disabled"]),
     livemode: z.boolean().openapi({ description: "Created with a live key (SSRF rules apply)." }),
