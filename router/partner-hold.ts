@@ -10,17 +10,22 @@ export type HoldOutcome =
   | { kind: "timeout" }
   | { kind: "aborted" };
 
-export function holdWhileFrozen(
+/**
+ * Waits until `settled(partner)` holds for the partner's current route (checked now and after every
+ * table change), the partner leaves the table, the hold runs out, or the client hangs up.
+ */
+function waitForPartner(
   store: RoutingTableStore,
   partnerId: string,
+  settled: (partner: RoutePartner) => boolean,
   maxMs: number,
   clientGone: AbortSignal,
 ): Promise<HoldOutcome> {
   return new Promise((resolve) => {
-    let settled = false;
+    let done = false;
     const settle = (outcome: HoldOutcome) => {
-      if (settled) return;
-      settled = true;
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       unsubscribe();
       clientGone.removeEventListener("abort", onAbort);
@@ -29,7 +34,7 @@ export function holdWhileFrozen(
     const check = () => {
       const partner = store.table.partners[partnerId];
       if (!partner) settle({ kind: "gone" });
-      else if (!partner.frozen) settle({ kind: "released", partner });
+      else if (settled(partner)) settle({ kind: "released", partner });
     };
     const onAbort = () => settle({ kind: "aborted" });
     const timer = setTimeout(() => settle({ kind: "timeout" }), maxMs);
@@ -37,6 +42,15 @@ export function holdWhileFrozen(
     clientGone.addEventListener("abort", onAbort, { once: true });
     check();
   });
+}
+
+export function holdWhileFrozen(
+  store: RoutingTableStore,
+  partnerId: string,
+  maxMs: number,
+  clientGone: AbortSignal,
+): Promise<HoldOutcome> {
+  return waitForPartner(store, partnerId, (p) => !p.frozen, maxMs, clientGone);
 }
 
 /**
@@ -52,28 +66,13 @@ export async function waitForRouteChange(
   clientGone: AbortSignal,
 ): Promise<HoldOutcome> {
   const started = Date.now();
-  const changed = await new Promise<HoldOutcome>((resolve) => {
-    let settled = false;
-    const settle = (outcome: HoldOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      unsubscribe();
-      clientGone.removeEventListener("abort", onAbort);
-      resolve(outcome);
-    };
-    const check = () => {
-      const partner = store.table.partners[partnerId];
-      if (!partner) settle({ kind: "gone" });
-      else if (partner.cell !== seen.cell || partner.frozen !== seen.frozen)
-        settle({ kind: "released", partner });
-    };
-    const onAbort = () => settle({ kind: "aborted" });
-    const timer = setTimeout(() => settle({ kind: "timeout" }), maxMs);
-    const unsubscribe = store.onChange(check);
-    clientGone.addEventListener("abort", onAbort, { once: true });
-    check();
-  });
+  const changed = await waitForPartner(
+    store,
+    partnerId,
+    (p) => p.cell !== seen.cell || p.frozen !== seen.frozen,
+    maxMs,
+    clientGone,
+  );
   if (changed.kind !== "released" || !changed.partner.frozen) return changed;
   return holdWhileFrozen(store, partnerId, Math.max(0, maxMs - (Date.now() - started)), clientGone);
 }
