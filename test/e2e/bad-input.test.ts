@@ -322,19 +322,13 @@ describe("card errors are card_error 400s naming the card field, never echoing t
     expect(error.type).toBe("card_error");
   });
 
-  it("a number too short or with letters is invalid_card_number", async () => {
-    expectError(
-      await createPayment(withCard({}, "4242")),
-      400,
-      "invalid_card_number",
-      "payment_method.card.number",
-    );
-    expectError(
-      await createPayment(withCard({}, "4242abcd42424242")),
-      400,
-      "invalid_card_number",
-      "payment_method.card.number",
-    );
+  it.each([
+    ["a number too short", withCard({}, "4242"), "invalid_card_number", "number"],
+    ["a number with letters", withCard({}, "4242abcd42424242"), "invalid_card_number", "number"],
+    ["month 13", withCard({ exp_month: 13 }), "invalid_expiry", "exp_month"],
+    ["month 0", withCard({ exp_month: 0 }), "invalid_expiry", "exp_month"],
+  ])("%s is a 400 %s naming the field", async (_what, body, code, field) => {
+    expectError(await createPayment(body), 400, code, `payment_method.card.${field}`);
   });
 
   it("an expired card is card_expired", async () => {
@@ -342,21 +336,6 @@ describe("card errors are card_error 400s naming the card field, never echoing t
     const res = await createPayment(withCard({ exp_year: lastYear }));
     const error = expectError(res, 400, "card_expired", "payment_method.card.exp_year");
     expect(error.type).toBe("card_error");
-  });
-
-  it("month 13 (and month 0) is invalid_expiry", async () => {
-    expectError(
-      await createPayment(withCard({ exp_month: 13 })),
-      400,
-      "invalid_expiry",
-      "payment_method.card.exp_month",
-    );
-    expectError(
-      await createPayment(withCard({ exp_month: 0 })),
-      400,
-      "invalid_expiry",
-      "payment_method.card.exp_month",
-    );
   });
 
   it("a two-digit cvc is invalid_cvc", async () => {
@@ -378,9 +357,6 @@ describe("card errors are card_error 400s naming the card field, never echoing t
     expectError(extra, 400, "invalid_request", "customer");
   });
 
-  // Reported bug: validateCard (cell/vault/card-validation.ts) names every card field under
-  // `payment_method.card`, which is wrong for /v1/card_tokens, whose body is `{ card: {...} }`.
-  // Flip to `it` once the param is right.
   it("a card error on /v1/card_tokens names param card.number (its own body's path)", async () => {
     const res = await send("POST", "/v1/card_tokens", json({ card: card("4000056655665557").card }));
     expect(res.body.error?.param).toBe("card.number");
@@ -408,7 +384,8 @@ describe("after all of the above", () => {
   it("no request in this file was answered with a 5xx, and none was logged as failed", () => {
     expect(statuses.length).toBeGreaterThan(60);
     expect(statuses.filter((s) => s.status >= 500)).toEqual([]);
-    expect(cell.logLines.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+    expect(cell.logLines.length).toBeGreaterThan(0);
+    expect(cell.logLines.filter((line) => /"level":"(error|fatal)"/.test(line))).toEqual([]);
   });
 
   it("no card number sent in this file reached the gateway's logs", () => {
