@@ -24,10 +24,20 @@ export function feeFor(amount: number, feeBps: number): number {
   return Math.floor((amount * feeBps) / 10_000);
 }
 
+// Fee rates change rarely and every captured payment needs one (ledger and settlement alike):
+// kept per process for FEE_CACHE_MS, so a rate change applies to events processed after that.
+const FEE_CACHE_MS = 30_000;
+const feeCache = new Map<string, { bps: number; until: number }>();
+
 /** The partner's fee rate; a missing or invalid setting falls back to the default. */
-export async function partnerFeeBps(sql: Sql, partnerId: string): Promise<number> {
+export async function partnerFeeBps(sql: Sql, partnerId: string, now = Date.now()): Promise<number> {
+  const hit = feeCache.get(partnerId);
+  if (hit && hit.until > now) return hit.bps;
   const parsed = FeeBpsSchema.safeParse(await partnerFeeSetting(sql, partnerId));
-  return parsed.success ? parsed.data : DEFAULT_FEE_BPS;
+  const bps = parsed.success ? parsed.data : DEFAULT_FEE_BPS;
+  if (feeCache.size > 100_000) feeCache.clear();
+  feeCache.set(partnerId, { bps, until: now + FEE_CACHE_MS });
+  return bps;
 }
 
 export const CapturedDataSchema = z.object({
