@@ -17,6 +17,7 @@ import { startConsumerRunners } from "./consumer-runner.ts";
 import type { ProcessorDeps } from "./event-handler.ts";
 import { createLedgerHandler } from "./ledger.ts";
 import { createSettlementHandler } from "./settlement.ts";
+import { startSettlementCloser } from "./settlement-closer.ts";
 
 const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
@@ -89,6 +90,7 @@ try {
     ...parseWebhookEnv(process.env),
     onAttempt: telemetry.onAttempt,
   });
+  const closer = startSettlementCloser(database.sql, logger);
   const metrics =
     env.METRICS_PORT === undefined
       ? undefined
@@ -98,6 +100,7 @@ try {
     .child({}, { level: "info" })
     .info({ pid: process.pid, consumers: handlers.map((h) => h.name) }, "ready");
   onShutdownSignal(logger, async () => {
+    closer.stop();
     await metrics?.close();
     await consumers.stop();
     await dispatcher.stop();
