@@ -1,4 +1,5 @@
 // Entry point of the control plane: `tsx control-plane/main.ts` with the environment of config.ts.
+import { guardKnownLibraryFaults } from "../shared/known-library-faults.ts";
 import { createLogger } from "../shared/logger.ts";
 import { onShutdownSignal } from "../shared/shutdown.ts";
 import { startTracingFromEnv } from "../shared/telemetry/otel-sdk.ts";
@@ -13,6 +14,9 @@ try {
   process.exit(1);
 }
 const logger = createLogger({ service: "control-plane", level: env.LOG_LEVEL });
+guardKnownLibraryFaults((err) =>
+  logger.warn({ err: err.message }, "postgres driver late write after a dropped connection (ignored)"),
+);
 // OTLP trace export only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 startTracingFromEnv("control-plane");
 try {

@@ -1,8 +1,10 @@
 // Entry point of one core-processor process: `tsx cell/events/processors/main.ts`. It runs the
 // ledger, settlement and webhook consumers (durable, shared by every processor process of the
 // cell) and the webhook dispatcher. Logs "ready" once it consumes.
+
 import { connect } from "nats";
 import { z } from "zod";
+import { guardKnownLibraryFaults } from "../../../shared/known-library-faults.ts";
 import { createLogger } from "../../../shared/logger.ts";
 import { onShutdownSignal } from "../../../shared/shutdown.ts";
 import { startMetricsServer } from "../../../shared/telemetry/metrics-server.ts";
@@ -47,6 +49,9 @@ function parseEnv(env: Record<string, string | undefined>) {
 
 const env = parseEnv(process.env);
 const logger = createLogger({ service: "processor", cellId: env.CELLPAY_CELL_ID, level: env.LOG_LEVEL });
+guardKnownLibraryFaults((err) =>
+  logger.warn({ err: err.message }, "postgres driver late write after a dropped connection (ignored)"),
+);
 const tracing = startTracingFromEnv("processor");
 try {
   const database = createDb(env.DATABASE_URL, {

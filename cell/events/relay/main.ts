@@ -1,7 +1,9 @@
 // Entry point of one outbox relay process: `tsx cell/events/relay/main.ts`. Several may run per
 // cell (they share the outbox through SKIP LOCKED). Logs "ready" once it relays.
+
 import { connect } from "nats";
 import { z } from "zod";
+import { guardKnownLibraryFaults } from "../../../shared/known-library-faults.ts";
 import { createLogger } from "../../../shared/logger.ts";
 import { onShutdownSignal } from "../../../shared/shutdown.ts";
 import { startMetricsServer } from "../../../shared/telemetry/metrics-server.ts";
@@ -31,6 +33,9 @@ function parseEnv(env: Record<string, string | undefined>) {
 
 const env = parseEnv(process.env);
 const logger = createLogger({ service: "relay", cellId: env.CELLPAY_CELL_ID, level: env.LOG_LEVEL });
+guardKnownLibraryFaults((err) =>
+  logger.warn({ err: err.message }, "postgres driver late write after a dropped connection (ignored)"),
+);
 try {
   const database = createDb(env.DATABASE_URL, { max: 4, applicationName: `relay-${env.CELLPAY_CELL_ID}` });
   const nc = await connect({
