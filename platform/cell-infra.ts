@@ -109,8 +109,7 @@ export async function startTestCellInfra(cellId = "cell-test"): Promise<CellInfr
   await chmod(dataDir, 0o755);
   const removeDir = () => rm(dataDir, { recursive: true, force: true });
   try {
-    const [postgres, redis, nats] = (await freePorts(3)) as [number, number, number];
-    const infra = await startCellInfra({ cellId, dataDir, ports: { postgres, redis, nats }, log: () => {} });
+    const infra = await startOnFreePorts(cellId, dataDir);
     let stopping: Promise<void> | undefined;
     return {
       ...infra,
@@ -122,6 +121,18 @@ export async function startTestCellInfra(cellId = "cell-test"): Promise<CellInfr
   } catch (err) {
     await removeDir();
     throw err;
+  }
+}
+
+/** A port found free can still be taken before our server binds it: try other ports then. */
+async function startOnFreePorts(cellId: string, dataDir: string): Promise<CellInfra> {
+  for (let attempt = 1; ; attempt++) {
+    const [postgres, redis, nats] = (await freePorts(3)) as [number, number, number];
+    try {
+      return await startCellInfra({ cellId, dataDir, ports: { postgres, redis, nats }, log: () => {} });
+    } catch (err) {
+      if (attempt >= 3 || !/already in use|EADDRINUSE/.test(messageOf(err))) throw err;
+    }
   }
 }
 
