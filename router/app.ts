@@ -42,6 +42,8 @@ const publicDocs = /^\/(v1\/openapi\.json|docs)(\/|$)/;
 
 export function createRouterApp(deps: RouterDeps): Handler {
   const { store, cells, logger, config, telemetry } = deps;
+  /** Partners their cell rate-limited, until when (see relay). */
+  const limitedUntil = new Map<string, number>();
 
   return function routerHandler(req, res) {
     const started = performance.now();
@@ -104,6 +106,15 @@ export function createRouterApp(deps: RouterDeps): Handler {
         config,
         cancel,
       );
+      // The cell refused the partner for its rate limit: refuse it here until the bucket can have
+      // refilled, so a flood over the limit costs the cell nothing (other partners keep its CPU).
+      if (route && upstream.status === 429) {
+        const waitMs = Number(upstream.headers["cellpay-retry-after-ms"]);
+        if (waitMs > 0) {
+          if (limitedUntil.size > 100_000) limitedUntil.clear();
+          limitedUntil.set(route.partnerId, Date.now() + Math.min(waitMs, 60_000));
+        }
+      }
       // The cell refused the partner as moving before doing anything: hold it like a frozen
       // partner and resend it where the table points once the move has flipped or rolled back.
       if (route && upstream.status === 503 && upstream.headers["cellpay-moving"] !== undefined) {
@@ -169,6 +180,16 @@ export function createRouterApp(deps: RouterDeps): Handler {
       if (!partnerId || !partner) throw new ApiError("invalid_api_key", "The API key is not valid.");
       ctx.partnerId = partnerId;
       if (partner.status === "suspended") throw suspended();
+      const limited = limitedUntil.get(partnerId);
+      if (limited !== undefined) {
+        const waitMs = limited - Date.now();
+        if (waitMs > 0) {
+          throw new ApiError("rate_limited", "Rate limit exceeded; retry after the time in Retry-After.", {
+            headers: { "retry-after": String(Math.max(1, Math.ceil(waitMs / 1000))) },
+          });
+        }
+        limitedUntil.delete(partnerId);
+      }
 
       if (partner.frozen) {
         const held = await holdWhileFrozen(store, partnerId, config.holdMaxMs, cancel.signal);

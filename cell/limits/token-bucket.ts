@@ -62,6 +62,10 @@ export function createTokenBuckets(
   if (redis && !("takeToken" in redis))
     redis.defineCommand("takeToken", { numberOfKeys: 1, lua: takeScript });
   const local = new Map<string, { tokens: number; last: number }>();
+  // After the shared bucket says "empty for N ms", this gateway refuses the partner locally until
+  // then: the bucket could not have refilled, and a flood of over-limit requests then costs no
+  // Redis round trip each (they are the cheapest requests to refuse, and must stay so).
+  const emptyUntil = new Map<string, number>();
 
   function result(
     allowed: boolean,
@@ -92,13 +96,24 @@ export function createTokenBuckets(
   return {
     async take(partnerId, limit) {
       if (!redis) return takeLocal(partnerId, limit);
+      const until = emptyUntil.get(partnerId);
+      if (until !== undefined) {
+        const t = now();
+        if (t < until) return { ...result(false, 0, limit, "redis"), retryAfterMs: until - t };
+        emptyUntil.delete(partnerId);
+      }
       try {
         const [allowed, tokens] = await (redis as RedisWithTake).takeToken(
           `rl:${partnerId}`,
           limit.rate,
           limit.burst,
         );
-        return result(allowed === 1, Number(tokens), limit, "redis");
+        const taken = result(allowed === 1, Number(tokens), limit, "redis");
+        if (!taken.allowed) {
+          if (emptyUntil.size > 100_000) emptyUntil.clear();
+          emptyUntil.set(partnerId, now() + taken.retryAfterMs);
+        }
+        return taken;
       } catch (err) {
         health.record(err, "rate limit");
         return takeLocal(partnerId, limit);

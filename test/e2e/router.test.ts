@@ -167,3 +167,27 @@ describe("router: partner → cell", () => {
     await publish(route(a.partnerId, "cell-a"));
   });
 });
+
+describe("a partner over its rate limit", () => {
+  it("is refused by the router itself once its cell said so, so a flood costs the cell little", async () => {
+    const noisy = await world.cells[0]!.partner("Noisy");
+    const sql = postgres(world.cells[0]!.infra.postgresUrl, { max: 1, onnotice: () => {} });
+    await sql`update partners set settings = ${sql.json({ rate_limit: { rate: 1, burst: 2 } })} where id = ${noisy.partnerId}`;
+    await sql.end();
+    await publish(route(noisy.partnerId, "cell-a"));
+    const call = client(routers[0]!.url, noisy.apiKey);
+    const answers = [];
+    for (let i = 0; i < 12; i++) answers.push(await call("GET", "/v1/payments?limit=1"));
+    const limited = answers.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(9);
+    for (const r of limited) {
+      expect(r.body.error).toMatchObject({ code: "rate_limited", type: "rate_limit_error" });
+      expect(Number(r.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    }
+    // The cell's own 429 carries its RateLimit-* headers; the router's does not: most came from the router.
+    const fromRouter = limited.filter((r) => r.headers.get("ratelimit-limit") === null);
+    expect(fromRouter.length).toBeGreaterThanOrEqual(limited.length - 2);
+    // Another partner on the same cell is not affected.
+    expect((await pay(routers[0]!.url, a.apiKey)).status).toBe(201);
+  });
+});

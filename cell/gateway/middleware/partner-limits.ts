@@ -28,7 +28,8 @@ export const partnerLimits = (defaults: PartnerLimitDefaults): MiddlewareHandler
         "rate_limited",
         `Rate limit of ${limit.rate} requests/s (burst ${limit.burst}) exceeded.`,
         {
-          headers: { "retry-after": retryAfter },
+          // The precise wait lets the router refuse this partner itself until then (router/app.ts).
+          headers: { "retry-after": retryAfter, "cellpay-retry-after-ms": String(taken.retryAfterMs) },
         },
       );
     }
