@@ -39,6 +39,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const incomingId = /^[A-Za-z0-9_-]{8,64}$/;
 const publicDocs = /^\/(v1\/openapi\.json|docs)(\/|$)/;
+const partnerPaths = /^\/(v1|docs)(\/|$)/;
 
 export function createRouterApp(deps: RouterDeps): Handler {
   const { store, cells, logger, config, telemetry } = deps;
@@ -163,6 +164,11 @@ export function createRouterApp(deps: RouterDeps): Handler {
         return store.ready
           ? sendJson(res, 200, { status: "ready", version })
           : sendJson(res, 503, { status: "unavailable", version });
+      }
+      // Partners reach the partner API only: a cell's internal API and metrics are for the
+      // platform (they also need the internal token; this keeps them off the public endpoint).
+      if (!partnerPaths.test(pathname)) {
+        throw new ApiError("route_not_found", `No route ${req.method} ${pathname.slice(0, 200)}.`);
       }
       if (req.method === "GET" && publicDocs.test(pathname)) {
         ctx.route = "docs";

@@ -191,3 +191,17 @@ describe("a partner over its rate limit", () => {
     expect((await pay(routers[0]!.url, a.apiKey)).status).toBe(201);
   });
 });
+
+describe("the public endpoint", () => {
+  it("does not forward a cell's internal API or metrics, even with a partner key", async () => {
+    for (const path of [
+      "/internal/v1/health",
+      "/internal/v1/partners/x/export/payments",
+      "/metrics/../internal/v1/xid",
+    ]) {
+      const res = await client(routers[0]!.url, a.apiKey)("GET", path);
+      expect(res.status).toBe(404);
+      expect(res.body.error?.code).toBe("route_not_found");
+    }
+  });
+});
