@@ -182,18 +182,23 @@ export async function startPlatform(opts: {
   try {
     const cellEnv = { KEY_CACHE_TTL_MS: "0", CELLPAY_MASTER_KEY: masterKey, LOG_LEVEL: "warn" };
     const rate = { RATE_LIMIT_RATE: "10000", RATE_LIMIT_BURST: "10000" };
-    const [pgServer, natsServer, ...started] = await Promise.all([
+    // allSettled: when one start fails, wait for the others so the cleanup sees (and stops) them all.
+    const results = await Promise.allSettled([
       startPostgres({
         bin: bins.pgBin,
         dataDir: join(dir, "postgres"),
         port: pgPort,
         logFile: join(dir, "pg.log"),
+      }).then((server) => {
+        pg = server;
       }),
       startNats({
         bin: bins.natsServer,
         dataDir: join(dir, "nats"),
         port: natsPort,
         logFile: join(dir, "nats.log"),
+      }).then((server) => {
+        nats = server;
       }),
       ...opts.cells.map((c) =>
         startTestCell({ ...cellEnv, ...rate, CELLPAY_CELL_ID: c.id, ...opts.cellEnv }).then(async (cell) => {
@@ -202,9 +207,9 @@ export async function startPlatform(opts: {
         }),
       ),
     ]);
-    void started;
-    pg = pgServer as PostgresServer;
-    nats = natsServer as NatsServer;
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    if (!pg || !nats) throw new Error("control plane servers did not start");
     platform.controlPlanePostgresUrl = pg.url;
     cells.sort(
       (a, b) => opts.cells.findIndex((c) => c.id === a.id) - opts.cells.findIndex((c) => c.id === b.id),
