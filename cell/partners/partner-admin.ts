@@ -69,8 +69,32 @@ export async function partnerTraffic(sql: Sql, partnerId: string) {
   const captured = await sql<{ currency: string; amount: number }[]>`
     select currency, sum(amount_captured)::bigint as amount from payments
     where partner_id = ${partnerId} group by currency`;
+  const [hooks] = await sql<
+    {
+      endpoints_enabled: number;
+      pending: number;
+      dead: number;
+      delivered_last_hour: number;
+      failed_attempts_last_hour: number;
+    }[]
+  >`
+    select
+      (select count(*)::int from webhook_endpoints where partner_id = ${partnerId} and status = 'enabled') as endpoints_enabled,
+      (select count(*)::int from webhook_deliveries where partner_id = ${partnerId} and status = 'pending') as pending,
+      (select count(*)::int from webhook_deliveries where partner_id = ${partnerId} and status = 'dead') as dead,
+      (select count(*)::int from webhook_deliveries where partner_id = ${partnerId} and status = 'succeeded'
+         and updated_at > now() - interval '1 hour') as delivered_last_hour,
+      (select count(*)::int from webhook_attempts where partner_id = ${partnerId}
+         and attempted_at > now() - interval '1 hour' and (status_code is null or status_code >= 300)) as failed_attempts_last_hour`;
   return {
     partner_id: partnerId,
+    webhooks: hooks ?? {
+      endpoints_enabled: 0,
+      pending: 0,
+      dead: 0,
+      delivered_last_hour: 0,
+      failed_attempts_last_hour: 0,
+    },
     payments_total: counts?.total ?? 0,
     payments_last_hour: counts?.last_hour ?? 0,
     failed_last_hour: counts?.failed_last_hour ?? 0,

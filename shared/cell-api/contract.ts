@@ -52,6 +52,14 @@ export const partnerTrafficResponse = z.object({
   payments_last_hour: z.number().int(),
   failed_last_hour: z.number().int(),
   captured_by_currency: z.record(z.string(), z.number()),
+  /** The partner's webhook health in this cell. */
+  webhooks: z.object({
+    endpoints_enabled: z.number().int(),
+    pending: z.number().int(),
+    dead: z.number().int(),
+    delivered_last_hour: z.number().int(),
+    failed_attempts_last_hour: z.number().int(),
+  }),
 });
 
 export type ProvisionPartnerRequest = z.input<typeof provisionPartnerRequest>;

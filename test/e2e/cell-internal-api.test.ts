@@ -52,7 +52,12 @@ describe("cell internal API", () => {
     expect((await client(cell.url, second.api_key)("GET", "/v1/payments")).status).toBe(200);
 
     const traffic = await api.traffic(id);
-    expect(traffic).toMatchObject({ partner_id: id, payments_total: 1, captured_by_currency: { EUR: 100 } });
+    expect(traffic).toMatchObject({
+      partner_id: id,
+      payments_total: 1,
+      captured_by_currency: { EUR: 100 },
+      webhooks: { endpoints_enabled: 0, pending: 0, dead: 0, delivered_last_hour: 0, failed_attempts_last_hour: 0 },
+    });
   });
 
   it("answers 404 for an unknown partner and 400 for a bad body", async () => {

@@ -6,6 +6,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { inArray, notInArray } from "drizzle-orm";
 import { notFound } from "../../../shared/errors.ts";
 import type { AppEnv } from "../../app-env.ts";
+import { findCell } from "../../cells/cell-registry.ts";
 import { drains, moves, partners } from "../../db/schema.ts";
 import type { PartnerLive } from "../../monitoring/partner-rollup.ts";
 import { unfinishedStatuses } from "../../moves/move-registry.ts";
@@ -88,6 +89,16 @@ export function registerLiveApi(app: OpenAPIHono<AppEnv>) {
     const { monitor, db } = c.get("deps");
     const partner = await findPartnerOr404(db, c.req.param("id"));
     const live = monitor?.partners.get(partner.id);
+    // Webhook health lives in the partner's cell; an unreachable cell leaves it null.
+    const cell = await findCell(db, partner.cellId);
+    const webhooks = cell
+      ? await c
+          .get("deps")
+          .cellClients.forCell(cell)
+          .traffic(partner.id)
+          .then((t) => t.webhooks)
+          .catch(() => null)
+      : null;
     return c.json({
       id: partner.id,
       name: partner.name,
@@ -95,6 +106,7 @@ export function registerLiveApi(app: OpenAPIHono<AppEnv>) {
       cell: partner.cellId,
       frozen: partner.frozen,
       limits: partner.settings,
+      webhooks,
       live: live ? partnerRow(live, new Map()) : null,
       series: {
         t: live?.series.map((p) => Math.round(p.t / 1000)) ?? [],
