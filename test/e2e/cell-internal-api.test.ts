@@ -56,7 +56,13 @@ describe("cell internal API", () => {
       partner_id: id,
       payments_total: 1,
       captured_by_currency: { EUR: 100 },
-      webhooks: { endpoints_enabled: 0, pending: 0, dead: 0, delivered_last_hour: 0, failed_attempts_last_hour: 0 },
+      webhooks: {
+        endpoints_enabled: 0,
+        pending: 0,
+        dead: 0,
+        delivered_last_hour: 0,
+        failed_attempts_last_hour: 0,
+      },
     });
   });
 

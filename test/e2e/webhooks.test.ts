@@ -1,5 +1,6 @@
 // Webhooks to partners against a real cell (Postgres, Redis, NATS processes) and real local HTTP
 // receivers. The "webhooks" handler and the dispatcher run in this process, fed from the outbox.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../cell/db/client.ts";
 import type { ProcessorDeps } from "../../cell/events/processors/event-handler.ts";
@@ -10,7 +11,8 @@ import {
   startWebhookDispatcher,
   verifySignature,
 } from "../../cell/webhooks/index.ts";
-import { card, client, startTestCell, type TestCell } from "../harness.ts";
+import { createCellClient } from "../../shared/cell-api/cell-client.ts";
+import { card, client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "../harness.ts";
 import {
   latencyOf,
   percentile,
@@ -80,7 +82,7 @@ describe("webhooks", () => {
     const d = dispatcher({ backoffBaseMs: 300, random: narrowJitter });
     try {
       const rx = await receiver((n) => (n <= 2 ? 500 : 200));
-      const { call } = await partner("Retry");
+      const { call, partnerId } = await partner("Retry");
       const endpoint = await createEndpoint(call, rx.url, { enabled_events: ["payment.captured"] });
       expect(endpoint.secret).toMatch(/^whsec_/);
       const payment = await pay(call);
@@ -108,6 +110,17 @@ describe("webhooks", () => {
         expect(envelope.data).toMatchObject({ id: payment.body.id, status: "succeeded" });
         expect(verifies({ ...r, body: r.body.replace("1999", "1") }, endpoint.secret)).toBe(false);
       }
+      // The webhook health the control plane shows on the partner page, from the cell's internal API.
+      const health = await createCellClient({ gateways: [cell.url], token: TEST_INTERNAL_TOKEN }).traffic(
+        partnerId,
+      );
+      expect(health.webhooks).toEqual({
+        endpoints_enabled: 1,
+        pending: 0,
+        dead: 0,
+        delivered_last_hour: 1,
+        failed_attempts_last_hour: 2,
+      });
     } finally {
       await d.stop();
     }
