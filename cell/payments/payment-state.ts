@@ -86,6 +86,13 @@ export function afterAuthorization(
   }
 }
 
+/** What a payment the acquirer has no record of ends as: it failed, and no money moved. */
+export const neverAuthorized = {
+  outcome: "declined",
+  failure_code: "processing_error",
+  failure_message: "The payment could not be processed; no money was taken.",
+} as const;
+
 /**
  * Settles a `processing` payment once lookup() answers. `undefined` means the acquirer never
  * saw the authorization, so no money moved and the payment failed; `pending` leaves it as is.
@@ -99,14 +106,7 @@ export function resolveProcessing(
   if (p.status !== "processing") {
     throw new Error(`resolveProcessing on a payment whose status is '${p.status}'`);
   }
-  if (found === undefined) {
-    return afterAuthorization(p, {
-      outcome: "declined",
-      failure_code: "processing_error",
-      failure_message: "The acquirer has no record of this authorization.",
-    });
-  }
-  return afterAuthorization(p, found);
+  return afterAuthorization(p, found ?? neverAuthorized);
 }
 
 /** Captures `amount` (default: all of it). One capture per payment: the uncaptured rest is released. */

@@ -8,15 +8,10 @@ import { stalePayments } from "../db/queries/payments.ts";
 import { staleRefunds } from "../db/queries/refunds.ts";
 import { recordAuthorization } from "./create-payment.ts";
 import type { PaymentDeps } from "./payment-deps.ts";
+import { neverAuthorized } from "./payment-state.ts";
 import { completeRefund } from "./refund-payment.ts";
 
 export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
-
-const neverAuthorized = {
-  outcome: "declined",
-  failure_code: "processing_error",
-  failure_message: "The payment could not be processed; no money was taken.",
-} as const;
 
 export async function recoverOnce(
   deps: PaymentDeps,
