@@ -4,12 +4,9 @@
 // is appended to across restarts, so only what is written after the spawn counts. The relay and
 // processor mains write that line at info whatever LOG_LEVEL says.
 import { open, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { ManagedProcess } from "./managed-process.ts";
-import { waitFor } from "./wait-for.ts";
+import type { ManagedProcess } from "./managed-process.ts";
+import { startNodeProcess } from "./node-process.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const READY = '"msg":"ready"';
 
 export interface WorkerProcessOptions {
@@ -28,37 +25,19 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ma
     (s) => s.size,
     () => 0,
   );
-  const proc = await ManagedProcess.start({
+  return startNodeProcess({
     name: opts.name,
-    command: process.execPath,
-    args: ["--import", "tsx", join(root, opts.entry)],
-    cwd: root,
+    entry: opts.entry,
+    env: opts.env,
     logFile: opts.logFile,
-    stopSignal: "SIGTERM",
-    env: { ...process.env, ...opts.env },
-    onUnexpectedExit: (p, info) =>
-      console.error(
-        `${p.name} (pid ${p.pid}) exited unexpectedly (${info.signal ?? info.code}); see ${p.logFile}`,
-      ),
-  });
-  try {
-    await waitFor(
-      async () => {
+    ...(opts.readyTimeoutMs === undefined ? {} : { timeoutMs: opts.readyTimeoutMs }),
+    ready: {
+      what: 'to log "ready"',
+      probe: async () => {
         if (!(await logSince(opts.logFile, offset)).includes(READY)) throw new Error("not ready yet");
-        return true;
       },
-      {
-        what: `${proc.name} to log "ready"`,
-        timeoutMs: opts.readyTimeoutMs ?? 30_000,
-        logFile: opts.logFile,
-        giveUpIf: () => (proc.running ? undefined : "the process exited"),
-      },
-    );
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
-  return proc;
+    },
+  });
 }
 
 /** Up to 64 KiB of the log written since `offset` (a worker logs "ready" early). */
