@@ -9,6 +9,7 @@ import { createDb } from "../db/client.ts";
 import { InFlight } from "../limits/in-flight.ts";
 import { createTokenBuckets } from "../limits/token-bucket.ts";
 import { createKeyLookup } from "../partners/key-lookup.ts";
+import { batchedPaymentWrites } from "../payments/payment-writes.ts";
 import { startRecoverer } from "../payments/recoverer.ts";
 import { loadMasterKey } from "../vault/envelope.ts";
 import { createVault } from "../vault/vault.ts";
@@ -39,6 +40,7 @@ export async function startGateway(
     : undefined;
   const redisHealth = createRedisHealth(logger);
   const paymentCache = createPaymentCache(redis, redisHealth);
+  const paymentWrites = batchedPaymentWrites(sql);
   const deps: GatewayDeps = {
     config: {
       cellId: env.CELLPAY_CELL_ID,
@@ -50,6 +52,7 @@ export async function startGateway(
       internalToken: env.CELLPAY_INTERNAL_TOKEN,
     },
     sql,
+    paymentWrites,
     db,
     logger,
     acquirer,
@@ -67,6 +70,7 @@ export async function startGateway(
   const recoverer = startRecoverer(
     {
       sql,
+      writes: paymentWrites,
       acquirer,
       vault,
       paymentCache,

@@ -7,6 +7,7 @@ import type { Db, Sql } from "../db/client.ts";
 import type { InFlight } from "../limits/in-flight.ts";
 import type { BucketLimit, TokenBuckets } from "../limits/token-bucket.ts";
 import type { KeyLookup } from "../partners/key-lookup.ts";
+import type { PaymentWrites } from "../payments/payment-writes.ts";
 import type { Vault } from "../vault/vault.ts";
 
 export interface GatewayConfig {
@@ -27,6 +28,8 @@ export interface GatewayConfig {
 export interface GatewayDeps {
   config: GatewayConfig;
   sql: Sql;
+  /** Phase 1 and 2 of every payment write, shared by concurrent requests (group commit). */
+  paymentWrites: PaymentWrites;
   db: Db;
   logger: Logger;
   acquirer: AcquirerConnector;

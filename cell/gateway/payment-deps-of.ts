@@ -4,9 +4,10 @@ import type { AppEnv } from "./app-env.ts";
 
 /** The payment services' deps for this request (its logger carries the request id). */
 export function paymentDepsOf(c: Context<AppEnv>): PaymentDeps {
-  const { sql, acquirer, vault, config, clock, paymentCache } = c.get("deps");
+  const { sql, paymentWrites, acquirer, vault, config, clock, paymentCache } = c.get("deps");
   return {
     sql,
+    writes: paymentWrites,
     acquirer,
     vault,
     clock,

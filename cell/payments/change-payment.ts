@@ -3,7 +3,7 @@
 import { ApiError, notFound } from "../../shared/errors.ts";
 import { newId } from "../../shared/ids.ts";
 import type { PaymentRow } from "../db/queries/payment-row.ts";
-import { changePayment, findPayment } from "../db/queries/payments.ts";
+import { findPayment } from "../db/queries/payments.ts";
 import type { PaymentBody } from "../gateway/schemas/payment.ts";
 import type { IdempotencyScope, PaymentDeps } from "./payment-deps.ts";
 import { applyCancel, applyCapture, type PaymentMoney, type PaymentStatus } from "./payment-state.ts";
@@ -27,13 +27,17 @@ async function transition(
   const body = paymentView({ ...row, ...next, updated_at: deps.clock() });
   // The cache learns the coming version while Postgres commits it (see cache/payment-cache.ts).
   const [version] = await Promise.all([
-    changePayment(
-      deps.sql,
-      { id: row.id, partnerId, from: [row.status] },
-      next,
-      { id: newId("evt"), type: paymentEventType(next.status), data: body, traceparent: deps.traceparent },
-      idem ? { key: idem.key, status: idem.responseStatus, body } : null,
-    ),
+    deps.writes.change({
+      target: { id: row.id, partnerId, from: [row.status] },
+      change: next,
+      event: {
+        id: newId("evt"),
+        type: paymentEventType(next.status),
+        data: body,
+        traceparent: deps.traceparent,
+      },
+      finish: idem ? { key: idem.key, status: idem.responseStatus, body } : null,
+    }),
     deps.paymentCache.invalidate(partnerId, row.id, row.version + 1),
   ]);
   if (version !== undefined) return { payment: body, keyFinished: true };

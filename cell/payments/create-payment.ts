@@ -7,12 +7,7 @@ import { ApiError } from "../../shared/errors.ts";
 import { newId } from "../../shared/ids.ts";
 import type { AuthorizationResult } from "../acquirer/connector.ts";
 import type { PaymentRow } from "../db/queries/payment-row.ts";
-import {
-  changePayment,
-  findPayment,
-  insertProcessingPayment,
-  type NewPayment,
-} from "../db/queries/payments.ts";
+import { findPayment, type NewPayment } from "../db/queries/payments.ts";
 import type { CreatePaymentInput, PaymentBody } from "../gateway/schemas/payment.ts";
 import type { VaultCard } from "../vault/vault.ts";
 import { type IdempotencyScope, KeyAlreadyClaimed, type PaymentDeps } from "./payment-deps.ts";
@@ -60,7 +55,7 @@ export async function createPayment(
       reference: input.reference ?? null,
       metadata: input.metadata ?? {},
     };
-    const inserted = await insertProcessingPayment(deps.sql, fresh, idem ?? null);
+    const inserted = await deps.writes.insertProcessing({ payment: fresh, idem: idem ?? null });
     if (!inserted.claimed || !inserted.createdAt) throw new KeyAlreadyClaimed();
     const createdAt = inserted.createdAt;
     row = {
@@ -117,13 +112,17 @@ export async function recordAuthorization(
   };
   const body = paymentView(updated);
   // No cache entry to retire: a processing payment is never cached (routes/payments/retrieve.ts).
-  const version = await changePayment(
-    deps.sql,
-    { id: row.id, partnerId: row.partner_id, from: ["processing"] },
-    { ...next, authorization_code: updated.authorization_code },
-    { id: newId("evt"), type: paymentEventType(next.status), data: body, traceparent: deps.traceparent },
-    idem ? { key: idem.key, status: idem.responseStatus, body } : null,
-  );
+  const version = await deps.writes.change({
+    target: { id: row.id, partnerId: row.partner_id, from: ["processing"] },
+    change: { ...next, authorization_code: updated.authorization_code },
+    event: {
+      id: newId("evt"),
+      type: paymentEventType(next.status),
+      data: body,
+      traceparent: deps.traceparent,
+    },
+    finish: idem ? { key: idem.key, status: idem.responseStatus, body } : null,
+  });
   if (version !== undefined) return { payment: body, keyFinished: true };
 
   // Someone else settled it first (the recoverer decided the acquirer never saw it). If we were

@@ -4,9 +4,12 @@ import type { AcquirerConnector } from "../acquirer/connector.ts";
 import type { PaymentCache } from "../cache/payment-cache.ts";
 import type { Sql } from "../db/client.ts";
 import type { Vault } from "../vault/vault.ts";
+import type { PaymentWrites } from "./payment-writes.ts";
 
 export interface PaymentDeps {
   sql: Sql;
+  /** The hot-path payment writes (batched by group commit in the gateway). */
+  writes: PaymentWrites;
   acquirer: AcquirerConnector;
   vault: Vault;
   paymentCache: PaymentCache;

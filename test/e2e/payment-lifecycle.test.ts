@@ -126,7 +126,10 @@ describe("payments", () => {
     expect(cell.acquirer.authorizationCount(String(res.body.id))).toBe(1);
     const { recoverOnce } = await import("../../cell/payments/recoverer.ts");
     const deps = cell.gateway.deps;
-    await recoverOnce({ ...deps, log: deps.logger, acquirerTimeoutMs: 300 }, { staleMs: 0, batch: 100 });
+    await recoverOnce(
+      { ...deps, writes: deps.paymentWrites, log: deps.logger, acquirerTimeoutMs: 300 },
+      { staleMs: 0, batch: 100 },
+    );
     const after = await call("GET", `/v1/payments/${res.body.id}`);
     expect(after.body).toMatchObject({ status: "succeeded", amount_captured: 1999 });
     expect(cell.acquirer.authorizationCount(String(res.body.id))).toBe(1);
