@@ -21,6 +21,9 @@ export function createRedis(url: string, log: Logger, opts: { commandTimeoutMs?:
     connectTimeout: 1000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
     lazyConnect: false,
+    // Commands issued in the same event-loop turn (the token buckets and cache reads of concurrent
+    // requests) go out in one write and come back in one read: fewer syscalls per request.
+    enableAutoPipelining: true,
   });
   let lastLog = 0;
   redis.on("error", (err: Error) => {
