@@ -1,5 +1,6 @@
-// Ledger writes and balances. A ledger transaction and the consumer's processed_events row are
-// written by ONE statement: a redelivered event finds its processed_events row and writes nothing.
+// Ledger writes and balances. A ledger transaction (or a batch of them) and the consumer's
+// processed_events rows are written by ONE statement: a redelivered event finds its
+// processed_events row and writes nothing.
 import type { Sql } from "../client.ts";
 
 export type LedgerAccount = "acquirer_clearing" | "partner_payable" | "platform_fees";
@@ -50,6 +51,44 @@ export async function recordLedgerTransaction(
     )
     select count(*)::int as n from pe`;
   return rows[0]!.n === 1;
+}
+
+/**
+ * Many transactions in one statement (the batch version of recordLedgerTransaction): the
+ * processed_events rows of all of them, then the lines of only those whose row was new, so a
+ * redelivered event in the batch writes nothing. Returns how many transactions were written.
+ * Callers pass distinct ids in one stable order (concurrent batches then lock in the same order).
+ */
+export async function recordLedgerTransactions(
+  sql: Sql,
+  consumer: string,
+  txs: readonly LedgerTransaction[],
+): Promise<number> {
+  if (txs.length === 0) return 0;
+  const lines = txs.flatMap((tx) => tx.lines.map((l, i) => ({ tx, l, line: i + 1 })));
+  const rows = await sql<{ n: number }[]>`
+    with pe as (
+      insert into processed_events (consumer, event_id)
+      select ${consumer}, id from unnest(${txs.map((tx) => tx.id)}::text[]) with ordinality as t(id, ord)
+      order by ord
+      on conflict do nothing
+      returning event_id
+    ), l as (
+      insert into ledger_entries (transaction_id, line, partner_id, account, currency, amount, object_id)
+      select t.transaction_id, t.line, t.partner_id, t.account, t.currency, t.amount, t.object_id
+      from unnest(
+        ${lines.map((x) => x.tx.id)}::text[],
+        ${lines.map((x) => x.line)}::int[],
+        ${lines.map((x) => x.tx.partnerId)}::text[],
+        ${lines.map((x) => x.l.account)}::text[],
+        ${lines.map((x) => x.l.currency)}::text[],
+        ${lines.map((x) => String(x.l.amount))}::bigint[],
+        ${lines.map((x) => x.l.objectId)}::text[]
+      ) as t(transaction_id, line, partner_id, account, currency, amount, object_id)
+      join pe on pe.event_id = t.transaction_id
+    )
+    select count(*)::int as n from pe`;
+  return rows[0]!.n;
 }
 
 /** What the cell owes the partner, per currency: minus the partner_payable balance (a credit). */

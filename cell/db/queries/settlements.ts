@@ -1,6 +1,7 @@
-// Settlement writes and reads. Adding a payment or refund to its day's batch is ONE statement:
-// the processed_events row, the batch upsert (totals moved by the item) and the item itself,
-// so a redelivered event changes nothing and concurrent processors add to the same row safely.
+// Settlement writes and reads. Adding a payment or refund (or a whole batch of events' items) to
+// its day's settlement is ONE statement: the processed_events row, the settlement upsert (totals
+// moved by the item) and the item itself, so a redelivered event changes nothing and concurrent
+// processors add to the same row safely.
 import type { Sql } from "../client.ts";
 
 export interface SettlementRow {
@@ -75,6 +76,70 @@ export async function addSettlementItem(
     )
     select count(*)::int as n from pe`;
   return rows[0]!.n === 1;
+}
+
+/**
+ * Many items in one statement (the batch version of addSettlementItem). Only items whose
+ * processed_events row is new count; they are summed per (partner, currency, day) first, because
+ * one upsert may not touch the same settlement row twice, and the sums are applied in key order
+ * so concurrent batches lock settlement rows in the same order. Returns how many items were added.
+ * Callers pass distinct event ids in one stable order.
+ */
+export async function addSettlementItems(
+  sql: Sql,
+  consumer: string,
+  items: readonly SettlementItemInput[],
+): Promise<number> {
+  if (items.length === 0) return 0;
+  const col = <T>(f: (i: SettlementItemInput) => T) => items.map(f);
+  const rows = await sql<{ n: number }[]>`
+    with it as (
+      select * from unnest(
+        ${col((i) => i.eventId)}::text[],
+        ${col((i) => i.newSettlementId)}::text[],
+        ${col((i) => i.partnerId)}::text[],
+        ${col((i) => i.currency)}::text[],
+        ${col((i) => i.day)}::text[],
+        ${col((i) => i.kind)}::text[],
+        ${col((i) => i.objectId)}::text[],
+        ${col((i) => String(i.amount))}::bigint[],
+        ${col((i) => String(i.fee))}::bigint[]
+      ) with ordinality as t(event_id, new_id, partner_id, currency, day, kind, object_id, amount, fee, ord)
+    ), pe as (
+      insert into processed_events (consumer, event_id)
+      select ${consumer}, event_id from it order by ord
+      on conflict do nothing
+      returning event_id
+    ), fresh as (
+      select it.* from it join pe on pe.event_id = it.event_id
+    ), totals as (
+      select partner_id, currency, day, min(new_id) as new_id,
+        coalesce(sum(amount) filter (where kind = 'payment'), 0) as gross,
+        coalesce(sum(amount) filter (where kind = 'refund'), 0) as refunded,
+        sum(fee) as fee,
+        count(*) filter (where kind = 'payment') as payments,
+        count(*) filter (where kind = 'refund') as refunds
+      from fresh group by partner_id, currency, day
+    ), s as (
+      insert into settlements (id, partner_id, currency, day, gross_amount, refunded_amount, fee_amount,
+        net_amount, payment_count, refund_count)
+      select new_id, partner_id, currency, day, gross, refunded, fee, gross - refunded - fee, payments, refunds
+      from totals order by partner_id, currency, day
+      on conflict (partner_id, currency, day) do update set
+        gross_amount = settlements.gross_amount + excluded.gross_amount,
+        refunded_amount = settlements.refunded_amount + excluded.refunded_amount,
+        fee_amount = settlements.fee_amount + excluded.fee_amount,
+        net_amount = settlements.net_amount + excluded.net_amount,
+        payment_count = settlements.payment_count + excluded.payment_count,
+        refund_count = settlements.refund_count + excluded.refund_count
+      returning id, partner_id, currency, day
+    ), items as (
+      insert into settlement_items (settlement_id, partner_id, kind, object_id, amount, fee)
+      select s.id, f.partner_id, f.kind, f.object_id, f.amount, f.fee
+      from fresh f join s on s.partner_id = f.partner_id and s.currency = f.currency and s.day = f.day
+    )
+    select count(*)::int as n from pe`;
+  return rows[0]!.n;
 }
 
 /** Newest first by id (ids are time-sortable); one row more than asked tells whether there is more. */

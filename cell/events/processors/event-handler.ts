@@ -22,4 +22,21 @@ export interface EventHandler {
   /** Event types it wants (all when omitted). */
   types?: readonly string[];
   handle(event: EventEnvelope): Promise<void>;
+  /**
+   * Optional: applies every event of the batch at once, all or nothing (one statement or one
+   * transaction), with the same idempotency by event id as handle(). The consumer runner hands it
+   * the messages already waiting, so one commit serves many events; when it throws, the runner
+   * falls back to handle() per event, so one bad event is retried and dead-lettered on its own.
+   */
+  handleBatch?(events: EventEnvelope[]): Promise<void>;
+}
+
+/**
+ * The batch's events once each, in id order: a redelivery may sit in the same batch, and one order
+ * for every writer keeps concurrent batches from deadlocking on the rows they lock.
+ */
+export function distinctById(events: readonly EventEnvelope[]): EventEnvelope[] {
+  const byId = new Map<string, EventEnvelope>();
+  for (const e of events) if (!byId.has(e.id)) byId.set(e.id, e);
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -1,5 +1,5 @@
 // The ledger against a real Postgres: fee math, every transaction balanced, and an event that is
-// delivered twice written once.
+// delivered twice written once, one by one and in batches.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CellInfra, startTestCellInfra } from "../../../platform/cell-infra.ts";
 import { createLogger } from "../../../shared/logger.ts";
@@ -127,6 +127,60 @@ describe("ledger on Postgres", () => {
     expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([
       { currency: "EUR", amount: 4242 - feeFor(4242, DEFAULT_FEE_BPS) },
     ]);
+  });
+
+  it("applies a batch in one go: an event twice in the batch, or applied before, is written once", async () => {
+    const { partnerId } = await provisionPartner(database.db, { name: "Batch" });
+    const before = captured(partnerId, 1000);
+    await ledger.handle(before);
+    const fresh = [captured(partnerId, 2000), refunded(partnerId, 300), captured(partnerId, 777, "JPY")];
+    await ledger.handleBatch!([fresh[0]!, before, fresh[0]!, ...fresh.slice(1)]);
+    // The whole batch redelivered (a process died before acking): nothing more.
+    await ledger.handleBatch!([...fresh, before]);
+
+    const lines = await database.sql<{ transaction_id: string; n: number }[]>`
+      select transaction_id, count(*)::int as n from ledger_entries where partner_id = ${partnerId}
+      group by transaction_id order by transaction_id`;
+    expect(lines).toEqual(
+      [before, ...fresh].map((e) => ({ transaction_id: e.id, n: e.type === "refund.succeeded" ? 2 : 3 })),
+    );
+    expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([
+      {
+        currency: "EUR",
+        amount: 1000 + 2000 - feeFor(1000, DEFAULT_FEE_BPS) - feeFor(2000, DEFAULT_FEE_BPS) - 300,
+      },
+      { currency: "JPY", amount: 777 - feeFor(777, DEFAULT_FEE_BPS) },
+    ]);
+  });
+
+  it("writes nothing of a batch holding an event it cannot apply (the runner then goes one by one)", async () => {
+    const { partnerId } = await provisionPartner(database.db, { name: "Poisoned batch" });
+    const good = captured(partnerId, 5000);
+    const poison: EventEnvelope = { ...captured(partnerId, 1), data: { id: "pay_no_amount" } };
+    await expect(ledger.handleBatch!([good, poison])).rejects.toThrow();
+    expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([]);
+    await ledger.handle(good);
+    await expect(ledger.handle(poison)).rejects.toThrow();
+    expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([
+      { currency: "EUR", amount: 5000 - feeFor(5000, DEFAULT_FEE_BPS) },
+    ]);
+  });
+
+  it("batches racing over the same events (several processors) write each event once", async () => {
+    const { partnerId } = await provisionPartner(database.db, { name: "Racing batches" });
+    const events = Array.from({ length: 60 }, (_, i) => captured(partnerId, 100 + i));
+    await Promise.all([
+      ledger.handleBatch!(events.slice(0, 40)),
+      ledger.handleBatch!(events.slice(20).reverse()),
+      ledger.handleBatch!(events.filter((_, i) => i % 3 === 0)),
+      ...events.slice(50).map((e) => ledger.handle(e)),
+    ]);
+    const processed = await database.sql<{ n: number }[]>`
+      select count(*)::int as n from processed_events
+      where consumer = 'ledger' and event_id = any(${events.map((e) => e.id)}::text[])`;
+    expect(processed[0]!.n).toBe(60);
+    const amount = events.reduce((sum, _, i) => sum + 100 + i - feeFor(100 + i, DEFAULT_FEE_BPS), 0);
+    expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([{ currency: "EUR", amount }]);
   });
 
   it("leaves every stored transaction summing to zero", async () => {

@@ -9,9 +9,10 @@ import {
   type LedgerTransaction,
   partnerFeeSetting,
   recordLedgerTransaction,
+  recordLedgerTransactions,
 } from "../../db/queries/ledger.ts";
 import type { EventEnvelope } from "../envelope.ts";
-import type { EventHandler, ProcessorDeps } from "./event-handler.ts";
+import { distinctById, type EventHandler, type ProcessorDeps } from "./event-handler.ts";
 
 export const LEDGER_CONSUMER = "ledger";
 /** Platform fee when the partner's settings name none: 2.90 %. */
@@ -106,5 +107,22 @@ export function createLedgerHandler(deps: ProcessorDeps): EventHandler {
       const wrote = await recordLedgerTransaction(deps.sql, LEDGER_CONSUMER, tx);
       if (!wrote) deps.log.debug({ event_id: event.id }, "ledger: event already applied");
     },
+    async handleBatch(events) {
+      const unique = distinctById(events);
+      const captures = unique.filter((e) => e.type === "payment.captured");
+      const fees = await feeRates(deps.sql, captures);
+      // Each transaction is checked balanced as it is built; one that is not fails the batch.
+      const txs = unique.flatMap((e) => ledgerTransactionFor(e, fees.get(e.partner_id) ?? 0) ?? []);
+      const wrote = await recordLedgerTransactions(deps.sql, LEDGER_CONSUMER, txs);
+      if (wrote < txs.length)
+        deps.log.debug({ events: txs.length, applied: wrote }, "ledger: some events already applied");
+    },
   };
+}
+
+/** The fee rate of each partner with an event in `events` (cached like partnerFeeBps). */
+export async function feeRates(sql: Sql, events: readonly EventEnvelope[]): Promise<Map<string, number>> {
+  const partners = [...new Set(events.map((e) => e.partner_id))];
+  const bps = await Promise.all(partners.map((p) => partnerFeeBps(sql, p)));
+  return new Map(partners.map((p, i) => [p, bps[i]!]));
 }
