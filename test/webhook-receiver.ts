@@ -82,20 +82,22 @@ export function startOutboxPump(deps: ProcessorDeps, handler: EventHandler) {
         { id: string; partner_id: string; type: string; data: unknown; created_at: Date }[]
       >`
         select id, partner_id, type, data, created_at from events where published_at is null order by id limit 500`;
-      // 16 at a time, like the real consumer runner (PROCESSOR_CONCURRENCY); the handler is idempotent.
-      for (let i = 0; i < rows.length; i += 16) {
-        await Promise.all(
-          rows.slice(i, i + 16).map((r) =>
-            handler.handle({
-              id: r.id,
-              type: r.type,
-              partner_id: r.partner_id,
-              cell_id: deps.cellId,
-              created: Math.floor(r.created_at.getTime() / 1000),
-              data: r.data,
-            }),
-          ),
-        );
+      const events = rows.map((r) => ({
+        id: r.id,
+        type: r.type,
+        partner_id: r.partner_id,
+        cell_id: deps.cellId,
+        created: Math.floor(r.created_at.getTime() / 1000),
+        data: r.data,
+      }));
+      if (handler.handleBatch) {
+        // In batches, like the real consumer runner (PROCESSOR_MAX_BATCH).
+        for (let i = 0; i < events.length; i += 256) await handler.handleBatch(events.slice(i, i + 256));
+      } else {
+        // 16 at a time, like the runner one by one (PROCESSOR_CONCURRENCY); the handler is idempotent.
+        for (let i = 0; i < events.length; i += 16) {
+          await Promise.all(events.slice(i, i + 16).map((e) => handler.handle(e)));
+        }
       }
       if (rows.length > 0) {
         await deps.sql`update events set published_at = now() where id = any(${rows.map((r) => r.id)}::text[])`;

@@ -1,8 +1,14 @@
 // The "webhooks" event handler: turns each event into one pending delivery per enabled endpoint
 // of its partner that wants the event's type. Idempotent by (endpoint, event), so a redelivered
 // event adds nothing; the dispatcher does the sending, off the consumer's path.
-import { insertDeliveriesForEvent } from "../db/queries/webhooks.ts";
-import type { EventHandler, ProcessorDeps } from "../events/processors/event-handler.ts";
+import {
+  enabledEndpointsOf,
+  type FanOutEndpoint,
+  insertDeliveries,
+  insertDeliveriesForEvent,
+  type NewDelivery,
+} from "../db/queries/webhook-fan-out.ts";
+import { distinctById, type EventHandler, type ProcessorDeps } from "../events/processors/event-handler.ts";
 import { MAX_ENDPOINTS_PER_PARTNER } from "./endpoints.ts";
 import { newDeliveryId } from "./webhook-ids.ts";
 
@@ -27,5 +33,33 @@ export function createWebhookHandler(deps: ProcessorDeps): EventHandler {
           "webhooks queued",
         );
     },
+    // One read of the batch's partners' endpoints; most partners have none, and then the batch
+    // costs that read alone. Otherwise one insert for every delivery of the batch.
+    async handleBatch(events) {
+      const unique = distinctById(events);
+      const endpoints = await enabledEndpointsOf(deps.sql, [...new Set(unique.map((e) => e.partner_id))]);
+      if (endpoints.length === 0) return;
+      const byPartner = new Map<string, FanOutEndpoint[]>();
+      for (const e of endpoints) byPartner.set(e.partner_id, [...(byPartner.get(e.partner_id) ?? []), e]);
+      const now = deps.clock();
+      const deliveries: NewDelivery[] = [];
+      for (const event of unique) {
+        const wanting = (byPartner.get(event.partner_id) ?? []).filter((e) => wants(e, event.type));
+        for (const endpoint of wanting.slice(0, IDS_PER_EVENT)) {
+          deliveries.push({
+            id: newDeliveryId(now.getTime()),
+            partnerId: event.partner_id,
+            endpointId: endpoint.id,
+            eventId: event.id,
+          });
+        }
+      }
+      const n = await insertDeliveries(deps.sql, deliveries, now);
+      if (n > 0) deps.log.debug({ events: unique.length, deliveries: n }, "webhooks queued");
+    },
   };
 }
+
+/** The single-event query's `enabled_events ? type or enabled_events ? '*'`. */
+const wants = (endpoint: FanOutEndpoint, type: string) =>
+  endpoint.enabled_events.includes(type) || endpoint.enabled_events.includes("*");

@@ -101,36 +101,10 @@ export async function rollEndpointSecret(
   return rows[0];
 }
 
-// ---- fan-out (the event handler) ----
+// ---- fan-out (the event handler): webhook-fan-out.ts ----
 
+/** NOTIFY channel that wakes the dispatchers when deliveries become due. */
 export const DELIVERIES_CHANNEL = "cellpay_webhook_deliveries";
-
-/**
- * One pending delivery per enabled endpoint of the partner that wants `type`, in one statement:
- * `ids` are pre-made delivery ids, handed out by endpoint rank. A redelivered event inserts
- * nothing (unique endpoint+event). NOTIFY wakes the dispatchers at commit.
- */
-export async function insertDeliveriesForEvent(
-  sql: Sql,
-  ev: { id: string; partnerId: string; type: string },
-  ids: string[],
-  now: Date,
-): Promise<number> {
-  const rows = await sql<{ n: number }[]>`
-    with ep as (
-      select id, row_number() over (order by id) as rank from webhook_endpoints
-      where partner_id = ${ev.partnerId} and status = 'enabled'
-        and (enabled_events ? ${ev.type} or enabled_events ? '*')
-    ), ins as (
-      insert into webhook_deliveries (id, partner_id, endpoint_id, event_id, next_attempt_at, created_at, updated_at)
-      select (${ids}::text[])[ep.rank], ${ev.partnerId}, ep.id, ${ev.id}, ${now}, ${now}, ${now}
-      from ep where ep.rank <= ${ids.length}
-      on conflict (endpoint_id, event_id) do nothing
-      returning id
-    ), n as (select count(*)::int as n from ins)
-    select n, case when n > 0 then pg_notify(${DELIVERIES_CHANNEL}, ${ev.partnerId}) end from n`;
-  return rows[0]?.n ?? 0;
-}
 
 // ---- partner API on deliveries ----
 
