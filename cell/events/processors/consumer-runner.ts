@@ -4,22 +4,28 @@
 // maxDeliver-th attempt, or a message that is not an event envelope → copied to the dead-letter
 // stream (with the reason, consumer, original subject and event id in headers), then term(), so
 // one bad event never blocks the rest.
+// A handler with handleBatch gets the messages that are waiting together (batch-pump.ts), acked
+// once the batch committed; a batch that fails is handled again one event at a time, with the
+// outcomes above per event.
 import {
-  AckPolicy,
-  type ConsumerConfig,
   type ConsumerMessages,
-  DeliverPolicy,
   headers,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
-  nanos,
 } from "nats";
 import { z } from "zod";
 import type { Logger } from "../../../shared/logger.ts";
-import { SpanKind, SpanStatusCode, startSpan } from "../../../shared/telemetry/trace-context.ts";
+import {
+  SpanKind,
+  SpanStatusCode,
+  type StartedSpan,
+  startSpan,
+} from "../../../shared/telemetry/trace-context.ts";
 import type { EventEnvelope } from "../envelope.ts";
 import { deadLetterSubject, eventsStream } from "../streams.ts";
+import { pumpInBatches } from "./batch-pump.ts";
+import { ensureDurableConsumer } from "./durable-consumer.ts";
 import type { EventHandler } from "./event-handler.ts";
 
 export interface ConsumerRunnerOptions {
@@ -33,8 +39,10 @@ export interface ConsumerRunnerOptions {
   maxDeliver?: number;
   /** Unacknowledged this long (a dead process), a message is redelivered. */
   ackWaitMs?: number;
-  /** Messages handled at once per consumer in this process. */
+  /** Messages handled at once per consumer in this process (one by one, without handleBatch). */
   concurrency?: number;
+  /** Most events in one handleBatch call; 1 turns batching off. */
+  maxBatch?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
   random?: () => number;
@@ -62,10 +70,21 @@ const EnvelopeSchema = z.object({
 /** `cell.<cell>.events.<partner>.<type with dots>` → the type. */
 export const typeOfSubject = (subject: string) => subject.split(".").slice(4).join(".");
 
+/** A message whose event is being handled: its span and clock run from when it was taken. */
+interface Received {
+  msg: JsMsg;
+  event: EventEnvelope;
+  traced: StartedSpan;
+  started: number;
+}
+
+const decoder = new TextDecoder();
+
 export class ConsumerRunner {
   private readonly maxDeliver: number;
   private readonly ackWaitMs: number;
   private readonly concurrency: number;
+  private readonly maxBatch: number;
   private readonly log: Logger;
   private readonly wanted: Set<string> | undefined;
   private messages: ConsumerMessages | undefined;
@@ -80,17 +99,41 @@ export class ConsumerRunner {
     this.maxDeliver = opts.maxDeliver ?? 5;
     this.ackWaitMs = opts.ackWaitMs ?? 30_000;
     this.concurrency = opts.concurrency ?? 16;
+    this.maxBatch = handler.handleBatch ? (opts.maxBatch ?? 256) : 1;
     this.log = opts.log.child({ consumer: handler.name });
     this.wanted = handler.types ? new Set(handler.types) : undefined;
   }
 
   async start(): Promise<void> {
     const stream = eventsStream(this.opts.cellId);
-    await this.ensureConsumer(stream);
+    await ensureDurableConsumer(this.opts.jsm, stream, {
+      name: this.handler.name,
+      types: this.handler.types,
+      cellId: this.opts.cellId,
+      serverVersion: this.opts.serverVersion,
+      ackWaitMs: this.ackWaitMs,
+      maxDeliver: this.maxDeliver,
+      log: this.log,
+    });
     const consumer = await this.opts.js.consumers.get(stream, this.handler.name);
-    // A small prefetch: buffered messages age towards ack_wait while they wait for a slot.
-    this.messages = await consumer.consume({ max_messages: this.concurrency * 2 });
-    this.loop = this.pump(this.messages).catch((err: unknown) => {
+    const batching = this.maxBatch > 1;
+    // A small prefetch: buffered messages age towards ack_wait while they wait for a slot. With
+    // batches, about one batch waits in the client and one in the pump while one is applied.
+    this.messages = await consumer.consume({
+      max_messages: batching ? this.maxBatch : this.concurrency * 2,
+    });
+    const pumping = batching
+      ? pumpInBatches(this.messages, {
+          maxBatch: this.maxBatch,
+          apply: (batch) => this.processBatch(batch),
+          onError: (err, batch) =>
+            this.log.error(
+              { err: messageOf(err), messages: batch.length },
+              "batch not settled; its messages come back after ack_wait",
+            ),
+        })
+      : this.pump(this.messages);
+    this.loop = pumping.catch((err: unknown) => {
       this.log.error({ err: messageOf(err) }, "consumer stopped pulling");
     });
   }
@@ -117,53 +160,20 @@ export class ConsumerRunner {
     }
   }
 
-  private async ensureConsumer(stream: string): Promise<void> {
-    const config: Partial<ConsumerConfig> & { durable_name: string } = {
-      durable_name: this.handler.name,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(this.ackWaitMs),
-      // The runner counts attempts and dead-letters at maxDeliver itself. The server's limit sits a
-      // little above it so that a process dying on the last attempt, or a failed dead-letter
-      // publish, still gets the message back (a server-side drop would be silent).
-      max_deliver: this.maxDeliver + 3,
-      max_ack_pending: 10_000,
-      ...this.filter(),
-    };
-    try {
-      await this.opts.jsm.consumers.add(stream, config);
-    } catch {
-      try {
-        await this.opts.jsm.consumers.update(stream, this.handler.name, config);
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, "consumer config not updated; using the existing one");
-      }
-    }
-  }
-
-  /** Server-side filtering where the server can; otherwise process() acks unwanted types. */
-  private filter(): Partial<ConsumerConfig> {
-    const types = this.handler.types;
-    if (!types || types.length === 0) return {};
-    const subject = (t: string) => `cell.${this.opts.cellId}.events.*.${t}`;
-    if (types.length === 1) return { filter_subject: subject(types[0]!) };
-    const [major = 0, minor = 0] = this.opts.serverVersion.split(".").map(Number);
-    return major > 2 || (major === 2 && minor >= 10) ? { filter_subjects: types.map(subject) } : {};
-  }
-
-  private async process(msg: JsMsg): Promise<void> {
+  /** The message's event; undefined when it was an unwanted type (acked here). */
+  private parse(msg: JsMsg): EventEnvelope | Error | undefined {
     if (this.wanted && !this.wanted.has(typeOfSubject(msg.subject))) {
       msg.ack();
-      return;
+      return undefined;
     }
-    let event: EventEnvelope;
     try {
-      event = EnvelopeSchema.parse(JSON.parse(new TextDecoder().decode(msg.data)));
+      return EnvelopeSchema.parse(JSON.parse(decoder.decode(msg.data)));
     } catch (err) {
-      await this.deadLetter(msg, `not an event envelope: ${messageOf(err)}`, undefined);
-      return;
+      return err instanceof Error ? err : new Error(String(err));
     }
-    const attempt = msg.info.deliveryCount;
+  }
+
+  private receive(msg: JsMsg, event: EventEnvelope, batchSize: number): Received {
     // A child of the request that wrote the event (its traceparent came through the relay).
     const traced = startSpan(
       `process ${this.handler.name}`,
@@ -171,33 +181,94 @@ export class ConsumerRunner {
       SpanKind.CONSUMER,
       {
         "cellpay.event_id": event.id,
+        "cellpay.batch_size": batchSize,
       },
     );
-    const started = performance.now();
-    const done = (outcome: "ok" | "retry" | "dead") => {
-      this.opts.onHandled?.(this.handler.name, outcome, (performance.now() - started) / 1000);
-      if (outcome !== "ok") traced.span.setStatus({ code: SpanStatusCode.ERROR });
-      traced.span.end();
+    return { msg, event, traced, started: performance.now() };
+  }
+
+  private async process(msg: JsMsg): Promise<void> {
+    const event = this.parse(msg);
+    if (event === undefined) return;
+    if (event instanceof Error) {
+      await this.deadLetter(msg, `not an event envelope: ${event.message}`, undefined);
+      return;
+    }
+    await this.handleOne(this.receive(msg, event, 1));
+  }
+
+  /**
+   * One handleBatch call for the batch's events; on failure, each on its own through handleOne.
+   * A redelivered message goes straight to handleOne: it failed before (or its process died), and
+   * a poison event should spend its remaining attempts alone, not fail a fresh batch each time.
+   */
+  private async processBatch(msgs: JsMsg[]): Promise<void> {
+    const batch: Received[] = [];
+    const alone: Received[] = [];
+    const others: Promise<void>[] = [];
+    for (const msg of msgs) {
+      const event = this.parse(msg);
+      if (event instanceof Error)
+        others.push(this.deadLetter(msg, `not an event envelope: ${event.message}`, undefined));
+      else if (event)
+        (msg.info.deliveryCount > 1 ? alone : batch).push(this.receive(msg, event, msgs.length));
+    }
+    if (alone.length > 0) others.push(this.oneByOne(alone));
+    if (batch.length > 0) {
+      try {
+        await this.withTimeout(this.handler.handleBatch!(batch.map((r) => r.event)));
+        for (const r of batch) {
+          r.msg.ack();
+          this.finish(r, "ok");
+        }
+      } catch (err) {
+        this.log.warn(
+          { err: messageOf(err), events: batch.length },
+          "event batch failed; handling its events one by one",
+        );
+        await this.oneByOne(batch);
+      }
+    }
+    await Promise.all(others);
+  }
+
+  /** The per-event path for a failed batch: `concurrency` at a time, as without batches. */
+  private async oneByOne(batch: Received[]): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) await this.handleOne(batch[next++]!);
     };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, batch.length) }, worker));
+  }
+
+  private async handleOne(r: Received): Promise<void> {
+    const { msg, event } = r;
+    const attempt = msg.info.deliveryCount;
     try {
       await this.withTimeout(this.handler.handle(event));
       msg.ack();
-      done("ok");
+      this.finish(r, "ok");
     } catch (err) {
       const fields = { event_id: event.id, partner_id: event.partner_id, type: event.type, attempt };
       if (attempt >= this.maxDeliver) {
         await this.deadLetter(msg, `failed ${attempt} times; last error: ${messageOf(err)}`, event.id);
-        done("dead");
+        this.finish(r, "dead");
         return;
       }
       const delayMs = this.retryDelayMs(attempt);
       this.log.warn(
-        { ...fields, err: messageOf(err), retry_in_ms: delayMs, trace_id: traced.traceId },
+        { ...fields, err: messageOf(err), retry_in_ms: delayMs, trace_id: r.traced.traceId },
         "event handler failed; will retry",
       );
       msg.nak(delayMs);
-      done("retry");
+      this.finish(r, "retry");
     }
+  }
+
+  private finish(r: Received, outcome: "ok" | "retry" | "dead"): void {
+    this.opts.onHandled?.(this.handler.name, outcome, (performance.now() - r.started) / 1000);
+    if (outcome !== "ok") r.traced.span.setStatus({ code: SpanStatusCode.ERROR });
+    r.traced.span.end();
   }
 
   private async deadLetter(msg: JsMsg, reason: string, eventId: string | undefined): Promise<void> {

@@ -32,6 +32,8 @@ const envSchema = z.object({
   PROCESSOR_MAX_DELIVER: z.coerce.number().int().min(1).max(100).default(5),
   PROCESSOR_ACK_WAIT_MS: z.coerce.number().int().min(1000).default(30_000),
   PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  /** Most events a consumer applies in one commit (ledger, settlement, webhooks); 1: one by one. */
+  PROCESSOR_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(256),
   PROCESSOR_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
   PROCESSOR_RETRY_MAX_MS: z.coerce.number().int().min(1).default(60_000),
   /** Optional: serve GET /metrics on this port (127.0.0.1). */
@@ -86,6 +88,7 @@ try {
     maxDeliver: env.PROCESSOR_MAX_DELIVER,
     ackWaitMs: env.PROCESSOR_ACK_WAIT_MS,
     concurrency: env.PROCESSOR_CONCURRENCY,
+    maxBatch: env.PROCESSOR_MAX_BATCH,
     retryBaseMs: env.PROCESSOR_RETRY_BASE_MS,
     retryMaxMs: env.PROCESSOR_RETRY_MAX_MS,
     onHandled: telemetry.onHandled,
