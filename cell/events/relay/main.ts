@@ -17,7 +17,7 @@ const envSchema = z.object({
   NATS_URL: z.string().min(1),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
-  RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(25),
+  RELAY_IDLE_MS: z.coerce.number().int().min(1).max(300_000).default(1000),
   /** Optional: serve GET /metrics on this port (127.0.0.1). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });

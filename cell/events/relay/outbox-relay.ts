@@ -18,11 +18,18 @@ export interface OutboxRelayOptions {
   log: Logger;
   /** Rows claimed per transaction. */
   batchSize?: number;
-  /** Sleep when the outbox was drained (a full batch loops at once). */
+  /**
+   * Longest sleep once the outbox is drained (a full batch loops at once). The relay LISTENs on
+   * `cellpay_outbox` (a trigger on events notifies per statement), so new events wake it at once;
+   * this poll is the safety net for a lost notification or a dropped LISTEN connection.
+   */
   idleMs?: number;
   /** Sleep after a failed batch (NATS or Postgres away). */
   errorBackoffMs?: number;
 }
+
+/** The channel the events table's trigger notifies (migration 0005). */
+export const OUTBOX_CHANNEL = "cellpay_outbox";
 
 export class OutboxRelay {
   private readonly batchSize: number;
@@ -31,18 +38,34 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** A notification arrived since the last batch began: loop again without sleeping. */
+  private notified = false;
+  private unlisten: (() => Promise<void>) | undefined;
   /** Totals since start, for logs and benchmarks. */
   readonly stats = { published: 0, duplicates: 0, batches: 0 };
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.batchSize = opts.batchSize ?? 500;
-    this.idleMs = opts.idleMs ?? 25;
+    this.idleMs = opts.idleMs ?? 1000;
     this.errorBackoffMs = opts.errorBackoffMs ?? 1000;
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     await ensureStreams(this.opts.jsm, this.opts.cellId);
+    const listening = await this.opts.sql.listen(
+      OUTBOX_CHANNEL,
+      () => {
+        this.notified = true;
+        this.wake?.();
+      },
+      // (Re)subscribed, also after a reconnect: events may have been written meanwhile.
+      () => {
+        this.notified = true;
+        this.wake?.();
+      },
+    );
+    this.unlisten = listening.unlisten;
     this.running = true;
     this.loop = this.run();
   }
@@ -52,11 +75,13 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.unlisten?.().catch(() => {});
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       let claimed = 0;
+      this.notified = false;
       try {
         claimed = await this.relayBatch();
       } catch (err) {
@@ -64,7 +89,7 @@ export class OutboxRelay {
         await this.sleep(this.errorBackoffMs);
         continue;
       }
-      if (claimed < this.batchSize) await this.sleep(this.idleMs);
+      if (claimed < this.batchSize && !this.notified) await this.sleep(this.idleMs);
     }
   }
 
