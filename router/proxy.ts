@@ -7,6 +7,9 @@ import { ApiError } from "../shared/errors.ts";
 import type { CellPool } from "./cell-pool.ts";
 import { errorCode } from "./upstream.ts";
 
+/** Milliseconds since the epoch when the router sent this attempt to the cell. */
+export const FORWARDED_AT_HEADER = "cellpay-forwarded-at";
+
 export interface OutgoingRequest {
   method: string;
   /** Path and query, as the partner sent them. */
@@ -88,6 +91,9 @@ export async function forwardToCell(
   let failedBeforeSending = false;
   try {
     for (const upstream of candidates) {
+      // When this attempt left the router: the gateway sheds it if it then waited too long in a
+      // queue (the pool's or its own) to be worth starting (cell/gateway/middleware/admission.ts).
+      req.headers[FORWARDED_AT_HEADER] = String(Date.now());
       try {
         const res = await upstream.pool.request({
           method: req.method as "GET",

@@ -61,7 +61,7 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   // Registered after the docs, so GET /v1/openapi.json answers before any of it runs.
   app.use(
     "/v1/*",
-    admission({ maxInFlight: deps.config.maxInFlight }),
+    admission({ maxInFlight: deps.config.maxInFlight, queueBudgetMs: deps.config.queueBudgetMs }),
     jsonBody(),
     authenticate(),
     partnerLimits({

@@ -19,6 +19,8 @@ const envSchema = z.object({
   RECOVERY_STALE_MS: z.coerce.number().int().min(100).default(60_000),
   KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(512),
+  /** A request the router sent longer ago than this is shed with 503 before any work. */
+  QUEUE_BUDGET_MS: z.coerce.number().int().min(1).default(3000),
   RATE_LIMIT_RATE: z.coerce.number().positive().default(100),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
   PARTNER_MAX_CONCURRENCY: z.coerce.number().int().positive().default(64),

@@ -47,6 +47,7 @@ export async function startGateway(
       acquirerTimeoutMs: env.ACQUIRER_TIMEOUT_MS,
       idempotencyLockMs: env.IDEMPOTENCY_LOCK_MS,
       maxInFlight: env.MAX_IN_FLIGHT,
+      queueBudgetMs: env.QUEUE_BUDGET_MS,
       defaultRateLimit: { rate: env.RATE_LIMIT_RATE, burst: env.RATE_LIMIT_BURST },
       defaultMaxConcurrency: env.PARTNER_MAX_CONCURRENCY,
       internalToken: env.CELLPAY_INTERNAL_TOKEN,

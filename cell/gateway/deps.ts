@@ -18,6 +18,8 @@ export interface GatewayConfig {
   idempotencyLockMs: number;
   /** Requests in progress in this gateway past which new ones get a fast 503. */
   maxInFlight: number;
+  /** Requests that waited longer than this since the router sent them get a fast 503. */
+  queueBudgetMs: number;
   /** Platform defaults for partners whose settings say nothing. */
   defaultRateLimit: BucketLimit;
   defaultMaxConcurrency: number;
