@@ -7,11 +7,13 @@ export async function runSteady(ctx: BenchContext): Promise<ScenarioResult> {
   const seconds = ctx.opts.duration ?? 120;
   const warmup = 10; // JIT, connection pools and caches of freshly started processes
   const phaseAt = (t: number) => (t < warmup ? "warmup" : "steady");
-  const rateAt = () => ctx.opts.rate;
+  // The warm-up ramps from 20% to the full rate: freshly started processes (cold JIT, empty key
+  // caches, pools still connecting) would otherwise start the measured phase behind a queue.
+  const rateAt = (t: number) => (t < warmup ? ctx.opts.rate * (0.2 + (0.8 * t) / warmup) : ctx.opts.rate);
   await ctx.gen.run({
     seconds: warmup + seconds,
     streams: [{ rateAt, phaseAt, pickPartner: () => ctx.pickPartner() }],
-    onSecond: (t) => ctx.tick(t, phaseAt(t), rateAt()),
+    onSecond: (t) => ctx.tick(t, phaseAt(t), rateAt(t)),
   });
   const measured = ctx.gen.samples.filter((s) => s.phase === "steady");
   const summary = summarize(measured);
