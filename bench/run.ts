@@ -3,7 +3,7 @@
 // open-loop load for the scenario, and writes bench/reports/<timestamp>-<scenario>.{json,html}.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { loadCellsFile } from "../shared/config/cells-config.ts";
+import { cellsFilePath, loadCellsFile } from "../shared/config/cells-config.ts";
 import { AdminClient, liftHotPartnerLimits, onboardPartners } from "./lib/admin.ts";
 import { parseBenchArgs, type ScenarioName } from "./lib/args.ts";
 import { measureHonoCeiling, measurePgCeiling } from "./lib/ceilings.ts";
@@ -29,8 +29,8 @@ const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioRes
   move: runMove,
 };
 
-function portScopes(): Map<number, string> {
-  const file = loadCellsFile(join(repoRoot, "cells.yaml"));
+function portScopes(cellsFile: string): Map<number, string> {
+  const file = loadCellsFile(cellsFilePath(repoRoot, { CELLPAY_CELLS_FILE: cellsFile }));
   const map = new Map<number, string>();
   const cp = file.platform.control_plane;
   for (const port of [cp.postgres.port, cp.nats.port]) if (port) map.set(port, "control-plane");
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       workload,
       gen,
       random,
-      portScope: portScopes(),
+      portScope: portScopes(opts.cellsFile),
     };
     const ticker = createTicker(base);
     const partners = onboarded.partners;

@@ -12,6 +12,7 @@ import { migrateCellDatabase } from "../cell/db/migrate.ts";
 import {
   type CellConfig,
   ConfigError,
+  cellsFilePath,
   componentUrl,
   loadCellsFile,
   type PlatformConfig,
@@ -200,7 +201,7 @@ async function startRouters(
 }
 
 async function main(): Promise<void> {
-  const file = loadCellsFile(join(root, "cells.yaml"));
+  const file = loadCellsFile(cellsFilePath(root));
   await mkdir(dataRoot, { recursive: true });
   const secrets = await ensureLocalSecrets(dataRoot);
   console.log(

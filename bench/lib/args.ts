@@ -19,10 +19,12 @@ export interface BenchOptions {
   connections: number;
   skipCeilings: boolean;
   zipf: number;
+  /** The topology the bench starts locally (repository-relative); see bench/cells.bench.yaml. */
+  cellsFile: string;
 }
 
 const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move] [--duration s] [--rate tps]
-  [--partners n] [--cell cell-a] [--connections n] [--zipf s] [--skip-ceilings]
+  [--partners n] [--cell cell-a] [--connections n] [--zipf s] [--skip-ceilings] [--cells-file cells.yaml]
   [--target http://router1,http://router2 --admin-url http://cp --admin-token adm_…]`;
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -40,6 +42,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       connections: { type: "string", default: "256" },
       zipf: { type: "string", default: "1" },
       "skip-ceilings": { type: "boolean", default: false },
+      "cells-file": { type: "string", default: "bench/cells.bench.yaml" },
       help: { type: "boolean", default: false },
     },
   });
@@ -72,5 +75,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     connections: Math.round(num("connections", values.connections)!),
     skipCeilings: values["skip-ceilings"],
     zipf: num("zipf", values.zipf)!,
+    cellsFile: values["cells-file"],
   };
 }

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { componentUrl, loadCellsFile } from "../../shared/config/cells-config.ts";
+import { cellsFilePath, componentUrl, loadCellsFile } from "../../shared/config/cells-config.ts";
 import type { BenchOptions } from "./args.ts";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -23,7 +23,7 @@ export interface Platform {
 }
 
 export async function openPlatform(opts: BenchOptions): Promise<Platform> {
-  const file = loadCellsFile(join(repoRoot, "cells.yaml"));
+  const file = loadCellsFile(cellsFilePath(repoRoot, { CELLPAY_CELLS_FILE: opts.cellsFile }));
   const cellPostgres: Record<string, string> = {};
   const cellPostgresPort: Record<string, number> = {};
   for (const cell of file.cells) {
@@ -48,6 +48,7 @@ export async function openPlatform(opts: BenchOptions): Promise<Platform> {
     env: {
       ...process.env,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      CELLPAY_CELLS_FILE: opts.cellsFile,
       // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": flame graphs of every platform process.
       ...(process.env.BENCH_PLATFORM_NODE_OPTIONS
         ? { NODE_OPTIONS: process.env.BENCH_PLATFORM_NODE_OPTIONS }

@@ -19,6 +19,11 @@ const envSchema = z.object({
   RECOVERY_STALE_MS: z.coerce.number().int().min(100).default(60_000),
   KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(512),
+  /**
+   * Group commit: statements of each kind of payment write in flight at once. Fewer means bigger
+   * batches (fewer commits) but a longer wait behind the one running.
+   */
+  WRITE_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** A request the router sent longer ago than this is shed with 503 before any work. */
   QUEUE_BUDGET_MS: z.coerce.number().int().min(1).default(3000),
   RATE_LIMIT_RATE: z.coerce.number().positive().default(100),

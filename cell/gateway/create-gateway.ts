@@ -40,7 +40,7 @@ export async function startGateway(
     : undefined;
   const redisHealth = createRedisHealth(logger);
   const paymentCache = createPaymentCache(redis, redisHealth);
-  const paymentWrites = batchedPaymentWrites(sql);
+  const paymentWrites = batchedPaymentWrites(sql, { maxConcurrent: env.WRITE_BATCH_CONCURRENCY });
   const deps: GatewayDeps = {
     config: {
       cellId: env.CELLPAY_CELL_ID,

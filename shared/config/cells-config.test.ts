@@ -2,7 +2,14 @@
 // URL comes from the environment override, then `url`, then the local port.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type CellConfig, ConfigError, componentUrl, parseCellsFile } from "./cells-config.ts";
+import {
+  type CellConfig,
+  ConfigError,
+  cellsFilePath,
+  componentUrl,
+  loadCellsFile,
+  parseCellsFile,
+} from "./cells-config.ts";
 
 const repoCellsYaml = new URL("../../cells.yaml", import.meta.url);
 
@@ -33,6 +40,21 @@ describe("parseCellsFile", () => {
     expect(new Set(ids).size).toBe(ids.length);
     const ports = parsed.cells.flatMap((c) => [c.gateway_port, c.postgres.port, c.redis.port, c.nats.port]);
     expect(new Set(ports).size).toBe(ports.length);
+  });
+
+  it("the bench's topology parses too, with the same cell ids and ports as cells.yaml", () => {
+    const root = new URL("../..", import.meta.url).pathname;
+    const bench = loadCellsFile(cellsFilePath(root, { CELLPAY_CELLS_FILE: "bench/cells.bench.yaml" }));
+    const main = loadCellsFile(cellsFilePath(root, {}));
+    expect(bench.cells.map((c) => [c.id, c.gateway_port, c.postgres.port])).toEqual(
+      main.cells.map((c) => [c.id, c.gateway_port, c.postgres.port]),
+    );
+  });
+
+  it("CELLPAY_CELLS_FILE picks another file, relative to the root or absolute", () => {
+    expect(cellsFilePath("/repo", {})).toBe("/repo/cells.yaml");
+    expect(cellsFilePath("/repo", { CELLPAY_CELLS_FILE: "bench/x.yaml" })).toBe("/repo/bench/x.yaml");
+    expect(cellsFilePath("/repo", { CELLPAY_CELLS_FILE: "/etc/cells.yaml" })).toBe("/etc/cells.yaml");
   });
 
   it("fills the defaults: weight 1 and one gateway", () => {

@@ -3,6 +3,7 @@
 // Locally a component is a port (the launcher starts it); in production it is a URL, and an
 // environment variable such as CELLPAY_CELL_A_POSTGRES_URL overrides either.
 import { readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
 
@@ -74,6 +75,16 @@ export function parseCellsFile(text: string, source = "cells.yaml"): CellsFile {
     throw new ConfigError(`${source} is invalid:\n${lines.join("\n")}`);
   }
   return result.data;
+}
+
+/**
+ * Which cells file the platform runs: `CELLPAY_CELLS_FILE` (absolute, or relative to the
+ * repository root) when set, else the root's cells.yaml. The bench sets it to its own topology.
+ */
+export function cellsFilePath(root: string, env: Record<string, string | undefined> = process.env): string {
+  const given = env.CELLPAY_CELLS_FILE;
+  if (!given) return join(root, "cells.yaml");
+  return isAbsolute(given) ? given : join(root, given);
 }
 
 export function loadCellsFile(path: string): CellsFile {
