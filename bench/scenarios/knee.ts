@@ -21,8 +21,7 @@ export async function runKnee(ctx: BenchContext): Promise<ScenarioResult> {
   const stepOf = (t: number) => Math.min(rates.length - 1, Math.floor(Math.max(0, t - warmup) / stepSeconds));
   const phaseAt = (t: number) => (t < warmup ? "warmup" : `step-${stepOf(t)}`);
   // The warm-up ramps up to the first step (cold processes would start the ramp behind a queue).
-  const rateAt = (t: number) =>
-    t < warmup ? rates[0]! * (0.2 + (0.8 * t) / warmup) : rates[stepOf(t)]!;
+  const rateAt = (t: number) => (t < warmup ? rates[0]! * (0.2 + (0.8 * t) / warmup) : rates[stepOf(t)]!);
   const steps: KneeStep[] = [];
   let failedSteps = 0;
   const judge = (i: number) => {
