@@ -79,7 +79,14 @@ async function main(): Promise<void> {
       );
     }
     console.log(`onboarding ${opts.partners} partners${opts.cell ? ` into ${opts.cell}` : ""}…`);
-    const onboarded = await onboardPartners(admin, opts.partners, runId, opts.cell);
+    // Locally, partners alternate between the cells, so each run loads every cell alike whatever
+    // earlier runs left in .data/ (placement would fill the emptiest cell first).
+    const localCells = opts.target
+      ? []
+      : loadCellsFile(cellsFilePath(repoRoot, { CELLPAY_CELLS_FILE: opts.cellsFile })).cells.map((c) => c.id);
+    const cellFor = (index: number) =>
+      opts.cell ?? (localCells.length > 0 ? localCells[index % localCells.length] : undefined);
+    const onboarded = await onboardPartners(admin, opts.partners, runId, cellFor);
     const byCell: Record<string, number> = {};
     for (const p of onboarded.partners) byCell[p.cell] = (byCell[p.cell] ?? 0) + 1;
     console.log(

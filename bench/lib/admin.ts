@@ -37,7 +37,8 @@ export async function onboardPartners(
   admin: AdminClient,
   n: number,
   runId: string,
-  cellId: string | undefined,
+  /** The cell for the partner of this index, or undefined for the control plane's placement. */
+  cellFor: (index: number) => string | undefined,
   concurrency = 16,
 ): Promise<{ partners: BenchPartner[]; seconds: number }> {
   const started = performance.now();
@@ -51,6 +52,7 @@ export async function onboardPartners(
   const worker = async () => {
     while (next < n) {
       const index = next++;
+      const cellId = cellFor(index);
       const body = { name: `bench ${runId} #${index}`, ...(cellId ? { cell_id: cellId } : {}) };
       const created = await admin.call<{ id: string; api_key: string; cell_id: string }>(
         "POST",
