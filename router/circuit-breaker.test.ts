@@ -8,17 +8,38 @@ const breaker = () => {
 };
 
 describe("circuit breaker", () => {
-  it("opens after the threshold of consecutive failures, and a success in between resets the count", () => {
+  it("opens once the window holds the threshold of failures and they are at least half the outcomes", () => {
     const { b } = breaker();
     b.onFailure();
     b.onFailure();
     b.onSuccess();
-    b.onFailure();
-    b.onFailure();
     expect(b.tryAcquire()).toBe(true);
-    b.onFailure();
+    b.onFailure(); // 3 failures of 4 outcomes
     expect(b.state).toBe("open");
     expect(b.tryAcquire()).toBe(false);
+  });
+
+  it("stays closed while most requests succeed, however many of the others fail", () => {
+    const { b, clock } = breaker();
+    for (let i = 0; i < 40; i++) {
+      clock.now += 50;
+      b.onSuccess();
+      b.onSuccess();
+      b.onFailure(); // a third of the outcomes fail: a loaded cell, not a dead one
+    }
+    expect(b.state).toBe("closed");
+  });
+
+  it("forgets outcomes older than the window", () => {
+    const { b, clock } = breaker();
+    b.onFailure();
+    b.onFailure();
+    clock.now = 20_000; // the two failures are out of the 10 s window
+    b.onFailure();
+    b.onFailure();
+    expect(b.state).toBe("closed");
+    b.onFailure();
+    expect(b.state).toBe("open");
   });
 
   it("lets exactly one probe through after the cool-down; its success closes the breaker", () => {
