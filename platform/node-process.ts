@@ -14,14 +14,22 @@ export async function startNodeProcess(opts: {
   entry: string;
   env: Record<string, string>;
   logFile: string;
+  /** Scheduling niceness (0–19): lower priority for work off the partners' request path. */
+  niceness?: number;
   /** What readiness is, for the error message, and how to tell (throw = not yet). */
   ready: { what: string; probe: () => Promise<unknown> };
   timeoutMs?: number;
 }): Promise<ManagedProcess> {
   const proc = await ManagedProcess.start({
     name: opts.name,
-    command: process.execPath,
-    args: ["--import", "tsx", join(root, opts.entry)],
+    // `nice` execs node in place (same pid), so signals and the process group are unchanged.
+    command: opts.niceness ? "nice" : process.execPath,
+    args: [
+      ...(opts.niceness ? ["-n", String(opts.niceness), process.execPath] : []),
+      "--import",
+      "tsx",
+      join(root, opts.entry),
+    ],
     cwd: root,
     logFile: opts.logFile,
     stopSignal: "SIGTERM",

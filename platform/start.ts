@@ -33,6 +33,10 @@ const dataRoot = join(root, ".data");
 // CELLPAY_INFRA=external: Postgres/Redis/NATS already run elsewhere (docker compose, or URLs in
 // cells.yaml); the launcher then only migrates and starts the services.
 const externalInfra = process.env.CELLPAY_INFRA === "external";
+// The relay and the processors run off the partners' request path: when the cores are busy the
+// scheduler should prefer the routers, gateways and databases, and let events wait a little.
+// CELLPAY_WORKER_NICE=0 gives them equal priority.
+const workerNiceness = niceness(process.env.CELLPAY_WORKER_NICE ?? "10");
 
 const infras: { stop(): Promise<void> }[] = [];
 const front: ManagedProcess[] = []; // routers, then the control plane
@@ -124,6 +128,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
       name: `${cell.id}-relay`,
       entry: "cell/events/relay/main.ts",
       env: await metricsEnv(),
+      niceness: workerNiceness,
       logFile: join(logs, "relay.log"),
     }),
   );
@@ -133,6 +138,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
         name: `${cell.id}-processor-${i}`,
         entry: "cell/events/processors/main.ts",
         env: await metricsEnv(),
+        niceness: workerNiceness,
         logFile: join(logs, `processor-${i}.log`),
       }),
     );
@@ -198,6 +204,14 @@ async function startRouters(
     urls.push(`http://127.0.0.1:${port}`);
   }
   return urls;
+}
+
+function niceness(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 19) {
+    throw new ConfigError(`CELLPAY_WORKER_NICE must be an integer from 0 to 19 (got ${value})`);
+  }
+  return n;
 }
 
 async function main(): Promise<void> {

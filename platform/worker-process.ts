@@ -18,6 +18,8 @@ export interface WorkerProcessOptions {
   env: Record<string, string>;
   logFile: string;
   readyTimeoutMs?: number;
+  /** Scheduling niceness, see node-process.ts. */
+  niceness?: number;
 }
 
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<ManagedProcess> {
@@ -30,6 +32,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ma
     entry: opts.entry,
     env: opts.env,
     logFile: opts.logFile,
+    ...(opts.niceness === undefined ? {} : { niceness: opts.niceness }),
     ...(opts.readyTimeoutMs === undefined ? {} : { timeoutMs: opts.readyTimeoutMs }),
     ready: {
       what: 'to log "ready"',
