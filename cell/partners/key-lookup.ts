@@ -32,7 +32,14 @@ interface KeyRow {
 
 export function createKeyLookup(
   sql: Sql,
-  opts: { ttlMs: number; maxEntries?: number; now?: () => number; redis?: Redis; health?: RedisHealth },
+  opts: {
+    ttlMs: number;
+    maxEntries?: number;
+    now?: () => number;
+    random?: () => number;
+    redis?: Redis;
+    health?: RedisHealth;
+  },
 ): KeyLookup {
   const now = opts.now ?? Date.now;
   const max = opts.maxEntries ?? 50_000;
@@ -70,24 +77,38 @@ export function createKeyLookup(
       : undefined;
   }
 
+  /** Lookups under way: concurrent requests with one key share one (no burst of identical reads). */
+  const loading = new Map<string, Promise<KeyRecord | undefined>>();
+  const random = opts.random ?? Math.random;
+
+  async function load(secretHash: string): Promise<KeyRecord | undefined> {
+    const cached = await fromRedis(secretHash);
+    let record: KeyRecord | undefined;
+    if (cached === undefined) {
+      record = await fromPostgres(secretHash);
+      // Unknown keys are cached too (as ""), so a flood of bad keys does not reach Postgres.
+      redis
+        ?.set(keyCacheKey(secretHash), record ? JSON.stringify(record) : "", "EX", KEY_REDIS_TTL_SECONDS)
+        .catch((err: unknown) => health?.record(err, "api key cache write"));
+    } else {
+      record = cached ?? undefined;
+    }
+    if (local.size >= max) local.clear();
+    // Between 3/4 and all of the TTL: keys first used together (a deploy, a benchmark's start)
+    // would otherwise all expire together, every ttlMs, in one burst of reads.
+    local.set(secretHash, { record, expires: now() + opts.ttlMs * (0.75 + 0.25 * random()) });
+    return record;
+  }
+
   return {
     async find(secretHash) {
       const hit = local.get(secretHash);
       if (hit && hit.expires > now()) return hit.record;
-      const cached = await fromRedis(secretHash);
-      let record: KeyRecord | undefined;
-      if (cached === undefined) {
-        record = await fromPostgres(secretHash);
-        // Unknown keys are cached too (as ""), so a flood of bad keys does not reach Postgres.
-        redis
-          ?.set(keyCacheKey(secretHash), record ? JSON.stringify(record) : "", "EX", KEY_REDIS_TTL_SECONDS)
-          .catch((err: unknown) => health?.record(err, "api key cache write"));
-      } else {
-        record = cached ?? undefined;
-      }
-      if (local.size >= max) local.clear();
-      local.set(secretHash, { record, expires: now() + opts.ttlMs });
-      return record;
+      const pending = loading.get(secretHash);
+      if (pending) return pending;
+      const lookup = load(secretHash).finally(() => loading.delete(secretHash));
+      loading.set(secretHash, lookup);
+      return lookup;
     },
   };
 }
