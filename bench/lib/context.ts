@@ -4,14 +4,7 @@ import type { AdminClient } from "./admin.ts";
 import type { BenchOptions } from "./args.ts";
 import type { LoadGenerator } from "./load.ts";
 import type { Platform } from "./platform.ts";
-import {
-  machineBusyMs,
-  type ProcSample,
-  type RoleUsage,
-  sampleProcesses,
-  usageBetween,
-  withOutside,
-} from "./processes.ts";
+import { type ProcSample, type RoleUsage, sampleProcesses, usageBetween, withOutside } from "./processes.ts";
 import { isOk, percentile } from "./stats.ts";
 import type { BenchPartner, Workload } from "./workload.ts";
 import type { Zipf } from "./zipf.ts";
@@ -54,8 +47,7 @@ export function createTicker(ctx: Omit<BenchContext, "tick" | "pickPartner" | "c
   const tty = process.stdout.isTTY;
   const tick = async (t: number, phase: string, rate: number) => {
     if (phaseStart?.phase !== phase) {
-      const procs = await sampleProcesses(ctx.platform.pgid, ctx.portScope);
-      const busy = await machineBusyMs();
+      const { procs, busyMs: busy } = await sampleProcesses(ctx.platform.pgid, ctx.portScope);
       const now = performance.now();
       if (phaseStart && now - phaseStart.at > 3000) {
         const secs = (now - phaseStart.at) / 1000;

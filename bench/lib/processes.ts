@@ -1,6 +1,10 @@
 // CPU and memory of every platform process, from /proc, grouped by role (and cell where the
 // process says which). CPU of a role = the sum over its processes of utime+stime deltas.
-import { readdir, readFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
 
 export type Role =
   | "router"
@@ -40,42 +44,49 @@ function classify(cmdline: string): Role | undefined {
   return undefined;
 }
 
-async function scopeOf(
-  pid: number,
+function scopeOf(
   role: Role,
   cmdline: string,
   ppid: number,
+  cellId: string | undefined,
   portScope: Map<number, string>,
-) {
+): string {
   const port = /(?:-p|--port)\0?\s?(\d{4,5})/.exec(cmdline)?.[1] ?? /:(\d{4,5})/.exec(cmdline)?.[1];
   if (port && portScope.has(Number(port))) return portScope.get(Number(port))!;
   if (role === "postgres") return `pg-of-${ppid}`; // a backend: resolved to its postmaster below
-  if (role === "gateway" || role === "relay" || role === "processor") {
-    const env = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
-    const cell = /(?:^|\0)CELLPAY_CELL_ID=([^\0]+)/.exec(env)?.[1];
-    if (cell) return cell;
-  }
+  if ((role === "gateway" || role === "relay" || role === "processor") && cellId) return cellId;
   return "global";
 }
 
-/** portScope: server port → cell id (or "global"), to tell each cell's servers apart. */
-export async function sampleProcesses(pgid: number | undefined, portScope: Map<number, string>) {
+interface RawProc {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  cpuMs: number;
+  rssKb: number;
+  cmdline: string;
+  cellId?: string;
+}
+
+const snapshotScript = fileURLToPath(new URL("./proc-snapshot.mjs", import.meta.url));
+
+/** Every process and the machine's busy CPU ms, read by a child process (see proc-snapshot.mjs). */
+async function snapshot(): Promise<{ procs: RawProc[]; busyMs: number }> {
+  const { stdout } = await execFileAsync(process.execPath, [snapshotScript], { maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout) as { procs: RawProc[]; busyMs: number };
+}
+
+/**
+ * portScope: server port → cell id (or "global"), to tell each cell's servers apart. Returns the
+ * platform's processes and the machine's busy CPU ms at the same moment.
+ */
+export async function sampleProcesses(
+  pgid: number | undefined,
+  portScope: Map<number, string>,
+): Promise<{ procs: ProcSample[]; busyMs: number }> {
+  const { procs, busyMs } = await snapshot();
   // Postgres children call setsid(), so "ours" is: in the launcher's group, or descended from it.
-  const all = new Map<number, { ppid: number; pgid: number; cpuMs: number }>();
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      all.set(Number(entry), {
-        ppid: Number(f[1]),
-        pgid: Number(f[2]),
-        cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS,
-      });
-    } catch {
-      // exited while we looked
-    }
-  }
+  const all = new Map(procs.map((p) => [p.pid, p]));
   const ours = (pid: number): boolean => {
     if (pgid === undefined || pid === process.pid) return true;
     for (let p = pid, hops = 0; p > 1 && hops < 10; hops++) {
@@ -88,25 +99,18 @@ export async function sampleProcesses(pgid: number | undefined, portScope: Map<n
   };
   const out: ProcSample[] = [];
   const postmasters = new Map<number, string>();
-  for (const [pid, info] of all) {
-    if (!ours(pid)) continue;
-    try {
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
-      const role = pid === process.pid ? "bench" : classify(cmdline);
-      if (role === undefined) continue;
-      const status = await readFile(`/proc/${pid}/status`, "utf8");
-      const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      const scope = await scopeOf(pid, role, cmdline, info.ppid, portScope);
-      if (role === "postgres" && !scope.startsWith("pg-of-")) postmasters.set(pid, scope);
-      out.push({ pid, role, scope, cpuMs: info.cpuMs, rssKb });
-    } catch {
-      // exited while we looked
-    }
+  for (const info of procs) {
+    if (!ours(info.pid)) continue;
+    const role = info.pid === process.pid ? "bench" : classify(info.cmdline);
+    if (role === undefined) continue;
+    const scope = scopeOf(role, info.cmdline, info.ppid, info.cellId, portScope);
+    if (role === "postgres" && !scope.startsWith("pg-of-")) postmasters.set(info.pid, scope);
+    out.push({ pid: info.pid, role, scope, cpuMs: info.cpuMs, rssKb: info.rssKb });
   }
   for (const s of out) {
     if (s.scope.startsWith("pg-of-")) s.scope = postmasters.get(Number(s.scope.slice(6))) ?? "global";
   }
-  return out;
+  return { procs: out, busyMs };
 }
 
 export interface RoleUsage {
@@ -131,13 +135,6 @@ export function usageBetween(before: ProcSample[], after: ProcSample[], seconds:
     groups.set(key, g);
   }
   return [...groups.values()].sort((a, b) => b.cores - a.cores);
-}
-
-/** Busy CPU ms of the whole machine (all cores), from /proc/stat. */
-export async function machineBusyMs(): Promise<number> {
-  const line = (await readFile("/proc/stat", "utf8")).split("\n")[0]!;
-  const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
-  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * TICK_MS;
 }
 
 /** Adds a row for the CPU that processes outside the platform and the bench used (a noisy machine). */
