@@ -28,8 +28,6 @@ export interface ProcSample {
   rssKb: number;
 }
 
-const TICK_MS = 10; // USER_HZ is 100 on Linux
-
 function classify(cmdline: string): Role | undefined {
   if (cmdline.includes("bench/")) return "bench";
   if (cmdline.includes("cell/gateway/main.ts")) return "gateway";
