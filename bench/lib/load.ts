@@ -53,6 +53,7 @@ export class LoadGenerator {
     this.start = performance.now();
     const next = opts.streams.map(() => 0);
     let lastSecond = 0;
+    let ticks: Promise<unknown> = Promise.resolve();
     const endMs = opts.seconds * 1000;
     for (;;) {
       const now = this.now();
@@ -66,11 +67,15 @@ export class LoadGenerator {
       }
       if (now >= lastSecond * 1000 + 1000) {
         lastSecond = Math.floor(now / 1000);
-        await opts.onSecond?.(lastSecond);
+        // Chained, not awaited: sending must not pause while the ticker samples /proc or a
+        // scenario judges a step. A pause here made every step boundary look like a stall.
+        const second = lastSecond;
+        ticks = ticks.then(() => opts.onSecond?.(second));
       }
       if (now >= endMs || opts.shouldStop?.()) break;
       await new Promise((r) => setTimeout(r, 1));
     }
+    await ticks;
     const drainUntil = performance.now() + 35_000;
     while (this.inFlight > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
     // Still unanswered 35 s after the last send: counted, not silently dropped.
