@@ -1,7 +1,7 @@
 // The two writes every payment makes (phase 1: the processing row and its key; phase 2: the
-// outcome, its event and the key's response), either one statement per call or shared by
-// concurrent requests through group commit. The gateway uses the batched ones; both keep the same
-// per-payment atomicity, so callers cannot tell them apart except by the commits they save.
+// outcome, its event and the key's response), shared by concurrent requests through group
+// commit. Each payment keeps its own atomicity inside the shared statement, so callers cannot
+// tell it from a statement of their own except by the commits it saves.
 import type { Sql } from "../db/client.ts";
 import {
   type ChangePaymentItem,
@@ -9,7 +9,6 @@ import {
   type InsertProcessingItem,
   insertProcessingPayments,
 } from "../db/queries/payment-batches.ts";
-import { changePayment, insertProcessingPayment } from "../db/queries/payments.ts";
 import { StatementBatcher } from "../db/statement-batcher.ts";
 
 export interface PaymentWrites {
@@ -17,22 +16,6 @@ export interface PaymentWrites {
   change(item: ChangePaymentItem): Promise<number | undefined>;
   /** Statements run and items written so far (for /metrics and benchmarks). */
   stats(): { statements: number; items: number };
-}
-
-/** One statement per write: for the recoverer, tools and tests. */
-export function directPaymentWrites(sql: Sql): PaymentWrites {
-  let statements = 0;
-  return {
-    insertProcessing: ({ payment, idem }) => {
-      statements++;
-      return insertProcessingPayment(sql, payment, idem);
-    },
-    change: ({ target, change, event, finish }) => {
-      statements++;
-      return changePayment(sql, target, change, event, finish);
-    },
-    stats: () => ({ statements, items: statements }),
-  };
 }
 
 export interface BatchedWritesOptions {

@@ -3,14 +3,9 @@
 // dead-lettered on its own while the rest is applied, and every message ends acked or terminated.
 import { connect, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CellInfra, startTestCellInfra } from "../../../platform/cell-infra.ts";
-import { createLogger } from "../../../shared/logger.ts";
-import { createDb } from "../../db/client.ts";
-import { migrateCellDatabase } from "../../db/migrate.ts";
+import { type ProcessorCell, startProcessorCell } from "../../../test/processor-cell.ts";
 import { partnerPayableBalances } from "../../db/queries/ledger.ts";
 import { provisionPartner } from "../../partners/provision.ts";
-import { generateMasterKeyBase64, loadMasterKey } from "../../vault/envelope.ts";
-import { createVault } from "../../vault/vault.ts";
 import type { EventEnvelope } from "../envelope.ts";
 import { deadLetterStream, ensureStreams, eventSubject, eventsStream } from "../streams.ts";
 import { deadLetterHeaders, startConsumerRunners } from "./consumer-runner.ts";
@@ -19,31 +14,21 @@ import { createLedgerHandler, DEFAULT_FEE_BPS, feeFor } from "./ledger.ts";
 import { createSettlementHandler } from "./settlement.ts";
 
 const CELL = "cell-test";
-let infra: CellInfra;
-let database: ReturnType<typeof createDb>;
+let cell: ProcessorCell;
+let database: ProcessorCell["database"];
 let nc: NatsConnection;
 let deps: ProcessorDeps;
 
 beforeAll(async () => {
-  infra = await startTestCellInfra(CELL);
-  await migrateCellDatabase(infra.postgresUrl);
-  database = createDb(infra.postgresUrl, { max: 8 });
-  const master = loadMasterKey({ CELLPAY_MASTER_KEY: generateMasterKeyBase64() });
-  deps = {
-    cellId: CELL,
-    sql: database.sql,
-    db: database.db,
-    vault: await createVault({ db: database.db, sql: database.sql, master }),
-    log: createLogger({ service: "test", level: "silent" }),
-    clock: () => new Date(),
-  };
-  nc = await connect({ servers: infra.natsUrl });
+  cell = await startProcessorCell(CELL, 8);
+  database = cell.database;
+  deps = cell.deps;
+  nc = await connect({ servers: cell.infra.natsUrl });
   await ensureStreams(await nc.jetstreamManager(), CELL);
 });
 afterAll(async () => {
   await nc?.close();
-  await database?.end();
-  await infra?.stop();
+  await cell?.stop();
 });
 
 /** The handler, telling `sizes` how many events each handleBatch call got. */

@@ -1,14 +1,9 @@
 // The ledger against a real Postgres: fee math, every transaction balanced, and an event that is
 // delivered twice written once, one by one and in batches.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CellInfra, startTestCellInfra } from "../../../platform/cell-infra.ts";
-import { createLogger } from "../../../shared/logger.ts";
-import { createDb } from "../../db/client.ts";
-import { migrateCellDatabase } from "../../db/migrate.ts";
+import { type ProcessorCell, startProcessorCell } from "../../../test/processor-cell.ts";
 import { partnerPayableBalances } from "../../db/queries/ledger.ts";
 import { provisionPartner } from "../../partners/provision.ts";
-import { generateMasterKeyBase64, loadMasterKey } from "../../vault/envelope.ts";
-import { createVault } from "../../vault/vault.ts";
 import type { EventEnvelope } from "../envelope.ts";
 import type { EventHandler } from "./event-handler.ts";
 import {
@@ -19,8 +14,8 @@ import {
   ledgerTransactionFor,
 } from "./ledger.ts";
 
-let infra: CellInfra;
-let database: ReturnType<typeof createDb>;
+let cell: ProcessorCell;
+let database: ProcessorCell["database"];
 let ledger: EventHandler;
 let seq = 0;
 
@@ -42,23 +37,12 @@ const refunded = (partnerId: string, amount: number, currency = "EUR"): EventEnv
 });
 
 beforeAll(async () => {
-  infra = await startTestCellInfra();
-  await migrateCellDatabase(infra.postgresUrl);
-  database = createDb(infra.postgresUrl, { max: 4 });
-  const master = loadMasterKey({ CELLPAY_MASTER_KEY: generateMasterKeyBase64() });
-  const vault = await createVault({ db: database.db, sql: database.sql, master });
-  ledger = createLedgerHandler({
-    cellId: "cell-test",
-    sql: database.sql,
-    db: database.db,
-    vault,
-    log: createLogger({ service: "test", level: "silent" }),
-    clock: () => new Date(),
-  });
+  cell = await startProcessorCell();
+  database = cell.database;
+  ledger = createLedgerHandler(cell.deps);
 });
 afterAll(async () => {
-  await database?.end();
-  await infra?.stop();
+  await cell?.stop();
 });
 
 describe("ledger fees", () => {

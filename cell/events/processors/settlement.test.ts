@@ -1,20 +1,15 @@
 // Settlement batches against a real Postgres: several events of one partner and day in one batch
 // add up to the same settlement as one by one, and a redelivered event is added once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CellInfra, startTestCellInfra } from "../../../platform/cell-infra.ts";
-import { createLogger } from "../../../shared/logger.ts";
-import { createDb } from "../../db/client.ts";
-import { migrateCellDatabase } from "../../db/migrate.ts";
+import { type ProcessorCell, startProcessorCell } from "../../../test/processor-cell.ts";
 import { provisionPartner } from "../../partners/provision.ts";
-import { generateMasterKeyBase64, loadMasterKey } from "../../vault/envelope.ts";
-import { createVault } from "../../vault/vault.ts";
 import type { EventEnvelope } from "../envelope.ts";
 import type { EventHandler } from "./event-handler.ts";
 import { DEFAULT_FEE_BPS, feeFor } from "./ledger.ts";
 import { createSettlementHandler, settlementDay } from "./settlement.ts";
 
-let infra: CellInfra;
-let database: ReturnType<typeof createDb>;
+let cell: ProcessorCell;
+let database: ProcessorCell["database"];
 let settlement: EventHandler;
 let seq = 0;
 
@@ -59,23 +54,12 @@ const settlementsOf = async (partnerId: string) =>
     from settlements s where s.partner_id = ${partnerId} order by s.currency, s.day`;
 
 beforeAll(async () => {
-  infra = await startTestCellInfra();
-  await migrateCellDatabase(infra.postgresUrl);
-  database = createDb(infra.postgresUrl, { max: 4 });
-  const master = loadMasterKey({ CELLPAY_MASTER_KEY: generateMasterKeyBase64() });
-  const vault = await createVault({ db: database.db, sql: database.sql, master });
-  settlement = createSettlementHandler({
-    cellId: "cell-test",
-    sql: database.sql,
-    db: database.db,
-    vault,
-    log: createLogger({ service: "test", level: "silent" }),
-    clock: () => new Date(),
-  });
+  cell = await startProcessorCell();
+  database = cell.database;
+  settlement = createSettlementHandler(cell.deps);
 });
 afterAll(async () => {
-  await database?.end();
-  await infra?.stop();
+  await cell?.stop();
 });
 
 describe("settlement batches", () => {
