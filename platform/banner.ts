@@ -2,7 +2,7 @@
 import type { CellConfig } from "../shared/config/cells-config.ts";
 
 export function printBanner(opts: {
-  cells: { cell: CellConfig; gatewayUrls: string[] }[];
+  cells: { cell: CellConfig; gatewayUrls: string[]; internalUrls: string[] }[];
   routerUrls: string[];
   controlPlaneUrl: string;
   adminToken: string;
@@ -37,9 +37,12 @@ export function printBanner(opts: {
     "",
     "  Cells:",
     ...opts.cells.map(
-      ({ cell, gatewayUrls }) =>
-        `    ${cell.id.padEnd(8)} gateways ${gatewayUrls.map(port).join(" ")}  postgres :${cell.postgres.port}  redis :${cell.redis.port}  nats :${cell.nats.port}  relay + ${cell.processors} processor(s)  (logs: .data/cells/${cell.id}/logs)`,
+      ({ cell, gatewayUrls, internalUrls }) =>
+        `    ${cell.id.padEnd(8)} gateways ${gatewayUrls.map(port).join(" ")}  internal ${internalUrls.map(port).join(" ")}  postgres :${cell.postgres.port}  redis :${cell.redis.port}  nats :${cell.nats.port}  relay + ${cell.processors} processor(s)  (logs: .data/cells/${cell.id}/logs)`,
     ),
+    "",
+    "  Internal listeners (internal API, /metrics; never reached through the routers):",
+    `  curl -s ${opts.cells[0]?.internalUrls[0] ?? ""}/metrics -H "Authorization: Bearer $(cat .data/internal-token)"`,
     "",
     "Press Ctrl-C to stop every process.",
   ];

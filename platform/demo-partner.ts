@@ -37,7 +37,7 @@ export async function ensureDemoPartner(
 export async function registerCell(
   controlPlaneUrl: string,
   adminToken: string,
-  cell: { id: string; weight: number; gateways: string[] },
+  cell: { id: string; weight: number; gateways: string[]; internal_gateways: string[] },
 ): Promise<void> {
   const res = await fetch(`${controlPlaneUrl}/admin/v1/cells`, {
     method: "POST",

@@ -1,12 +1,15 @@
-// Starts one gateway instance of a cell as its own process and waits for its health check.
-
-import { startHttpServiceProcess } from "./http-service-process.ts";
+// Starts one gateway instance of a cell as its own process and waits until both its listeners
+// answer: the public one (the routers' target) and the internal one (the control plane's).
+import { freePort } from "./free-port.ts";
 import type { ManagedProcess } from "./managed-process.ts";
+import { startNodeProcess } from "./node-process.ts";
 
-export function startGatewayProcess(opts: {
+export async function startGatewayProcess(opts: {
   cellId: string;
   index: number;
   port: number;
+  /** The internal listener's port; a free one when the caller never calls the internal API. */
+  internalPort?: number;
   databaseUrl: string;
   redisUrl?: string;
   masterKeyFile: string;
@@ -14,18 +17,30 @@ export function startGatewayProcess(opts: {
   logFile: string;
   env?: Record<string, string>;
 }): Promise<ManagedProcess> {
-  return startHttpServiceProcess({
+  const internalPort = opts.internalPort ?? (await freePort());
+  const health = [`http://127.0.0.1:${opts.port}/healthz`, `http://127.0.0.1:${internalPort}/healthz`];
+  return startNodeProcess({
     name: `${opts.cellId}-gateway-${opts.index}`,
     entry: "cell/gateway/main.ts",
-    port: opts.port,
     logFile: opts.logFile,
     env: {
+      PORT: String(opts.port),
+      INTERNAL_PORT: String(internalPort),
       CELLPAY_CELL_ID: opts.cellId,
       DATABASE_URL: opts.databaseUrl,
       CELLPAY_MASTER_KEY_FILE: opts.masterKeyFile,
       ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
       ...(opts.internalToken ? { CELLPAY_INTERNAL_TOKEN: opts.internalToken } : {}),
       ...opts.env,
+    },
+    ready: {
+      what: `on ports ${opts.port} (public) and ${internalPort} (internal)`,
+      probe: async () => {
+        for (const url of health) {
+          const res = await fetch(url);
+          if (!res.ok) throw new Error(`${url}: status ${res.status}`);
+        }
+      },
     },
   });
 }

@@ -91,18 +91,26 @@ async function startCellInfraFor(cell: CellConfig): Promise<void> {
   infras.push(infra);
 }
 
-async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promise<string[]> {
+/** A cell's gateway URLs: public (for the routers) and internal (for the control plane only). */
+interface CellGatewayUrls {
+  public: string[];
+  internal: string[];
+}
+
+async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promise<CellGatewayUrls> {
   const logs = join(dataRoot, "cells", cell.id, "logs");
   const databaseUrl = componentUrl(cell, "postgres");
   await migrateCellDatabase(databaseUrl);
-  const urls: string[] = [];
+  const urls: CellGatewayUrls = { public: [], internal: [] };
   for (let i = 0; i < cell.gateways; i++) {
     const port = cell.gateway_port + i;
+    const internalPort = cell.internal_port + i;
     gateways.push(
       await startGatewayProcess({
         cellId: cell.id,
         index: i,
         port,
+        internalPort,
         databaseUrl,
         redisUrl: componentUrl(cell, "redis"),
         masterKeyFile: secrets.masterKeyFile,
@@ -110,7 +118,8 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
         logFile: join(logs, `gateway-${i}.log`),
       }),
     );
-    urls.push(`http://127.0.0.1:${port}`);
+    urls.public.push(`http://127.0.0.1:${port}`);
+    urls.internal.push(`http://127.0.0.1:${internalPort}`);
   }
   const workerEnv = {
     CELLPAY_CELL_ID: cell.id,
@@ -233,7 +242,8 @@ async function main(): Promise<void> {
     await registerCell(controlPlaneUrl, secrets.adminToken, {
       id: cell.id,
       weight: cell.weight,
-      gateways: gatewayUrls[i]!,
+      gateways: gatewayUrls[i]!.public,
+      internal_gateways: gatewayUrls[i]!.internal,
     });
   }
   const routerUrls = await startRouters(file.platform, controlPlaneUrl, global!.natsUrl, secrets);
@@ -243,7 +253,11 @@ async function main(): Promise<void> {
     secrets.adminToken,
   );
   printBanner({
-    cells: file.cells.map((cell, i) => ({ cell, gatewayUrls: gatewayUrls[i]! })),
+    cells: file.cells.map((cell, i) => ({
+      cell,
+      gatewayUrls: gatewayUrls[i]!.public,
+      internalUrls: gatewayUrls[i]!.internal,
+    })),
     routerUrls,
     controlPlaneUrl,
     adminToken: secrets.adminToken,

@@ -1,6 +1,6 @@
 // A real cell for tests: Postgres, Redis and NATS started by the platform launcher on free ports,
-// migrations applied, and a gateway (the same startGateway main.ts uses) on a free port, with
-// the simulator acquirer and its logs captured so tests can scan them.
+// migrations applied, and a gateway (the same startGateway main.ts uses) on free ports (public
+// and internal listener), with the simulator acquirer and its logs captured so tests can scan them.
 import { Writable } from "node:stream";
 import { createSimulatorAcquirer, type SimulatorAcquirer } from "../cell/acquirer/simulator.ts";
 import { createDb } from "../cell/db/client.ts";
@@ -12,14 +12,17 @@ import { generateMasterKeyBase64 } from "../cell/vault/envelope.ts";
 import { type CellInfra, startTestCellInfra } from "../platform/cell-infra.ts";
 import { createLogger } from "../shared/logger.ts";
 
-/** The internal token test cells accept on /internal/v1 (the control plane's API into a cell). */
+/** The internal token test cells accept on /internal/v1 and /metrics (internal listener only). */
 export const TEST_INTERNAL_TOKEN = "test-internal-token-for-cells";
 
 export interface TestCell {
   infra: CellInfra;
   gateway: RunningGateway;
   acquirer: SimulatorAcquirer;
+  /** The public API (what routers forward to). */
   url: string;
+  /** The internal listener: /internal/v1, /metrics, /metrics/partners. */
+  internalUrl: string;
   masterKey: string;
   /** Every log line the gateway wrote. */
   logLines: string[];
@@ -42,6 +45,7 @@ export async function startTestCell(env: Record<string, string> = {}): Promise<T
     const gatewayEnv = parseGatewayEnv({
       CELLPAY_CELL_ID: "cell-test",
       PORT: "0",
+      INTERNAL_PORT: "0",
       DATABASE_URL: infra.postgresUrl,
       REDIS_URL: infra.redisUrl,
       CELLPAY_MASTER_KEY: masterKey,
@@ -59,6 +63,7 @@ export async function startTestCell(env: Record<string, string> = {}): Promise<T
       gateway,
       acquirer,
       url: gateway.url,
+      internalUrl: gateway.internalUrl,
       masterKey,
       logLines,
       partner: (name = "Test partner") => provisionPartner(admin.db, { name }),

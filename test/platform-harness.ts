@@ -220,6 +220,7 @@ export async function startPlatform(opts: {
         id: c.id,
         weight: c.weight ?? 1,
         gateways: [platform.cell(c.id).url],
+        internal_gateways: [platform.cell(c.id).internalUrl],
       });
       if (res.status !== 201)
         throw new Error(`registering ${c.id}: ${res.status} ${JSON.stringify(res.body)}`);

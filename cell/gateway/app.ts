@@ -1,10 +1,11 @@
-// The cell gateway's HTTP API. Read top-down: context and error handling, then the public docs and
-// health routes, then authentication, then one registrar per route (routes/<resource>/<verb>.ts).
+// The cell gateway's public HTTP API: the only app the router forwards to. Read top-down: context
+// and error handling, then the public docs and health routes, then authentication, then one
+// registrar per route (routes/<resource>/<verb>.ts). The internal API and the metrics are not
+// here: they are served on the internal listener (internal/internal-listener-app.ts).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env.ts";
 import type { GatewayDeps } from "./deps.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./error-handler.ts";
-import { createInternalApp } from "./internal/internal-app.ts";
 import { admission } from "./middleware/admission.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { jsonBody } from "./middleware/json-body.ts";
@@ -17,7 +18,6 @@ import { registerDocs } from "./routes/docs.ts";
 import { registerListEvents } from "./routes/events/list.ts";
 import { registerRetrieveEvent } from "./routes/events/retrieve.ts";
 import { registerHealth } from "./routes/health.ts";
-import { registerMetrics } from "./routes/metrics.ts";
 import { registerCancelPayment } from "./routes/payments/cancel.ts";
 import { registerCapturePayment } from "./routes/payments/capture.ts";
 import { registerCreatePayment } from "./routes/payments/create.ts";
@@ -36,12 +36,11 @@ import { registerDeleteWebhookEndpoint } from "./routes/webhook-endpoints/delete
 import { registerListWebhookEndpoints } from "./routes/webhook-endpoints/list.ts";
 import { registerRetrieveWebhookEndpoint } from "./routes/webhook-endpoints/retrieve.ts";
 import { registerRollWebhookSecret } from "./routes/webhook-endpoints/roll-secret.ts";
-import { createGatewayTelemetry } from "./telemetry/gateway-telemetry.ts";
+import type { GatewayTelemetry } from "./telemetry/gateway-telemetry.ts";
 import { validationHook } from "./validation-hook.ts";
 
-export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
-  const telemetry = createGatewayTelemetry(deps);
-  deps = { ...deps, acquirer: telemetry.acquirer };
+/** `deps.acquirer` should be `telemetry.acquirer` (timed), as startGateway builds it. */
+export function createGatewayApp(deps: GatewayDeps, telemetry: GatewayTelemetry): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(async function injectDeps(c, next) {
     c.set("deps", deps);
@@ -54,8 +53,6 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
 
   registerHealth(app);
   registerDocs(app);
-  registerMetrics(app, telemetry);
-  app.route("/internal/v1", createInternalApp(deps.config.internalToken));
 
   // The partner API: admission first (cheap), body checks, the key, then the partner's limits.
   // Registered after the docs, so GET /v1/openapi.json answers before any of it runs.

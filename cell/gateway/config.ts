@@ -6,6 +6,13 @@ const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
   PORT: z.coerce.number().int().min(0).max(65535),
   HOST: z.string().default("127.0.0.1"),
+  /**
+   * The internal listener (internal API, /metrics): a port the router never forwards to, for the
+   * control plane and Prometheus only. 0 = any free port (tests).
+   */
+  INTERNAL_PORT: z.coerce.number().int().min(0).max(65535),
+  /** Loopback by default: bind it to the cell's private network address in a deployment. */
+  INTERNAL_HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: z.string().url(),
   /** Optional: without it the gateway runs on Postgres alone (no shared cache, local limits). */
   REDIS_URL: z.string().url().optional(),

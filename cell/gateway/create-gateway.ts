@@ -1,5 +1,6 @@
-// Builds a running gateway from its configuration: clients, vault, app, HTTP server, recoverer.
-// main.ts calls it with the real environment; tests call it with the servers they started.
+// Builds a running gateway from its configuration: clients, vault, the two apps and their HTTP
+// servers (public on PORT, internal on INTERNAL_PORT), recoverer. main.ts calls it with the real
+// environment; tests call it with the servers they started.
 import { serve } from "@hono/node-server";
 import type { Logger } from "../../shared/logger.ts";
 import type { AcquirerConnector } from "../acquirer/connector.ts";
@@ -16,11 +17,45 @@ import { createVault } from "../vault/vault.ts";
 import { createGatewayApp } from "./app.ts";
 import type { GatewayEnv } from "./config.ts";
 import type { GatewayDeps } from "./deps.ts";
+import { createInternalListenerApp } from "./internal/internal-listener-app.ts";
+import { createGatewayTelemetry } from "./telemetry/gateway-telemetry.ts";
+
+type Server = ReturnType<typeof serve>;
 
 export interface RunningGateway {
+  /** The public API (the router's target). */
   url: string;
+  /** The internal listener: /internal/v1, /metrics, /metrics/partners (the control plane's). */
+  internalUrl: string;
   deps: GatewayDeps;
   close(): Promise<void>;
+}
+
+function listen(
+  app: { fetch: (req: Request) => Response | Promise<Response> },
+  port: number,
+  hostname: string,
+) {
+  return new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port, hostname }, () => resolve(s));
+    s.once("error", reject);
+  });
+}
+
+function urlOf(server: Server, host: string, fallbackPort: number): string {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : fallbackPort;
+  return `http://${host}:${port}`;
+}
+
+/** Stop taking connections, let in-flight requests finish (5 s at most). */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    setTimeout(() => {
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    }, 5000).unref();
+  });
 }
 
 export async function startGateway(
@@ -41,7 +76,7 @@ export async function startGateway(
   const redisHealth = createRedisHealth(logger);
   const paymentCache = createPaymentCache(redis, redisHealth);
   const paymentWrites = batchedPaymentWrites(sql, { maxConcurrent: env.WRITE_BATCH_CONCURRENCY });
-  const deps: GatewayDeps = {
+  const untimed: GatewayDeps = {
     config: {
       cellId: env.CELLPAY_CELL_ID,
       acquirerTimeoutMs: env.ACQUIRER_TIMEOUT_MS,
@@ -67,7 +102,11 @@ export async function startGateway(
     frozenPartners: new Set(),
     clock: () => new Date(),
   };
-  const app = createGatewayApp(deps);
+  // One telemetry for both apps: the public one records, the internal one serves the figures.
+  const telemetry = createGatewayTelemetry(untimed);
+  const deps: GatewayDeps = { ...untimed, acquirer: telemetry.acquirer };
+  const app = createGatewayApp(deps, telemetry);
+  const internalApp = createInternalListenerApp(deps, telemetry);
   const recoverer = startRecoverer(
     {
       sql,
@@ -81,23 +120,28 @@ export async function startGateway(
     },
     { intervalMs: env.RECOVERY_INTERVAL_MS, staleMs: env.RECOVERY_STALE_MS },
   );
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
-    s.once("error", reject);
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : env.PORT;
+  let server: Server;
+  let internalServer: Server;
+  try {
+    // The internal listener first: a gateway the control plane cannot reach is not started.
+    internalServer = await listen(internalApp, env.INTERNAL_PORT, env.INTERNAL_HOST);
+    server = await listen(app, env.PORT, env.HOST).catch(async (err: unknown) => {
+      await closeServer(internalServer);
+      throw err;
+    });
+  } catch (err) {
+    await recoverer.stop();
+    redis?.disconnect();
+    await database.end();
+    throw err;
+  }
   return {
-    url: `http://${env.HOST}:${port}`,
+    url: urlOf(server, env.HOST, env.PORT),
+    internalUrl: urlOf(internalServer, env.INTERNAL_HOST, env.INTERNAL_PORT),
     deps,
     async close() {
-      // Stop taking connections, let in-flight requests finish, then release the pool.
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        setTimeout(() => {
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        }, 5000).unref();
-      });
+      // Both listeners stop taking connections and finish what they run, then the pool goes.
+      await Promise.all([closeServer(server), closeServer(internalServer)]);
       await recoverer.stop();
       redis?.disconnect();
       await database.end();

@@ -16,7 +16,7 @@ guardKnownLibraryFaults((err) =>
 startTracingFromEnv("gateway");
 try {
   const gateway = await startGateway(env, logger, createSimulatorAcquirer());
-  logger.info({ url: gateway.url }, "gateway listening");
+  logger.info({ url: gateway.url, internal_url: gateway.internalUrl }, "gateway listening");
   onShutdownSignal(logger, () => gateway.close());
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, "gateway failed to start");

@@ -44,6 +44,7 @@ export const cellView = (row: CellRow, partnerCount: number) => ({
   state: row.state,
   weight: row.weight,
   gateways: row.gateways,
+  internal_gateways: row.internalGateways,
   health: row.health,
   partner_count: partnerCount,
   created: Math.floor(row.createdAt.getTime() / 1000),
@@ -54,4 +55,5 @@ export const cellAuditState = (row: CellRow) => ({
   state: row.state,
   weight: row.weight,
   gateways: row.gateways,
+  internal_gateways: row.internalGateways,
 });

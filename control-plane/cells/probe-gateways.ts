@@ -23,3 +23,27 @@ export async function probeGateways(
   const status = ready.length === gateways.length ? "ok" : ready.length > 0 ? "degraded" : "down";
   return { status, checked_at: now.toISOString(), ready_gateways: ready };
 }
+
+/**
+ * The internal listeners (internal API, /metrics) that do not answer /healthz naming this cell:
+ * registration refuses a cell the control plane could not manage, or one whose internal URLs
+ * point at another cell.
+ */
+export async function unreadyInternalListeners(
+  cellId: string,
+  internalGateways: string[],
+  timeoutMs = 2000,
+): Promise<string[]> {
+  const ok = await Promise.all(
+    internalGateways.map(async (base) => {
+      try {
+        const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+        const body = (await res.json().catch(() => ({}))) as { cell_id?: unknown };
+        return res.ok && body.cell_id === cellId;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  return internalGateways.filter((_, i) => !ok[i]);
+}

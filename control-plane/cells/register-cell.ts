@@ -1,5 +1,5 @@
 // Registers a running cell (or updates it: the launcher calls this at every start). Its gateways
-// must all answer /readyz first; a new cell is then active and eligible for placement. An existing
+// must all answer /readyz first, and their internal listeners /healthz, each naming the cell; a new cell is then active and eligible for placement. An existing
 // cell keeps the state an admin gave it.
 import { eq } from "drizzle-orm";
 import { ApiError } from "../../shared/errors.ts";
@@ -10,16 +10,21 @@ import type { ControlPlaneDeps } from "../deps.ts";
 import { commitRoutingChange, publishRoutingDelta } from "../routing/commit-routing-change.ts";
 import { routeCellOf } from "../routing/route-entries.ts";
 import { type CellRow, cellAuditState, partnerCountOf } from "./cell-registry.ts";
-import { probeGateways } from "./probe-gateways.ts";
+import { probeGateways, unreadyInternalListeners } from "./probe-gateways.ts";
 
 export interface RegisterCellInput {
   id: string;
   weight: number;
   gateways: string[];
+  /** The same instances' internal listeners, for the control plane's calls and scrapes only. */
+  internal_gateways: string[];
 }
 
+const withoutTrailingSlash = (urls: string[]) => [...new Set(urls.map((g) => g.replace(/\/+$/, "")))];
+
 export async function registerCell(deps: ControlPlaneDeps, actor: AdminActor, input: RegisterCellInput) {
-  const gateways = [...new Set(input.gateways.map((g) => g.replace(/\/+$/, "")))];
+  const gateways = withoutTrailingSlash(input.gateways);
+  const internalGateways = withoutTrailingSlash(input.internal_gateways);
   const health = await probeGateways(input.id, gateways, deps.clock());
   if (health.status !== "ok") {
     const notReady = gateways.filter((g) => !health.ready_gateways.includes(g));
@@ -31,6 +36,14 @@ export async function registerCell(deps: ControlPlaneDeps, actor: AdminActor, in
       },
     );
   }
+  const unreachable = await unreadyInternalListeners(input.id, internalGateways);
+  if (unreachable.length > 0) {
+    throw new ApiError(
+      "cell_not_ready",
+      `Cell '${input.id}' is not ready: no internal listener naming this cell at ${unreachable.join(", ")}.`,
+      { param: "internal_gateways" },
+    );
+  }
   const result = await deps.db.transaction(async (tx) => {
     const before = (await tx.select().from(cells).where(eq(cells.id, input.id)).for("update"))[0];
     let after: CellRow;
@@ -38,7 +51,7 @@ export async function registerCell(deps: ControlPlaneDeps, actor: AdminActor, in
       after = (
         await tx
           .update(cells)
-          .set({ weight: input.weight, gateways, health })
+          .set({ weight: input.weight, gateways, internalGateways, health })
           .where(eq(cells.id, input.id))
           .returning()
       )[0]!;
@@ -46,7 +59,14 @@ export async function registerCell(deps: ControlPlaneDeps, actor: AdminActor, in
       after = (
         await tx
           .insert(cells)
-          .values({ id: input.id, state: "active", weight: input.weight, gateways, health })
+          .values({
+            id: input.id,
+            state: "active",
+            weight: input.weight,
+            gateways,
+            internalGateways,
+            health,
+          })
           .returning()
       )[0]!;
     }

@@ -27,8 +27,14 @@ export const cells = pgTable("cells", {
   id: text("id").primaryKey(),
   state: text("state").$type<CellState>().notNull().default("active"),
   weight: doublePrecision("weight").notNull().default(1),
-  /** Base URLs of the cell's gateway instances. */
+  /** Base URLs of the cell's gateway instances: public, in the routing table. */
   gateways: jsonb("gateways").$type<string[]>().notNull(),
+  /**
+   * Base URLs of the same instances' internal listeners (internal API, /metrics): for the
+   * control plane alone, never in the routing table. Empty only on a row from before they
+   * existed, until the launcher registers the cell again.
+   */
+  internalGateways: jsonb("internal_gateways").$type<string[]>().notNull().default([]),
   health: jsonb("health")
     .$type<CellHealth>()
     .notNull()

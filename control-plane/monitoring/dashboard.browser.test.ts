@@ -32,7 +32,12 @@ beforeAll(async () => {
     startTestControlPlane(),
     startTestCell({ CELLPAY_CELL_ID: "cell-a", CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN }),
   ]);
-  const reg = await cp.admin("POST", "/admin/v1/cells", { id: "cell-a", weight: 1, gateways: [cell.url] });
+  const reg = await cp.admin("POST", "/admin/v1/cells", {
+    id: "cell-a",
+    weight: 1,
+    gateways: [cell.url],
+    internal_gateways: [cell.internalUrl],
+  });
   expect(reg.status).toBe(201);
   const onboarded = await cp.admin("POST", "/admin/v1/partners", { name: "Dashboard Partner" });
   expect(onboarded.status, JSON.stringify(onboarded.body)).toBe(201);
@@ -116,9 +121,13 @@ describe.skipIf(!haveChromium)("live dashboard", () => {
   });
 
   it("serves Prometheus text from the gateway by route pattern, to the internal token only", async () => {
-    expect((await fetch(`${cell.url}/metrics`)).status).toBe(401);
+    // Only on the internal listener: the public port (the routers' target) has no /metrics.
+    expect((await fetch(`${cell.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${cell.internalUrl}/metrics`)).status).toBe(401);
     const text = await (
-      await fetch(`${cell.url}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` } })
+      await fetch(`${cell.internalUrl}/metrics`, {
+        headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` },
+      })
     ).text();
     expect(text).toContain('route="/v1/payments",method="POST",status_class="2xx"');
     expect(text).not.toContain(partner.id);

@@ -1,7 +1,7 @@
 // The control plane's live view of the platform: every few seconds it scrapes each registered
-// cell's gateways (/metrics and /metrics/partners, from the cell registry), the cells' worker
-// metrics given by CELL_METRICS_TARGETS, and the routers given by ROUTER_URLS (static targets,
-// like Prometheus' static_configs: routers do not register themselves), then rolls the figures up
+// cell's gateways (/metrics and /metrics/partners on their internal listeners, from the cell
+// registry), the cells' worker metrics given by CELL_METRICS_TARGETS, and the routers given by
+// ROUTER_URLS (static targets, like Prometheus' static_configs: routers do not register themselves), then rolls the figures up
 // per cell, per router and per partner, keeps short time series and evaluates the alert rules.
 import type { PartnerStatsSnapshot } from "../../shared/telemetry/partner-stats.ts";
 import { partnerCountsByCell } from "../cells/cell-registry.ts";
@@ -107,7 +107,7 @@ export class Monitor {
     await Promise.all([
       ...rows.map(async (row) => {
         const gatewayScrapes = await Promise.all(
-          row.gateways.map(async (base) => {
+          row.internalGateways.map(async (base) => {
             const [text, partners] = await Promise.all([
               this.fetchText(`${base}/metrics`),
               this.fetchText(`${base}/metrics/partners`),
@@ -134,7 +134,7 @@ export class Monitor {
         };
         live.state = row.state;
         live.health = row.health.status;
-        live.gatewaysTotal = row.gateways.length;
+        live.gatewaysTotal = row.internalGateways.length;
         live.gatewaysUp = gatewayScrapes.filter((g) => g.samples).length;
         live.partnerCount = counts.get(row.id) ?? 0;
         live.series.push(point);

@@ -5,11 +5,12 @@ import { type CellClient, createCellClient } from "../../shared/cell-api/cell-cl
 
 export interface SourceCell {
   id: string;
-  gateways: string[];
+  /** One internal listener per gateway instance: freezing on each freezes every instance. */
+  internalGateways: string[];
 }
 
 const perGateway = (cell: SourceCell, token: string): CellClient[] =>
-  cell.gateways.map((g) => createCellClient({ gateways: [g], token, timeoutMs: 5000 }));
+  cell.internalGateways.map((g) => createCellClient({ internalUrls: [g], token, timeoutMs: 5000 }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

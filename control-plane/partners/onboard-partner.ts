@@ -22,7 +22,7 @@ export async function onboardPartner(
   input: { name: string; cellId?: string | undefined },
 ) {
   const id = newId("ptr", deps.clock().getTime());
-  let provisionedIn: { id: string; gateways: string[] } | undefined;
+  let provisionedIn: { id: string; internalGateways: string[] } | undefined;
   try {
     const result = await deps.db.transaction(async (tx) => {
       const cell = await lockTargetCell(tx, input.cellId, deps.random);

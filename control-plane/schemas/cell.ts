@@ -14,7 +14,10 @@ export const CellSchema = z
     id: z.string(),
     state: z.enum(cellStates),
     weight: z.number(),
+    /** Public gateway URLs: what the routing table carries. */
     gateways: z.array(z.string()),
+    /** The same instances' internal listeners (internal API, /metrics): never sent to routers. */
+    internal_gateways: z.array(z.string()),
     health: CellHealthSchema,
     partner_count: z.number().int(),
     created: z.number().int(),
@@ -23,21 +26,34 @@ export const CellSchema = z
 
 export const CellListSchema = listOf(CellSchema).openapi("CellList");
 
+const gatewayUrls = z
+  .array(
+    z
+      .string()
+      .url()
+      .regex(/^https?:\/\//, "must be an http(s) URL"),
+  )
+  .min(1)
+  .max(16);
+
 export const RegisterCellBodySchema = z
   .object({
     id: CellIdSchema,
     weight: z.number().positive().max(1000).default(1),
-    gateways: z
-      .array(
-        z
-          .string()
-          .url()
-          .regex(/^https?:\/\//, "must be an http(s) URL"),
-      )
-      .min(1)
-      .max(16)
-      .openapi({ example: ["http://127.0.0.1:17100", "http://127.0.0.1:17101"] }),
+    gateways: gatewayUrls.openapi({
+      description: "The gateways' public URLs, which the routers forward to.",
+      example: ["http://127.0.0.1:17100", "http://127.0.0.1:17101"],
+    }),
+    internal_gateways: gatewayUrls.openapi({
+      description:
+        "The same gateway instances' internal listeners (internal API, /metrics), one per gateway, in the same order. Only the control plane calls them; the routers never learn them.",
+      example: ["http://127.0.0.1:17150", "http://127.0.0.1:17151"],
+    }),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.internal_gateways.length === b.gateways.length, {
+    path: ["internal_gateways"],
+    message: "needs one internal URL per gateway, in the same order",
+  });
 
 export const SetCellStateBodySchema = z.object({ state: z.enum(cellStates) }).strict();

@@ -51,6 +51,7 @@ describe("admin API", () => {
         id: "cell-x",
         weight: 1,
         gateways: ["http://127.0.0.1:1"],
+        internal_gateways: ["http://127.0.0.1:2"],
       });
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe("cell_not_ready");
@@ -59,32 +60,74 @@ describe("admin API", () => {
         id: "cell-x",
         weight: 1,
         gateways: [cell.url],
+        internal_gateways: [cell.internalUrl],
       });
       expect(wrong.status).toBe(422);
+      // Ready public gateways with an internal URL that is not this cell's internal listener: the
+      // public URL given as internal (it serves no internal API), or a dead port.
+      for (const internal of [cell.url, "http://127.0.0.1:1"]) {
+        const noInternal = await cp.admin("POST", "/admin/v1/cells", {
+          id: "cell-a",
+          weight: 1,
+          gateways: [cell.url],
+          internal_gateways: [internal],
+        });
+        expect(noInternal.status).toBe(422);
+        expect(noInternal.body.error).toMatchObject({ code: "cell_not_ready", param: "internal_gateways" });
+      }
+    });
+  });
+
+  it("refuses a cell without internal gateway URLs, or with one per gateway missing (400 naming the field)", async () => {
+    await unchanged(async () => {
+      const missing = await cp.admin("POST", "/admin/v1/cells", {
+        id: "cell-a",
+        weight: 1,
+        gateways: [cell.url],
+      });
+      expect(missing.status).toBe(400);
+      expect(missing.body.error).toMatchObject({ code: "invalid_request", param: "internal_gateways" });
+      const short = await cp.admin("POST", "/admin/v1/cells", {
+        id: "cell-a",
+        weight: 1,
+        gateways: [cell.url, cell.url.replace(/:(\d+)$/, ":1")],
+        internal_gateways: [cell.internalUrl],
+      });
+      expect(short.status).toBe(400);
+      expect(short.body.error).toMatchObject({ code: "invalid_request", param: "internal_gateways" });
     });
   });
 
   it("registers a ready cell: active, audited, and published as the next routing version", async () => {
     const before = await registrySnapshot(cp.postgresUrl);
-    const res = await cp.admin("POST", "/admin/v1/cells", { id: "cell-a", weight: 2, gateways: [cell.url] });
+    const res = await cp.admin("POST", "/admin/v1/cells", {
+      id: "cell-a",
+      weight: 2,
+      gateways: [cell.url],
+      internal_gateways: [cell.internalUrl],
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       id: "cell-a",
       state: "active",
       weight: 2,
       gateways: [cell.url],
+      internal_gateways: [cell.internalUrl],
       partner_count: 0,
     });
     expect(res.body.health.status).toBe("ok");
     const delta = await cp.waitForDelta((d) => d.cells["cell-a"] !== undefined);
     expect(delta.version).toBe(before.routingVersion + 1);
+    // The routers learn the public URLs only, never the internal listeners.
     expect(delta.cells["cell-a"]).toEqual({ state: "active", gateways: [cell.url] });
+    expect(JSON.stringify(delta)).not.toContain(cell.internalUrl);
 
     // The launcher calls it at every start: the same registration changes no route.
     const again = await cp.admin("POST", "/admin/v1/cells", {
       id: "cell-a",
       weight: 2,
       gateways: [cell.url],
+      internal_gateways: [cell.internalUrl],
     });
     expect(again.status).toBe(200);
     expect((await registrySnapshot(cp.postgresUrl)).routingVersion).toBe(delta.version);
@@ -93,7 +136,8 @@ describe("admin API", () => {
   it("lists and retrieves cells; an unknown cell is a 404", async () => {
     const list = await cp.admin("GET", "/admin/v1/cells");
     expect(list.body.data.map((c: { id: string }) => c.id)).toEqual(["cell-a"]);
-    expect((await cp.admin("GET", "/admin/v1/cells/cell-a")).body.partner_count).toBe(0);
+    const one = await cp.admin("GET", "/admin/v1/cells/cell-a");
+    expect(one.body).toMatchObject({ partner_count: 0, internal_gateways: [cell.internalUrl] });
     const missing = await cp.admin("GET", "/admin/v1/cells/cell-nope");
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("resource_not_found");

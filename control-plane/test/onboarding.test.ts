@@ -45,6 +45,7 @@ beforeAll(async () => {
       id,
       weight: weights[id],
       gateways: [cells[id]!.url],
+      internal_gateways: [cells[id]!.internalUrl],
     });
     expect(res.status).toBe(201);
   }
@@ -120,7 +121,7 @@ describe("onboarding through the control plane", () => {
     expect(res.status).toBe(200);
     expect(res.body.settings).toMatchObject(limits);
     const inCell = await createCellClient({
-      gateways: [cells[p.cell_id]!.url],
+      internalUrls: [cells[p.cell_id]!.internalUrl],
       token: TEST_INTERNAL_TOKEN,
     }).getPartner(p.id);
     expect(inCell.settings).toMatchObject(limits);

@@ -1,5 +1,7 @@
-// The control plane's client for one cell's internal API (see contract.ts). Tries the cell's
-// gateways in turn, so one dead gateway instance does not fail an admin action.
+// The control plane's client for one cell's internal API (see contract.ts). Tries the internal
+// listeners of the cell's gateways in turn, so one dead gateway instance does not fail an admin
+// action. These are the gateways' internal URLs, never their public ones: the public port does
+// not serve /internal/v1.
 import type { z } from "zod";
 import {
   issueKeyResponse,
@@ -36,7 +38,8 @@ export interface CellClient {
 }
 
 export function createCellClient(opts: {
-  gateways: string[];
+  /** Base URLs of the gateways' internal listeners (INTERNAL_PORT), not their public URLs. */
+  internalUrls: string[];
   token: string;
   timeoutMs?: number;
 }): CellClient {
@@ -49,8 +52,8 @@ export function createCellClient(opts: {
   ): Promise<T> {
     let lastError: unknown;
     const start = next++;
-    for (let i = 0; i < opts.gateways.length; i++) {
-      const base = opts.gateways[(start + i) % opts.gateways.length]!;
+    for (let i = 0; i < opts.internalUrls.length; i++) {
+      const base = opts.internalUrls[(start + i) % opts.internalUrls.length]!;
       let res: Response;
       try {
         res = await fetch(`${base}/internal/v1${path}`, {

@@ -15,6 +15,7 @@ const repoCellsYaml = new URL("../../cells.yaml", import.meta.url);
 
 const cellA = `  - id: cell-a
     gateway_port: 17100
+    internal_port: 17150
     postgres: { port: 17110 }
     redis: { port: 17111 }
     nats: { port: 17112 }
@@ -38,7 +39,13 @@ describe("parseCellsFile", () => {
     expect(parsed.cells.length).toBeGreaterThanOrEqual(2);
     const ids = parsed.cells.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
-    const ports = parsed.cells.flatMap((c) => [c.gateway_port, c.postgres.port, c.redis.port, c.nats.port]);
+    const ports = parsed.cells.flatMap((c) => [
+      c.gateway_port,
+      c.internal_port,
+      c.postgres.port,
+      c.redis.port,
+      c.nats.port,
+    ]);
     expect(new Set(ports).size).toBe(ports.length);
   });
 
@@ -46,8 +53,8 @@ describe("parseCellsFile", () => {
     const root = new URL("../..", import.meta.url).pathname;
     const bench = loadCellsFile(cellsFilePath(root, { CELLPAY_CELLS_FILE: "bench/cells.bench.yaml" }));
     const main = loadCellsFile(cellsFilePath(root, {}));
-    expect(bench.cells.map((c) => [c.id, c.gateway_port, c.postgres.port])).toEqual(
-      main.cells.map((c) => [c.id, c.gateway_port, c.postgres.port]),
+    expect(bench.cells.map((c) => [c.id, c.gateway_port, c.internal_port, c.postgres.port])).toEqual(
+      main.cells.map((c) => [c.id, c.gateway_port, c.internal_port, c.postgres.port]),
     );
   });
 
@@ -65,6 +72,32 @@ describe("parseCellsFile", () => {
   it("a component with neither port nor url is named: cells[1].postgres: needs a port or a url", () => {
     const bad = cellA.replace("cell-a", "cell-b").replace("postgres: { port: 17110 }", "postgres: {}");
     expect(errorOf(file(cellA, bad))).toContain("cells[1].postgres: needs a port or a url");
+  });
+
+  it("a missing internal_port is named", () => {
+    expect(errorOf(file(cellA.replace("    internal_port: 17150\n", "")))).toContain(
+      "cells[0].internal_port:",
+    );
+  });
+
+  it("overlapping ports are named at the later one, counting every gateway instance's ports", () => {
+    // Two gateways take 17150 and 17151: an internal_port of 17151 elsewhere collides.
+    const two = cellA.replace("    gateway_port", "    gateways: 2\n    gateway_port");
+    const b = cellA
+      .replace("cell-a", "cell-b")
+      .replace(/171(\d\d)/g, "172$1")
+      .replace("17250", "17151");
+    expect(errorOf(file(two, b))).toContain(
+      "cells[1].internal_port: ports 17151 overlap cells[0].internal_port (17150-17151)",
+    );
+    const sameAsRouter = cellA.replace("internal_port: 17150", "internal_port: 17001");
+    expect(errorOf(file(sameAsRouter))).toContain(
+      "cells[0].internal_port: ports 17001 overlap platform.routers.port (17001-17002)",
+    );
+    const internalOnPostgres = cellA.replace("internal_port: 17150", "internal_port: 17110");
+    expect(errorOf(file(internalOnPostgres))).toContain(
+      "cells[0].postgres.port: ports 17110 overlap cells[0].internal_port",
+    );
   });
 
   it("a missing gateway_port is named", () => {

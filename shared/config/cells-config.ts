@@ -24,6 +24,11 @@ export const cellSchema = z
     /** Core processor processes (ledger, settlement, webhooks); each cell also runs one outbox relay. */
     processors: z.number().int().min(1).max(16).default(1),
     gateway_port: port,
+    /**
+     * The gateways' internal listeners (internal API, /metrics), on internal_port, internal_port+1,
+     * ...: reached by the control plane only, never by the routers.
+     */
+    internal_port: port,
     postgres: component,
     redis: component,
     nats: component,
@@ -45,7 +50,7 @@ export const platformSchema = z
   .strict();
 
 export const cellsFileSchema = z
-  .object({ platform: platformSchema.default({} as never), cells: z.array(cellSchema).min(1) })
+  .object({ platform: platformSchema.prefault({}), cells: z.array(cellSchema).min(1) })
   .strict()
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
@@ -54,7 +59,55 @@ export const cellsFileSchema = z
         ctx.addIssue({ code: "custom", path: ["cells", i, "id"], message: "duplicate cell id" });
       seen.add(cell.id);
     });
+    for (const issue of overlappingPorts(file)) ctx.addIssue({ code: "custom", ...issue });
   });
+
+interface PortRange {
+  path: (string | number)[];
+  first: number;
+  count: number;
+}
+
+/** Every port range the file gives (instances take consecutive ports), in file order. */
+function portRanges(file: { platform: PlatformConfig; cells: CellConfig[] }): PortRange[] {
+  const ranges: PortRange[] = [];
+  // Refinements may run on a file with other problems: anything not a number is skipped here.
+  const add = (path: (string | number)[], first: unknown, count: unknown = 1) => {
+    if (typeof first === "number" && typeof count === "number") ranges.push({ path, first, count });
+  };
+  const cp = file.platform?.control_plane;
+  add(["platform", "control_plane", "port"], cp?.port);
+  add(["platform", "control_plane", "postgres", "port"], cp?.postgres?.port);
+  add(["platform", "control_plane", "nats", "port"], cp?.nats?.port);
+  const routers = file.platform?.routers;
+  add(["platform", "routers", "port"], routers?.port, routers?.instances);
+  file.cells.forEach((cell, i) => {
+    add(["cells", i, "gateway_port"], cell.gateway_port, cell.gateways);
+    add(["cells", i, "internal_port"], cell.internal_port, cell.gateways);
+    for (const c of ["postgres", "redis", "nats"] as const) add(["cells", i, c, "port"], cell[c]?.port);
+  });
+  return ranges;
+}
+
+const rangeText = (r: PortRange) => (r.count === 1 ? `${r.first}` : `${r.first}-${r.first + r.count - 1}`);
+
+/** A port range that overlaps an earlier one, named at the later one (both would fail to bind). */
+function overlappingPorts(file: { platform: PlatformConfig; cells: CellConfig[] }) {
+  const ranges = portRanges(file);
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  ranges.forEach((r, i) => {
+    const earlier = ranges
+      .slice(0, i)
+      .find((e) => r.first < e.first + e.count && e.first < r.first + r.count);
+    if (earlier) {
+      issues.push({
+        path: r.path,
+        message: `ports ${rangeText(r)} overlap ${formatPath(earlier.path)} (${rangeText(earlier)})`,
+      });
+    }
+  });
+  return issues;
+}
 
 export type CellConfig = z.infer<typeof cellSchema>;
 export type PlatformConfig = z.infer<typeof platformSchema>;

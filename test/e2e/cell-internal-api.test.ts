@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => cell?.stop());
 
 const cellClient = () =>
-  createCellClient({ gateways: ["http://127.0.0.1:1", cell.url], token: TEST_INTERNAL_TOKEN });
+  createCellClient({ internalUrls: ["http://127.0.0.1:1", cell.internalUrl], token: TEST_INTERNAL_TOKEN });
 const pay = { amount: 100, currency: "EUR", payment_method: card() };
 
 describe("cell internal API", () => {

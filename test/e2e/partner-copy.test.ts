@@ -22,8 +22,8 @@ afterAll(async () => {
 type Page = { rows: Record<string, unknown>[]; next: unknown[] | null };
 
 async function copy(partnerId: string, sinceXid?: number): Promise<number> {
-  const from = createCellClient({ gateways: [source.url], token: TEST_INTERNAL_TOKEN });
-  const to = createCellClient({ gateways: [target.url], token: TEST_INTERNAL_TOKEN });
+  const from = createCellClient({ internalUrls: [source.internalUrl], token: TEST_INTERNAL_TOKEN });
+  const to = createCellClient({ internalUrls: [target.internalUrl], token: TEST_INTERNAL_TOKEN });
   let copied = 0;
   for (const t of partnerTables) {
     let after: unknown[] | null = null;
@@ -64,7 +64,7 @@ describe("partner copy between cells", () => {
     await call("POST", "/v1/refunds", { payment_id: ids[0], amount: 10 });
     await call("POST", "/v1/card_tokens", { card: card().card });
 
-    const api = createCellClient({ gateways: [source.url], token: TEST_INTERNAL_TOKEN });
+    const api = createCellClient({ internalUrls: [source.internalUrl], token: TEST_INTERNAL_TOKEN });
     const { xid } = await api.call<{ xid: number }>("GET", "/xid");
     expect(await copy(partnerId)).toBeGreaterThan(40);
 
@@ -79,10 +79,9 @@ describe("partner copy between cells", () => {
       "GET",
       `/partners/${partnerId}/checksums`,
     );
-    const b = await createCellClient({ gateways: [target.url], token: TEST_INTERNAL_TOKEN }).call<typeof a>(
-      "GET",
-      `/partners/${partnerId}/checksums`,
-    );
+    const b = await createCellClient({ internalUrls: [target.internalUrl], token: TEST_INTERNAL_TOKEN }).call<
+      typeof a
+    >("GET", `/partners/${partnerId}/checksums`);
     expect(b.tables).toEqual(a.tables);
     expect(a.tables.find((t) => t.table === "payments")!.count).toBe(21);
 
@@ -125,7 +124,10 @@ describe("partner copy between cells", () => {
     await api.call("DELETE", `/partners/${partnerId}/freeze`, { status: "active" });
     expect((await call("GET", "/v1/payments")).status).toBe(200);
 
-    const purged = await createCellClient({ gateways: [target.url], token: TEST_INTERNAL_TOKEN }).call<{
+    const purged = await createCellClient({
+      internalUrls: [target.internalUrl],
+      token: TEST_INTERNAL_TOKEN,
+    }).call<{
       deleted: number;
     }>("DELETE", `/partners/${partnerId}`);
     expect(purged.deleted).toBeGreaterThan(40);

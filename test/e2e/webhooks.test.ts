@@ -111,9 +111,10 @@ describe("webhooks", () => {
         expect(verifies({ ...r, body: r.body.replace("1999", "1") }, endpoint.secret)).toBe(false);
       }
       // The webhook health the control plane shows on the partner page, from the cell's internal API.
-      const health = await createCellClient({ gateways: [cell.url], token: TEST_INTERNAL_TOKEN }).traffic(
-        partnerId,
-      );
+      const health = await createCellClient({
+        internalUrls: [cell.internalUrl],
+        token: TEST_INTERNAL_TOKEN,
+      }).traffic(partnerId);
       expect(health.webhooks).toEqual({
         endpoints_enabled: 1,
         pending: 0,

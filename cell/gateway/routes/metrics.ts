@@ -1,6 +1,7 @@
 // GET /metrics (Prometheus text) and GET /metrics/partners (the bounded per-partner figures, JSON)
-// for the control plane's scraper and for Prometheus. They need the cell's internal token when the
-// gateway has one: the router forwards any path a partner sends, and these name partners.
+// for the control plane's scraper and for Prometheus. Served on the internal listener only; they
+// still need the cell's internal token when the gateway has one, because they name partners and a
+// port reachable from the cell's network is not proof of who is asking.
 import { timingSafeEqual } from "node:crypto";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";

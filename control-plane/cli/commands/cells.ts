@@ -6,12 +6,14 @@ import { block, table } from "../output.ts";
 type Cell = Record<string, unknown> & {
   health: { status: string; ready_gateways: string[] };
   gateways: string[];
+  internal_gateways?: string[];
 };
 const flat = (c: Cell) => ({
   ...c,
   health: c.health.status,
   ready: `${c.health.ready_gateways.length}/${c.gateways.length}`,
   gateways: c.gateways.join(" "),
+  internal_gateways: (c.internal_gateways ?? []).join(" "),
 });
 
 const show = (ctx: CliContext, cell: Cell) =>
@@ -64,13 +66,17 @@ export const command: CliCommand = {
       },
     },
     register: {
-      usage: "cells register <cell_id> --gateway <url> [--gateway <url> …] [--weight N]",
-      summary: "register a running cell (its gateways must be ready)",
+      usage:
+        "cells register <cell_id> --gateway <url> --internal-gateway <url> [--gateway <url> --internal-gateway <url> …] [--weight N]",
+      summary: "register a running cell (its gateways and their internal listeners must be ready)",
       async run(ctx) {
         const body = {
           id: positional(ctx.args, 0, "cell_id"),
           weight: numberOption(ctx.args, "weight") ?? 1,
           gateways: ctx.args.options.get("gateway") ?? [option(ctx.args, "gateways") ?? ""],
+          internal_gateways: ctx.args.options.get("internal-gateway") ?? [
+            option(ctx.args, "internal-gateways") ?? "",
+          ],
         };
         show(ctx, await ctx.api.request<Cell>("POST", "/admin/v1/cells", body));
       },

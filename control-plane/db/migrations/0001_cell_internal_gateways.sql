@@ -1,0 +1,1 @@
+ALTER TABLE "cells" ADD COLUMN "internal_gateways" jsonb DEFAULT '[]'::jsonb NOT NULL;
