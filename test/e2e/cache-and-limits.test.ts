@@ -168,6 +168,7 @@ describe("admission control", () => {
       parseGatewayEnv({
         CELLPAY_CELL_ID: "cell-test",
         PORT: "0",
+        INTERNAL_PORT: "0",
         DATABASE_URL: cell.infra.postgresUrl,
         CELLPAY_MASTER_KEY: cell.masterKey,
         MAX_IN_FLIGHT: "3",

@@ -18,9 +18,9 @@ const pay = { amount: 100, currency: "EUR", payment_method: card() };
 describe("cell internal API", () => {
   it("refuses calls without the internal token, and partner keys are not internal tokens", async () => {
     const { apiKey } = await cell.partner();
-    const noToken = await fetch(`${cell.url}/internal/v1/health`);
+    const noToken = await fetch(`${cell.internalUrl}/internal/v1/health`);
     expect(noToken.status).toBe(401);
-    const partnerKey = await fetch(`${cell.url}/internal/v1/health`, {
+    const partnerKey = await fetch(`${cell.internalUrl}/internal/v1/health`, {
       headers: { authorization: `Bearer ${apiKey}` },
     });
     expect(partnerKey.status).toBe(401);
