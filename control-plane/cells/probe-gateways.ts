@@ -25,19 +25,24 @@ export async function probeGateways(
 }
 
 /**
- * The internal listeners (internal API, /metrics) that do not answer /healthz naming this cell:
- * registration refuses a cell the control plane could not manage, or one whose internal URLs
- * point at another cell.
+ * The internal listeners whose internal API does not answer (GET /internal/v1/health with the
+ * internal token) naming this cell: registration refuses a cell the control plane could not
+ * manage, one whose internal URLs point at another cell, or a public URL given as internal (the
+ * public port has no internal API, while its /healthz would name the cell too).
  */
 export async function unreadyInternalListeners(
   cellId: string,
   internalGateways: string[],
+  token: string,
   timeoutMs = 2000,
 ): Promise<string[]> {
   const ok = await Promise.all(
     internalGateways.map(async (base) => {
       try {
-        const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+        const res = await fetch(`${base}/internal/v1/health`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
         const body = (await res.json().catch(() => ({}))) as { cell_id?: unknown };
         return res.ok && body.cell_id === cellId;
       } catch {

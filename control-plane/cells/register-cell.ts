@@ -1,6 +1,7 @@
 // Registers a running cell (or updates it: the launcher calls this at every start). Its gateways
-// must all answer /readyz first, and their internal listeners /healthz, each naming the cell; a new cell is then active and eligible for placement. An existing
-// cell keeps the state an admin gave it.
+// must all answer /readyz first, and their internal listeners the internal API, each naming the
+// cell; a new cell is then active and eligible for placement. An existing cell keeps the state an
+// admin gave it.
 import { eq } from "drizzle-orm";
 import { ApiError } from "../../shared/errors.ts";
 import type { AdminActor } from "../app-env.ts";
@@ -36,7 +37,7 @@ export async function registerCell(deps: ControlPlaneDeps, actor: AdminActor, in
       },
     );
   }
-  const unreachable = await unreadyInternalListeners(input.id, internalGateways);
+  const unreachable = await unreadyInternalListeners(input.id, internalGateways, deps.internalToken);
   if (unreachable.length > 0) {
     throw new ApiError(
       "cell_not_ready",

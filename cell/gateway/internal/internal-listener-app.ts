@@ -26,8 +26,8 @@ export function createInternalListenerApp(
   app.onError(onError);
   app.notFound(notFoundOrMethodNotAllowed(() => app.routes));
 
-  // Liveness of this listener, naming the cell (the control plane checks it at registration, so
-  // an internal URL of another cell cannot be registered by mistake). Names nothing else.
+  // Liveness of this listener, for the launcher's readiness probe. Names the cell and nothing
+  // else. (Registration checks /internal/v1/health instead, which the public port cannot fake.)
   app.get("/healthz", (c) => c.json({ status: "ok", cell_id: deps.config.cellId }));
   registerMetrics(app, telemetry);
   app.route("/internal/v1", createInternalApp(deps.config.internalToken));
