@@ -42,6 +42,7 @@ export const command: CliCommand = {
             "ready",
             "partner_count",
             "gateways",
+            "internal_gateways",
           ]),
         );
       },
