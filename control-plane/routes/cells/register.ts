@@ -11,7 +11,7 @@ export const registerCellRoute = createRoute({
   tags: ["Cells"],
   summary: "Register a running cell (or update its weight and gateways)",
   description:
-    "Every gateway must answer `/readyz` first (else 422 `cell_not_ready`). A new cell becomes active and eligible for placement; an existing one keeps its state. Safe to call at every start.",
+    "Every gateway must answer `/readyz` first, and each of `internal_gateways` the internal API with the platform's internal token, naming this cell (else 422 `cell_not_ready`, `param` saying which list). `internal_gateways` stay in the control plane: the routing table carries `gateways` only. A new cell becomes active and eligible for placement; an existing one keeps its state. Safe to call at every start.",
   security: [{ bearer: [] }],
   request: { body: { required: true, content: { "application/json": { schema: RegisterCellBodySchema } } } },
   responses: {
