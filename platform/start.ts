@@ -38,6 +38,10 @@ const externalInfra = process.env.CELLPAY_INFRA === "external";
 // CELLPAY_WORKER_NICE=0 gives them equal priority.
 const workerNiceness = niceness(process.env.CELLPAY_WORKER_NICE ?? "10");
 
+// The local demo's test-mode webhook endpoints may target receivers on this machine. A production
+// deployment never sets this: there the SSRF guard refuses private and loopback targets.
+const localDemoWebhooks = { WEBHOOK_ALLOW_PRIVATE_TARGETS: "true" };
+
 const infras: { stop(): Promise<void> }[] = [];
 const front: ManagedProcess[] = []; // routers, then the control plane
 const gateways: ManagedProcess[] = [];
@@ -108,6 +112,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
         masterKeyFile: secrets.masterKeyFile,
         internalToken: secrets.internalToken,
         logFile: join(logs, `gateway-${i}.log`),
+        env: localDemoWebhooks,
       }),
     );
     urls.push(`http://127.0.0.1:${port}`);
@@ -117,6 +122,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
     DATABASE_URL: databaseUrl,
     NATS_URL: componentUrl(cell, "nats"),
     CELLPAY_MASTER_KEY_FILE: secrets.masterKeyFile,
+    ...localDemoWebhooks,
   };
   const metricsEnv = async () => {
     const port = await freePort();
