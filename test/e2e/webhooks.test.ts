@@ -147,9 +147,7 @@ describe("webhooks", () => {
         status_code: number | null;
         error: string;
       }[];
-      expect(attempts.every((a) => a.status_code === null && a.error === "timeout")).toBe(
-        true,
-      );
+      expect(attempts.every((a) => a.status_code === null && a.error === "timeout")).toBe(true);
       const before = rx.requests.length;
       await sleep(400);
       expect(rx.requests.length, "a dead delivery is not tried again").toBe(before);
