@@ -4,7 +4,8 @@
 // the certificate comes from a real CA at the TLS terminator (see the README's production edge).
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { access, chmod, mkdir, rm, writeFile } from "node:fs/promises";
+import { access, chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import https from "node:https";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ensureTool } from "./binaries.ts";
@@ -110,4 +111,20 @@ export async function ensureDevCertificate(
   await Promise.all([chmod(caKey, 0o600), chmod(files.keyFile, 0o600)]);
   log(`made a local development CA and certificate in ${dir}`);
   return files;
+}
+
+/** A readiness probe for a service serving the development certificate: 200 over HTTPS, CA trusted. */
+export function httpsProbe(url: string, caFile: string): () => Promise<void> {
+  return async () => {
+    const ca = await readFile(caFile);
+    await new Promise<void>((resolve, reject) => {
+      https
+        .get(url, { ca }, (res) => {
+          res.resume();
+          if (res.statusCode === 200) resolve();
+          else reject(new Error(`status ${res.statusCode}`));
+        })
+        .on("error", reject);
+    });
+  };
 }
