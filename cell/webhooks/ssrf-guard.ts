@@ -62,29 +62,20 @@ export async function checkWebhookUrl(
   if (isLocalName(host) && !policy.allowPrivate) {
     return { ok: false, reason: "must not target localhost" };
   }
+  if (isIP(host)) {
+    const why = blockedAddressReason(host, policy);
+    return why ? { ok: false, reason: `must be a public address (${host} is ${why})` } : { ok: true, url };
+  }
+  // For a name, one answer whether it does not resolve or resolves to a refused address: the
+  // reply must not tell a partner which internal names the cell's resolver knows.
+  const refusedName = { ok: false as const, reason: `host '${host}' must resolve to public addresses only` };
   let addresses: string[];
-  if (isIP(host)) addresses = [host];
-  else {
-    try {
-      addresses = (await withTimeout(resolve(host), CREATE_RESOLVE_TIMEOUT_MS)).map((a) => a.address);
-    } catch {
-      return { ok: false, reason: `host '${host}' does not resolve` };
-    }
+  try {
+    addresses = (await withTimeout(resolve(host), CREATE_RESOLVE_TIMEOUT_MS)).map((a) => a.address);
+  } catch {
+    return refusedName;
   }
-  if (addresses.length === 0) return { ok: false, reason: `host '${host}' does not resolve` };
-  for (const address of addresses) {
-    const why = blockedAddressReason(address, policy);
-    // The range is named for a literal (the partner wrote it); for a name, only that it is refused,
-    // so the answer does not describe what the cell's resolver knows about internal names.
-    if (why) {
-      return {
-        ok: false,
-        reason: isIP(host)
-          ? `must be a public address (${host} is ${why})`
-          : "must resolve to public addresses only",
-      };
-    }
-  }
+  if (addresses.length === 0 || addresses.some((a) => blockedAddressReason(a, policy))) return refusedName;
   return { ok: true, url };
 }
 
