@@ -8,6 +8,8 @@ export function printBanner(opts: {
   adminToken: string;
   apiKey: string;
   seconds: number;
+  /** With `--tls`: the development CA that clients must trust. */
+  caFile?: string;
 }): void {
   const endpoint = opts.routerUrls[0]!;
   const { apiKey } = opts;
@@ -19,18 +21,24 @@ export function printBanner(opts: {
       card: { number: "4242424242424242", exp_month: 12, exp_year: 2034, cvc: "123" },
     },
   });
-  const port = (u: string) => u.replace("http://127.0.0.1", "");
+  const port = (u: string) => u.replace(/^https?:\/\/127\.0\.0\.1/, "");
+  const trust = opts.caFile ? ` --cacert ${opts.caFile}` : "";
   const lines = [
     "",
     `cellpay is up (${opts.cells.length} cells, ${opts.seconds.toFixed(1)} s)`,
     "",
     `  Endpoint:      ${endpoint}   (global router; also ${opts.routerUrls.slice(1).map(port).join(" ") || "-"})`,
     `  Test API key:  ${apiKey}`,
+    ...(opts.caFile
+      ? [
+          `  TLS:           local development CA ${opts.caFile}; curl${trust}, or NODE_EXTRA_CA_CERTS=${opts.caFile}`,
+        ]
+      : []),
     `  API reference: ${endpoint}/docs`,
     `  Control plane: ${opts.controlPlaneUrl}   admin token ${opts.adminToken}   (npm run admin -- partners list)`,
     "",
     "  First payment:",
-    `  curl -s ${endpoint}/v1/payments \\`,
+    `  curl -s${trust} ${endpoint}/v1/payments \\`,
     `    -H "Authorization: Bearer ${apiKey}" \\`,
     `    -H "Content-Type: application/json" -H "Idempotency-Key: first-payment-$(date +%s)" \\`,
     `    -d '${body}'`,

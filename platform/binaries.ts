@@ -127,3 +127,21 @@ function run(command: string, args: string[], log: (msg: string) => void): Promi
     });
   });
 }
+
+/** A CLI tool's path; as root on Debian/Ubuntu its package is installed with apt-get when missing. */
+export async function ensureTool(
+  name: string,
+  debianPackage: string,
+  log: (msg: string) => void = console.log,
+): Promise<string> {
+  const found = await onPath(name);
+  if (found) return found;
+  const canApt = process.getuid?.() === 0 && (await isExecutable("/usr/bin/apt-get"));
+  if (!canApt) throw new Error(`cellpay needs ${name}: e.g. sudo apt-get install -y ${debianPackage}`);
+  log(`installing ${debianPackage} with apt-get`);
+  await run("apt-get", ["update"], log);
+  await run("apt-get", ["install", "-y", debianPackage], log);
+  const installed = await onPath(name);
+  if (!installed) throw new Error(`${debianPackage} installed, but ${name} is still not on PATH`);
+  return installed;
+}

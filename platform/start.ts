@@ -6,7 +6,7 @@
 //   4. the demo partner, onboarded through the control plane, and the banner.
 // Ctrl-C (SIGINT) or SIGTERM stops every child, front to back; the next start finds the data.
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateCellDatabase } from "../cell/db/migrate.ts";
 import {
@@ -20,12 +20,14 @@ import {
 import { printBanner } from "./banner.ts";
 import { type CellInfra, startCellInfra } from "./cell-infra.ts";
 import { ensureDemoPartner, registerCell } from "./demo-partner.ts";
+import { type DevCertificate, ensureDevCertificate, httpsProbe } from "./dev-certificate.ts";
 import { freePort } from "./free-port.ts";
 import { startGatewayProcess } from "./gateway-process.ts";
 import { type GlobalInfra, startGlobalInfra } from "./global-infra.ts";
 import { startHttpServiceProcess } from "./http-service-process.ts";
 import { ensureLocalSecrets, type LocalSecrets } from "./local-secrets.ts";
 import { type ManagedProcess, markPlatformStopping } from "./managed-process.ts";
+import { startNodeProcess } from "./node-process.ts";
 import { startWorkerProcess } from "./worker-process.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -37,6 +39,13 @@ const externalInfra = process.env.CELLPAY_INFRA === "external";
 // scheduler should prefer the routers, gateways and databases, and let events wait a little.
 // CELLPAY_WORKER_NICE=0 gives them equal priority.
 const workerNiceness = niceness(process.env.CELLPAY_WORKER_NICE ?? "10");
+// `npm start -- --tls` (or CELLPAY_TLS=1): the routers serve HTTPS with a local development
+// certificate from .data/tls/ (made with openssl on first use, then reused).
+const tlsMode = process.argv.includes("--tls") || process.env.CELLPAY_TLS === "1";
+
+// The local demo's test-mode webhook endpoints may target receivers on this machine. A production
+// deployment never sets this: there the SSRF guard refuses private and loopback targets.
+const localDemoWebhooks = { WEBHOOK_ALLOW_PRIVATE_TARGETS: "true" };
 
 const infras: { stop(): Promise<void> }[] = [];
 const front: ManagedProcess[] = []; // routers, then the control plane
@@ -116,6 +125,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
         masterKeyFile: secrets.masterKeyFile,
         internalToken: secrets.internalToken,
         logFile: join(logs, `gateway-${i}.log`),
+        env: localDemoWebhooks,
       }),
     );
     urls.public.push(`http://127.0.0.1:${port}`);
@@ -126,6 +136,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
     DATABASE_URL: databaseUrl,
     NATS_URL: componentUrl(cell, "nats"),
     CELLPAY_MASTER_KEY_FILE: secrets.masterKeyFile,
+    ...localDemoWebhooks,
   };
   const metricsEnv = async () => {
     const port = await freePort();
@@ -159,8 +170,10 @@ async function startControlPlane(
   config: PlatformConfig,
   global: GlobalInfra,
   secrets: LocalSecrets,
+  tls: DevCertificate | undefined,
 ): Promise<string> {
   const cp = config.control_plane;
+  const scheme = tls ? "https" : "http";
   const dir = join(dataRoot, "control-plane");
   front.unshift(
     await startHttpServiceProcess({
@@ -175,9 +188,11 @@ async function startControlPlane(
         CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
         ROUTER_URLS: Array.from(
           { length: config.routers.instances },
-          (_, i) => `http://127.0.0.1:${config.routers.port + i}`,
+          (_, i) => `${scheme}://127.0.0.1:${config.routers.port + i}`,
         ).join(","),
         CELL_METRICS_TARGETS: workerMetrics.join(","),
+        // The monitor scrapes the routers: over HTTPS it must trust the development CA.
+        ...(tls ? { NODE_EXTRA_CA_CERTS: tls.caFile } : {}),
       },
     }),
   );
@@ -189,28 +204,46 @@ async function startRouters(
   controlPlaneUrl: string,
   natsUrl: string,
   secrets: LocalSecrets,
+  tls: DevCertificate | undefined,
 ) {
   const urls: string[] = [];
   for (let i = 0; i < config.routers.instances; i++) {
     const port = config.routers.port + i;
     const dir = join(dataRoot, "routers", String(i));
     await mkdir(dir, { recursive: true });
+    const service = {
+      name: `router-${i}`,
+      entry: "router/main.ts",
+      port,
+      healthPath: "/readyz",
+      logFile: join(dir, "router.log"),
+      env: {
+        CONTROL_PLANE_URL: controlPlaneUrl,
+        CONTROL_PLANE_NATS_URL: natsUrl,
+        CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
+        ROUTER_SNAPSHOT_FILE: join(dir, "routing-table.json"),
+        // A short HSTS max-age: a browser that once saw localhost over HTTPS must not refuse
+        // plain HTTP to every other local project for a year.
+        ...(tls
+          ? {
+              ROUTER_TLS_CERT_FILE: tls.certFile,
+              ROUTER_TLS_KEY_FILE: tls.keyFile,
+              ROUTER_HSTS_MAX_AGE_S: "300",
+            }
+          : {}),
+      },
+    };
+    const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
     front.unshift(
-      await startHttpServiceProcess({
-        name: `router-${i}`,
-        entry: "router/main.ts",
-        port,
-        healthPath: "/readyz",
-        logFile: join(dir, "router.log"),
-        env: {
-          CONTROL_PLANE_URL: controlPlaneUrl,
-          CONTROL_PLANE_NATS_URL: natsUrl,
-          CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
-          ROUTER_SNAPSHOT_FILE: join(dir, "routing-table.json"),
-        },
-      }),
+      tls
+        ? await startNodeProcess({
+            ...service,
+            env: { PORT: String(port), ...service.env },
+            ready: { what: `on port ${port} (https)`, probe: httpsProbe(`${url}/readyz`, tls.caFile) },
+          })
+        : await startHttpServiceProcess(service),
     );
-    urls.push(`http://127.0.0.1:${port}`);
+    urls.push(url);
   }
   return urls;
 }
@@ -227,6 +260,7 @@ async function main(): Promise<void> {
   const file = loadCellsFile(cellsFilePath(root));
   await mkdir(dataRoot, { recursive: true });
   const secrets = await ensureLocalSecrets(dataRoot);
+  const tls = tlsMode ? await ensureDevCertificate(join(dataRoot, "tls")) : undefined;
   console.log(
     `starting the control plane and ${file.cells.length} cells: ${file.cells.map((c) => c.id).join(", ")}`,
   );
@@ -237,7 +271,7 @@ async function main(): Promise<void> {
   ]);
   infras.push(global!);
   const gatewayUrls = await Promise.all(file.cells.map((cell) => startCellServices(cell, secrets)));
-  const controlPlaneUrl = await startControlPlane(file.platform, global!, secrets);
+  const controlPlaneUrl = await startControlPlane(file.platform, global!, secrets, tls);
   for (const [i, cell] of file.cells.entries()) {
     await registerCell(controlPlaneUrl, secrets.adminToken, {
       id: cell.id,
@@ -246,7 +280,7 @@ async function main(): Promise<void> {
       internal_gateways: gatewayUrls[i]!.internal,
     });
   }
-  const routerUrls = await startRouters(file.platform, controlPlaneUrl, global!.natsUrl, secrets);
+  const routerUrls = await startRouters(file.platform, controlPlaneUrl, global!.natsUrl, secrets, tls);
   const demo = await ensureDemoPartner(
     join(dataRoot, "demo-partner.json"),
     controlPlaneUrl,
@@ -263,6 +297,7 @@ async function main(): Promise<void> {
     adminToken: secrets.adminToken,
     apiKey: demo.apiKey,
     seconds: (performance.now() - started) / 1000,
+    ...(tls ? { caFile: relative(root, tls.caFile) } : {}),
   });
 }
 

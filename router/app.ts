@@ -18,6 +18,7 @@ import { forwardToCell } from "./proxy.ts";
 import { readRequestBody } from "./request-body.ts";
 import { sendError, sendJson } from "./respond.ts";
 import type { RoutingTableStore } from "./routing-table-store.ts";
+import type { TransportSecurity } from "./transport-security.ts";
 
 export interface RouterConfig {
   requestTimeoutMs: number;
@@ -33,6 +34,7 @@ export interface RouterDeps {
   logger: Logger;
   config: RouterConfig;
   telemetry?: RouterTelemetry;
+  transportSecurity?: TransportSecurity;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -177,6 +179,7 @@ export function createRouterApp(deps: RouterDeps): Handler {
         return relay(cell);
       }
 
+      deps.transportSecurity?.check(req); // live keys only over TLS (transport-security.ts)
       const authorization = req.headers.authorization;
       if (!authorization)
         throw new ApiError("missing_api_key", "Send your secret key as 'Authorization: Bearer sk_…'.");

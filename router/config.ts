@@ -1,5 +1,6 @@
 // The router's configuration, from the environment, parsed once at start.
 import { z } from "zod";
+import { parseTrustedProxies } from "./transport-security.ts";
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535),
@@ -18,12 +19,37 @@ const envSchema = z.object({
   BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
   BREAKER_COOL_DOWN_MS: z.coerce.number().int().min(10).default(5_000),
   UPSTREAM_CONNECTIONS: z.coerce.number().int().min(1).default(128),
+  /** PEM files: with both, the router serves HTTPS only (re-read on SIGHUP, for rotation). */
+  ROUTER_TLS_CERT_FILE: z.string().min(1).optional(),
+  ROUTER_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Strict-Transport-Security max-age; the local launcher shortens it for its dev certificate. */
+  ROUTER_HSTS_MAX_AGE_S: z.coerce.number().int().min(0).default(31_536_000),
+  /**
+   * TLS-terminating proxies (comma-separated IPs/CIDRs) whose X-Forwarded-Proto: https lets a
+   * live key through over plain HTTP. Empty: only TLS to the router itself, or loopback.
+   */
+  ROUTER_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      try {
+        return parseTrustedProxies(value);
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type RouterEnv = z.infer<typeof envSchema>;
 
 export function parseRouterEnv(env: Record<string, string | undefined>): RouterEnv {
-  const result = envSchema.safeParse(env);
+  const result = envSchema
+    .refine((e) => (e.ROUTER_TLS_CERT_FILE === undefined) === (e.ROUTER_TLS_KEY_FILE === undefined), {
+      message: "set both ROUTER_TLS_CERT_FILE and ROUTER_TLS_KEY_FILE, or neither",
+      path: ["ROUTER_TLS_KEY_FILE"],
+    })
+    .safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`router configuration is invalid:\n${lines.join("\n")}`);

@@ -1,6 +1,8 @@
 // Builds a running router from its configuration: routing table store, cell pools, health
-// checks, HTTP server. main.ts calls it with the real environment; tests and the bench call it too.
+// checks, HTTP(S) server. main.ts calls it with the real environment; tests and the bench call it too.
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { Logger } from "../shared/logger.ts";
 import { createRouterApp } from "./app.ts";
 import { CellPools } from "./cell-pool.ts";
@@ -8,10 +10,13 @@ import type { RouterEnv } from "./config.ts";
 import { startHealthChecks } from "./health-checker.ts";
 import { createRouterTelemetry } from "./metrics.ts";
 import { RoutingTableStore } from "./routing-table-store.ts";
+import { createTransportSecurity, hstsHeader } from "./transport-security.ts";
 
 export interface RunningRouter {
   url: string;
   store: RoutingTableStore;
+  /** Re-reads the certificate and key files (rotation without a restart); no-op without TLS. */
+  reloadTls(): void;
   close(): Promise<void>;
 }
 
@@ -62,19 +67,34 @@ export async function startRouter(env: RouterEnv, logger: Logger): Promise<Runni
       maxBodyBytes: CELL_MAX_BODY_BYTES,
       maxAttempts: 3,
     },
+    transportSecurity: createTransportSecurity({ trustedProxies: env.ROUTER_TRUSTED_PROXIES }),
   });
-  const server = createServer({ keepAliveTimeout: 65_000 }, app);
+  const tls = tlsFiles(env);
+  const hsts = hstsHeader(env.ROUTER_HSTS_MAX_AGE_S);
+  const secure = tls
+    ? createTlsServer({ keepAliveTimeout: 65_000, ...tls.read() }, (req, res) => {
+        res.setHeader("strict-transport-security", hsts);
+        app(req, res);
+      })
+    : undefined;
+  const server: Server = secure ?? createServer({ keepAliveTimeout: 65_000 }, app);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.PORT, env.HOST, () => resolve());
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
-  logger.info({ port, version: store.table.version, ready: store.ready }, "router listening");
+  logger.info({ port, tls: !!tls, version: store.table.version, ready: store.ready }, "router listening");
 
   return {
-    url: `http://${env.HOST}:${port}`,
+    url: `${tls ? "https" : "http"}://${env.HOST}:${port}`,
     store,
+    reloadTls() {
+      if (!tls || !secure) return;
+      // New connections get the new certificate; open ones keep theirs until they close.
+      secure.setSecureContext(tls.read());
+      logger.info({ cert: env.ROUTER_TLS_CERT_FILE }, "router TLS certificate reloaded");
+    },
     async close() {
       health.stop();
       await closeServer(server);
@@ -82,6 +102,12 @@ export async function startRouter(env: RouterEnv, logger: Logger): Promise<Runni
       await cells.close();
     },
   };
+}
+
+function tlsFiles(env: RouterEnv) {
+  const { ROUTER_TLS_CERT_FILE: certFile, ROUTER_TLS_KEY_FILE: keyFile } = env;
+  if (!certFile || !keyFile) return undefined;
+  return { read: () => ({ cert: readFileSync(certFile), key: readFileSync(keyFile) }) };
 }
 
 /** Stops taking connections and lets in-flight requests (held ones included) finish, for at most 12 s. */

@@ -12,3 +12,11 @@ startTracingFromEnv("router");
 const router = await startRouter(env, logger);
 logger.info({ url: router.url }, "router ready");
 onShutdownSignal(logger, () => router.close());
+// Certificate rotation: replace the files, then `kill -HUP <pid>`; no connection is dropped.
+process.on("SIGHUP", () => {
+  try {
+    router.reloadTls();
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, "TLS reload failed; the previous certificate stays");
+  }
+});

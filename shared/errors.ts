@@ -30,6 +30,7 @@ const catalogue = {
   invalid_api_key: [401, "authentication_error"],
   api_key_revoked: [401, "authentication_error"],
   partner_suspended: [403, "permission_error"],
+  tls_required: [403, "permission_error"],
   // 404/405
   resource_not_found: [404, "invalid_request_error"],
   route_not_found: [404, "invalid_request_error"],

@@ -51,6 +51,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
         REDIS_URL: infra.redisUrl,
         RATE_LIMIT_RATE: "5000",
         RATE_LIMIT_BURST: "5000",
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
       },
     }),
   );
@@ -70,6 +71,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
           NATS_URL: infra.natsUrl,
           CELLPAY_MASTER_KEY_FILE: masterKeyFile,
           LOG_LEVEL: "info",
+          WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
           ...opts.workerEnv,
         },
         logFile: join(infra.dataDir, "logs", `${kind}-${index}-run-${++runs}.log`),

@@ -52,6 +52,7 @@ export async function startTestCell(env: Record<string, string> = {}): Promise<T
       LOG_LEVEL: "debug",
       ACQUIRER_TIMEOUT_MS: "300",
       CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", // local receivers (test/security/ssrf.test.ts turns it off)
       ...env,
     });
     const logger = createLogger({ service: "gateway", cellId: "cell-test", level: "debug" }, sink);

@@ -40,6 +40,9 @@ const envSchema = z.object({
   // Long enough that a busy event loop is not taken for a dead Redis; a dead one fails at once
   // (no offline queue), so this only bounds a hung one.
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
+  // Lets test-mode webhook endpoints target loopback/private addresses: set by the local launcher
+  // and tests only. Production must leave it unset (false). Live endpoints never may.
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(["true", "false"]).default("false"),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;

@@ -86,6 +86,7 @@ export async function startGateway(
       defaultRateLimit: { rate: env.RATE_LIMIT_RATE, burst: env.RATE_LIMIT_BURST },
       defaultMaxConcurrency: env.PARTNER_MAX_CONCURRENCY,
       internalToken: env.CELLPAY_INTERNAL_TOKEN,
+      webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS === "true",
     },
     sql,
     paymentWrites,

@@ -25,6 +25,8 @@ export interface GatewayConfig {
   defaultMaxConcurrency: number;
   /** Token of the cell's internal API (the control plane's); undefined disables that API. */
   internalToken: string | undefined;
+  /** Test-mode webhook endpoints may target private addresses: local development only. */
+  webhookAllowPrivateTargets: boolean;
 }
 
 export interface GatewayDeps {

@@ -12,6 +12,9 @@ const envSchema = z.object({
   WEBHOOK_BACKOFF_CAP_MS: ms(1, d.backoffCapMs),
   WEBHOOK_MAX_AGE_MS: ms(1, d.maxAgeMs),
   WEBHOOK_POLL_INTERVAL_MS: ms(10, d.pollIntervalMs),
+  // Lets test-mode endpoints reach loopback/private addresses: for the local launcher's demo and
+  // tests only. Production configuration must leave it unset (false); live endpoints never may.
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(["true", "false"]).default("false"),
 });
 
 export function parseWebhookEnv(env: Record<string, string | undefined>): Omit<DispatcherOptions, "random"> {
@@ -29,5 +32,6 @@ export function parseWebhookEnv(env: Record<string, string | undefined>): Omit<D
     backoffCapMs: e.WEBHOOK_BACKOFF_CAP_MS,
     maxAgeMs: e.WEBHOOK_MAX_AGE_MS,
     pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+    allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === "true",
   };
 }

@@ -7,9 +7,11 @@ import type { Sql } from "../db/client.ts";
 import { type AttemptOutcome, type ClaimedDelivery, recordAttempt } from "../db/queries/webhooks.ts";
 import type { EventEnvelope } from "../events/envelope.ts";
 import type { Vault } from "../vault/vault.ts";
+import { type AttemptReason, reasonForStatus, shownDurationMs } from "./attempt-reasons.ts";
 import { type BackoffPolicy, decideRetry } from "./backoff.ts";
 import { type PostResult, postWebhook, type WebhookAgents } from "./http-post.ts";
 import { SIGNATURE_HEADER, signPayload } from "./signature.ts";
+import { policyFor } from "./ssrf-guard.ts";
 
 export interface AttemptContext {
   cellId: string;
@@ -20,6 +22,8 @@ export interface AttemptContext {
   policy: BackoffPolicy;
   timeoutMs: number;
   agents: WebhookAgents;
+  /** Test-mode endpoints may reach private addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS, local only). */
+  allowPrivateTargets: boolean;
   openSecret: (sealed: string, endpointId: string) => Promise<string>;
   signal: AbortSignal;
   /** Told each attempt's outcome and duration (processor-metrics.ts counts them). */
@@ -53,8 +57,8 @@ export function envelopeOf(d: ClaimedDelivery, cellId: string): EventEnvelope {
 }
 
 async function send(ctx: AttemptContext, d: ClaimedDelivery, now: Date): Promise<PostResult> {
-  if (d.endpoint_status !== "enabled") return { error: "endpoint disabled" };
-  if (!d.event_type || !d.event_created_at) return { error: "event not found" };
+  if (d.endpoint_status !== "enabled") return { reason: "endpoint_disabled", detail: "endpoint disabled" };
+  if (!d.event_type || !d.event_created_at) return { reason: "event_not_found", detail: "event not found" };
   const body = JSON.stringify(envelopeOf(d, ctx.cellId));
   const secrets = [await ctx.openSecret(d.secret_sealed, d.endpoint_id)];
   if (d.previous_secret_sealed && d.previous_secret_expires_at && d.previous_secret_expires_at > now) {
@@ -71,7 +75,7 @@ async function send(ctx: AttemptContext, d: ClaimedDelivery, now: Date): Promise
   };
   return postWebhook(new URL(d.url), body, headers, {
     timeoutMs: ctx.timeoutMs,
-    publicOnly: d.mode === "live",
+    policy: policyFor(d.mode, ctx.allowPrivateTargets),
     agents: ctx.agents,
     signal: ctx.signal,
   }).finally(() => traced.span.end());
@@ -93,25 +97,29 @@ export async function attemptDelivery(
   try {
     result = await send(ctx, d, now);
   } catch (err) {
-    result = { error: `could not send: ${(err as Error).message}` };
+    result = { reason: "connection_error", detail: `could not send: ${(err as Error).message}` };
   } finally {
     onSent();
   }
   const durationMs = Math.round(performance.now() - started);
   const statusCode = "statusCode" in result ? result.statusCode : null;
-  const error = "error" in result ? result.error : null;
+  const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
+  // Partners see only the class of a failure (attempt-reasons.ts); the detail stays in our log.
+  const reason: AttemptReason | null =
+    "reason" in result ? result.reason : ok || statusCode === null ? null : reasonForStatus(statusCode);
+  const detail = "detail" in result ? result.detail : null;
   const base = {
     deliveryId: d.id,
     partnerId: d.partner_id,
     attempt: d.attempt,
     statusCode,
-    error,
-    durationMs,
+    error: reason,
+    durationMs: shownDurationMs(durationMs, reason),
   };
   let outcome: AttemptOutcome;
-  if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
+  if (ok) {
     outcome = { ...base, attemptedAt: now, status: "succeeded", nextAttemptAt: now };
-  } else if (error?.startsWith("endpoint disabled") || error === "event not found") {
+  } else if (reason === "endpoint_disabled" || reason === "event_not_found") {
     outcome = { ...base, attemptedAt: now, status: "dead", nextAttemptAt: now };
   } else if (ctx.signal.aborted) {
     // Shutting down is not the endpoint's fault: hand the delivery back at once, no backoff.
@@ -131,7 +139,8 @@ export async function attemptDelivery(
       partner_id: d.partner_id,
       attempt: d.attempt,
       status_code: statusCode,
-      error,
+      reason,
+      detail,
       status: outcome.status,
     },
     "webhook attempt",

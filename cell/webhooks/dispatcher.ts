@@ -9,6 +9,7 @@ import type { ProcessorDeps } from "../events/processors/event-handler.ts";
 import { type AttemptContext, attemptDelivery, createSecretOpener } from "./deliver-attempt.ts";
 import { createWebhookAgents } from "./http-post.ts";
 import { PartnerSlots } from "./partner-slots.ts";
+import type { Resolve } from "./ssrf-guard.ts";
 
 export interface DispatcherOptions {
   /** Per attempt, connect to end of response (WEBHOOK_TIMEOUT_MS). */
@@ -20,6 +21,13 @@ export interface DispatcherOptions {
   /** A delivery failing for longer than this is dead (WEBHOOK_MAX_AGE_MS, 3 days). */
   maxAgeMs: number;
   pollIntervalMs: number;
+  /**
+   * Test-mode endpoints may reach loopback/private addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS).
+   * For local development only; live endpoints never may, whatever this says.
+   */
+  allowPrivateTargets: boolean;
+  /** DNS resolution of every delivery connection (tests pass their own to play DNS rebinding). */
+  resolve?: Resolve | undefined;
   /** Jitter source for backoff (tests pass a seeded or narrowed one). */
   random: () => number;
   onAttempt?: AttemptContext["onAttempt"];
@@ -33,6 +41,7 @@ export const defaultDispatcherOptions: DispatcherOptions = {
   backoffCapMs: 3_600_000,
   maxAgeMs: 3 * 24 * 3_600_000,
   pollIntervalMs: 1000,
+  allowPrivateTargets: false,
   random: Math.random,
 };
 
@@ -48,7 +57,7 @@ export function startWebhookDispatcher(
   const slots = new PartnerSlots(o.perPartnerConcurrency, o.globalConcurrency);
   const running = new Set<Promise<void>>();
   const abort = new AbortController();
-  const agents = createWebhookAgents(o.globalConcurrency);
+  const agents = createWebhookAgents(o.globalConcurrency, o.resolve);
   const ctx: AttemptContext = {
     cellId: deps.cellId,
     sql: deps.sql,
@@ -58,6 +67,7 @@ export function startWebhookDispatcher(
     policy: { baseMs: o.backoffBaseMs, capMs: o.backoffCapMs, maxAgeMs: o.maxAgeMs },
     timeoutMs: o.timeoutMs,
     agents,
+    allowPrivateTargets: o.allowPrivateTargets,
     openSecret: createSecretOpener(deps.vault),
     signal: abort.signal,
     onAttempt: o.onAttempt,

@@ -11,7 +11,7 @@ import {
   type WebhookEndpointRow,
 } from "../db/queries/webhooks.ts";
 import type { Vault } from "../vault/vault.ts";
-import { checkWebhookUrl, type EndpointMode, type Resolve } from "./ssrf-guard.ts";
+import { checkWebhookUrl, type EndpointMode, policyFor, type Resolve } from "./ssrf-guard.ts";
 import { newEndpointId, newSigningSecret } from "./webhook-ids.ts";
 
 /** Like the best-known gateways: a small cap keeps one event's fan-out bounded. */
@@ -22,8 +22,10 @@ export interface EndpointDeps {
   sql: Sql;
   vault: Vault;
   clock: () => Date;
+  /** Test-mode endpoints may target private addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS, local only). */
+  allowPrivateTargets?: boolean | undefined;
   /** DNS resolution for the SSRF check (tests may pass their own). */
-  resolve?: Resolve;
+  resolve?: Resolve | undefined;
 }
 
 export interface EndpointWithSecret {
@@ -36,7 +38,8 @@ export async function createWebhookEndpoint(
   partner: { partnerId: string; mode: EndpointMode },
   input: { url: string; enabled_events: string[]; description?: string | undefined },
 ): Promise<EndpointWithSecret> {
-  const check = await checkWebhookUrl(input.url, partner.mode, deps.resolve);
+  const policy = policyFor(partner.mode, deps.allowPrivateTargets ?? false);
+  const check = await checkWebhookUrl(input.url, policy, deps.resolve);
   if (!check.ok) {
     throw new ApiError("invalid_webhook_url", `The webhook url ${check.reason}.`, { param: "url" });
   }

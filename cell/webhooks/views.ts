@@ -1,10 +1,12 @@
 // Webhook rows as partners see them. The sealed secrets never leave this mapping.
+
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from "../db/queries/webhooks.ts";
 import type {
   WebhookAttemptBody,
   WebhookDeliveryBody,
   WebhookEndpointBody,
 } from "../gateway/schemas/webhook.ts";
+import { asAttemptReason } from "./attempt-reasons.ts";
 
 const unix = (d: Date) => Math.floor(d.getTime() / 1000);
 
@@ -34,7 +36,7 @@ export function deliveryView(d: WebhookDeliveryRow): WebhookDeliveryBody {
     attempts: d.attempts,
     next_attempt: d.status === "pending" ? unix(d.next_attempt_at) : null,
     last_status_code: d.last_status_code,
-    last_error: d.last_error,
+    last_error: asAttemptReason(d.last_error),
     created: unix(d.created_at),
   };
 }
@@ -45,7 +47,7 @@ export function attemptView(a: WebhookAttemptRow): WebhookAttemptBody {
     delivery_id: a.delivery_id,
     attempt: a.attempt,
     status_code: a.status_code,
-    error: a.error,
+    error: asAttemptReason(a.error),
     duration_ms: a.duration_ms,
     attempted_at_ms: a.attempted_at.getTime(),
     created: unix(a.attempted_at),

@@ -66,7 +66,7 @@ beforeAll(async () => {
     log,
     serverVersion: nc.info?.version ?? "0.0.0",
   });
-  const dispatcher = startWebhookDispatcher(deps, { pollIntervalMs: 50 });
+  const dispatcher = startWebhookDispatcher(deps, { pollIntervalMs: 50, allowPrivateTargets: true });
   stops.push(
     () => dispatcher.stop(),
     () => consumers.stop(),

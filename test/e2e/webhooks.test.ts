@@ -59,7 +59,7 @@ const receiver = async (answer: Receiver["answer"]) => {
 const pay = (call: Call) =>
   call("POST", "/v1/payments", { amount: 1999, currency: "EUR", payment_method: card() });
 const dispatcher = (o: Partial<DispatcherOptions>) =>
-  startWebhookDispatcher(deps, { pollIntervalMs: 50, ...o });
+  startWebhookDispatcher(deps, { pollIntervalMs: 50, allowPrivateTargets: true, ...o });
 const createEndpoint = async (call: Call, url: string, extra: Record<string, unknown> = {}) => {
   const res = await call("POST", "/v1/webhook_endpoints", { url, ...extra });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -148,9 +148,7 @@ describe("webhooks", () => {
         status_code: number | null;
         error: string;
       }[];
-      expect(attempts.every((a) => a.status_code === null && a.error === "timed out after 200 ms")).toBe(
-        true,
-      );
+      expect(attempts.every((a) => a.status_code === null && a.error === "timeout")).toBe(true);
       const before = rx.requests.length;
       await sleep(400);
       expect(rx.requests.length, "a dead delivery is not tried again").toBe(before);

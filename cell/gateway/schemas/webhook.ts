@@ -1,6 +1,7 @@
 // Webhook endpoints, deliveries and attempts at the API edge.
 import { z } from "@hono/zod-openapi";
 import { eventTypes } from "../../events/envelope.ts";
+import { attemptReasons } from "../../webhooks/attempt-reasons.ts";
 import { LimitSchema } from "./common.ts";
 
 const EventTypeFilterSchema = z
@@ -15,7 +16,7 @@ export const CreateWebhookEndpointSchema = z
     url: z.string().min(1).max(2048).openapi({
       example: "https://example.com/cellpay/webhooks",
       description:
-        "http(s). With a live key it must resolve only to public addresses (no private, loopback or link-local targets).",
+        "http(s), without credentials. It must resolve only to public addresses (no private, loopback, link-local, metadata or other special-purpose targets), checked again on every delivery.",
     }),
     enabled_events: z.array(EventTypeFilterSchema).min(1).max(32).default(["*"]),
     description: z
@@ -51,7 +52,7 @@ export const WebhookEndpointSchema = z
     description: z.string().nullable(),
     enabled_events: z.array(z.string()),
     status: z.enum(["enabled", "disabled"]),
-    livemode: z.boolean().openapi({ description: "Created with a live key (SSRF rules apply)." }),
+    livemode: z.boolean().openapi({ description: "Created with a live key." }),
     previous_secret_expires: z
       .number()
       .int()
@@ -76,6 +77,12 @@ export const WebhookEndpointListSchema = z
 
 export const deliveryStatuses = ["pending", "succeeded", "dead"] as const;
 
+/** Why an attempt failed, as a class: the raw connection error is never shown. */
+const AttemptReasonSchema = z.enum(attemptReasons).openapi("WebhookAttemptReason", {
+  description:
+    "Why the attempt failed: blocked_destination (the host resolved to an address webhooks may not reach), dns_error, connection_refused, connection_reset, unreachable, timeout, tls_error, invalid_response, http_1xx/3xx/4xx/5xx (the endpoint answered that; redirects are not followed), endpoint_disabled, event_not_found, interrupted (the sender stopped; retried at once), connection_error (anything else).",
+});
+
 export const WebhookDeliverySchema = z
   .object({
     id: z.string().openapi({ example: "wd_0mh1x2y3z4abcdefghijklmn" }),
@@ -86,7 +93,7 @@ export const WebhookDeliverySchema = z
     attempts: z.number().int(),
     next_attempt: z.number().int().nullable().openapi({ description: "Unix seconds; null unless pending" }),
     last_status_code: z.number().int().nullable(),
-    last_error: z.string().nullable(),
+    last_error: AttemptReasonSchema.nullable().openapi({ description: "The last failed attempt's reason" }),
     created: z.number().int().openapi({ description: "Unix seconds; reset by a resend" }),
   })
   .openapi("WebhookDelivery");
@@ -108,8 +115,11 @@ export const WebhookAttemptSchema = z
     delivery_id: z.string(),
     attempt: z.number().int(),
     status_code: z.number().int().nullable().openapi({ description: "null when no HTTP answer came" }),
-    error: z.string().nullable().openapi({ example: "timed out after 10000 ms" }),
-    duration_ms: z.number().int(),
+    error: AttemptReasonSchema.nullable().openapi({ description: "null when the attempt succeeded" }),
+    duration_ms: z.number().int().openapi({
+      description:
+        "Rounded to 100 ms; 0 when no connection was opened (blocked_destination, dns_error, endpoint_disabled, event_not_found).",
+    }),
     attempted_at_ms: z.number().int().openapi({ description: "Unix milliseconds" }),
     created: z.number().int(),
   })

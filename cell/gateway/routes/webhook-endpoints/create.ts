@@ -28,10 +28,10 @@ export const createWebhookEndpointRoute = createRoute({
 export function registerCreateWebhookEndpoint(app: OpenAPIHono<AppEnv>) {
   app.openapi(createWebhookEndpointRoute, async (c) => {
     const input = c.req.valid("json");
-    const { sql, vault, clock } = c.get("deps");
+    const { sql, vault, clock, config } = c.get("deps");
     const { partnerId, mode } = c.get("partner");
     const { endpoint, secret } = await createWebhookEndpoint(
-      { sql, vault, clock },
+      { sql, vault, clock, allowPrivateTargets: config.webhookAllowPrivateTargets },
       { partnerId, mode },
       input,
     );

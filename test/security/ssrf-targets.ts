@@ -1,0 +1,68 @@
+// The addresses the SSRF suite throws at the guard, by range (IANA special-purpose registries).
+// [address as written in a URL host, range] — one or more per refused range.
+export const privateTargets: [string, string][] = [
+  ["0.0.0.0", "unspecified"],
+  ["0.1.2.3", "unspecified (0.0.0.0/8)"],
+  ["10.0.0.1", "private"],
+  ["172.16.0.1", "private"],
+  ["172.31.255.254", "private"],
+  ["192.168.1.1", "private"],
+  ["127.0.0.1", "loopback"],
+  ["127.255.255.254", "loopback"],
+  ["100.64.0.1", "carrier-grade NAT"],
+  ["169.254.1.1", "link-local"],
+  ["192.0.0.8", "IETF protocol assignments"],
+  ["192.0.2.1", "documentation"],
+  ["198.18.0.1", "benchmarking"],
+  ["224.0.0.1", "multicast"],
+  ["239.255.255.250", "multicast"],
+  ["240.0.0.1", "reserved"],
+  ["255.255.255.255", "broadcast"],
+  ["[::]", "unspecified"],
+  ["[::1]", "loopback"],
+  ["[fc00::1]", "unique local"],
+  ["[fd12:3456::1]", "unique local"],
+  ["[fe80::1]", "link-local"],
+  ["[fec0::1]", "site-local"],
+  ["[ff02::1]", "multicast"],
+  ["[::ffff:10.0.0.1]", "IPv4-mapped private"],
+  ["[::ffff:127.0.0.1]", "IPv4-mapped loopback"],
+  ["[::ffff:0:10.0.0.1]", "IPv4-translated private"],
+  ["[::10.0.0.1]", "IPv4-compatible (deprecated)"],
+  ["[64:ff9b::10.0.0.1]", "NAT64 of private"],
+  ["[64:ff9b::127.0.0.1]", "NAT64 of loopback"],
+  ["[64:ff9b:1::1]", "NAT64 local-use"],
+  ["[2001::1]", "Teredo"],
+  ["[2002:a00:1::]", "6to4 of 10.0.0.1"],
+  ["[2002:7f00:1::]", "6to4 of 127.0.0.1"],
+  ["[100::1]", "discard-only"],
+  ["[2001:db8::1]", "documentation"],
+  ["[5f00::1]", "segment routing"],
+];
+// Refused even when private targets are allowed: they hand out cloud credentials.
+export const metadataTargets: [string, string][] = [
+  ["169.254.169.254", "AWS/GCP/Azure metadata"],
+  ["169.254.170.2", "AWS ECS task metadata"],
+  ["168.63.129.16", "Azure WireServer"],
+  ["100.100.100.200", "Alibaba metadata"],
+  ["[fd00:ec2::254]", "AWS metadata over IPv6"],
+  ["[::ffff:169.254.169.254]", "IPv4-mapped metadata"],
+  ["[64:ff9b::169.254.169.254]", "NAT64 of metadata"],
+];
+// Other spellings WHATWG URL parsing turns into 127.0.0.1, and local names.
+export const loopbackSpellings = [
+  "2130706433",
+  "0x7f.1",
+  "017700000001",
+  "127.1",
+  "localhost",
+  "api.localhost.",
+];
+export const publicTargets = [
+  "93.184.215.14",
+  "8.8.8.8",
+  "[2606:4700::1111]",
+  "[::ffff:8.8.8.8]",
+  "[64:ff9b::8.8.8.8]",
+  "[2002:808:808::1]",
+];
