@@ -137,14 +137,16 @@ export async function forwardToCell(
         });
         let body: Readable = res.body;
         let code: string | undefined;
-        if (res.statusCode === 503) {
+        // A HEAD answer has no body to name its code: a 503 to it is judged as the cell answering.
+        const head = req.method === "HEAD";
+        if (res.statusCode === 503 && !head) {
           const read = await read503(res.body);
           // Not a gateway's answer, and already half read: answered as a cell that cannot answer.
           if (!read) break;
           body = Readable.from([read.text]);
           code = read.code;
         }
-        if (isBreakerFailure(res.statusCode, code)) cell.breaker.onFailure();
+        if (isBreakerFailure(res.statusCode, head ? "(head)" : code)) cell.breaker.onFailure();
         else cell.breaker.onSuccess();
         return { status: res.statusCode, headers: res.headers, body, done };
       } catch (err) {
