@@ -1,4 +1,5 @@
-// The router's HTTP handler, read top-down: health, the public docs (any active cell answers
+// The router's HTTP handler, read top-down: health, then only what is a public route (the path
+// checked as sent, then matched against the allow-list): the public docs (any active cell answers
 // them), then a partner request: who it is (from the key), may it pass, is it held by a move,
 // which cell, forward. A plain node:http handler rather than Hono: there are three fixed routes
 // and a body to relay unchanged, and skipping the Request/Response conversion keeps the hop
@@ -8,11 +9,14 @@ import { ApiError } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
 import type { Logger } from "../shared/logger.ts";
 import { partnerIdFromAuthorization } from "../shared/routing/partner-from-key.ts";
+import { matchPublicRoute } from "../shared/routing/public-routes.ts";
 import type { RoutePartner } from "../shared/routing/routing-table.ts";
+import { originForm, unsafePathReason } from "../shared/routing/unsafe-path.ts";
 import { startSpan } from "../shared/telemetry/trace-context.ts";
 import type { CellPool, CellPools } from "./cell-pool.ts";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./forwarded-headers.ts";
 import type { RouterRoute, RouterTelemetry } from "./metrics.ts";
+import { PartnerErrorThrottle, type PartnerErrorThrottleOptions } from "./partner-error-throttle.ts";
 import { holdWhileFrozen, waitForRouteChange } from "./partner-hold.ts";
 import { forwardToCell } from "./proxy.ts";
 import { readRequestBody } from "./request-body.ts";
@@ -26,6 +30,7 @@ export interface RouterConfig {
   /** The cell's body limit; the router buffers one byte more so the cell answers 413 itself. */
   maxBodyBytes: number;
   maxAttempts: number;
+  partnerErrors: Omit<PartnerErrorThrottleOptions, "now">;
 }
 
 export interface RouterDeps {
@@ -40,19 +45,20 @@ export interface RouterDeps {
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const incomingId = /^[A-Za-z0-9_-]{8,64}$/;
-const publicDocs = /^\/(v1\/openapi\.json|docs)(\/|$)/;
-const partnerPaths = /^\/(v1|docs)(\/|$)/;
 
 export function createRouterApp(deps: RouterDeps): Handler {
   const { store, cells, logger, config, telemetry } = deps;
   /** Partners their cell rate-limited, until when (see relay). */
   const limitedUntil = new Map<string, number>();
+  /** Partners whose own requests keep getting 5xx: throttled without touching the cell's breaker. */
+  const partnerErrors = new PartnerErrorThrottle({ ...config.partnerErrors, now: Date.now });
 
   return function routerHandler(req, res) {
     const started = performance.now();
     const given = req.headers["request-id"];
     const requestId = typeof given === "string" && incomingId.test(given) ? given : newId("req");
-    const url = req.url ?? "/";
+    // An absolute-form target (`GET http://host/v1/…`) is judged and forwarded in origin form.
+    const url = originForm(req.url ?? "/");
     const q = url.indexOf("?");
     const pathname = q === -1 ? url : url.slice(0, q);
     // Aborted when the partner hangs up (and by the proxy's deadline): stops the upstream request.
@@ -109,6 +115,7 @@ export function createRouterApp(deps: RouterDeps): Handler {
         config,
         cancel,
       );
+      if (route) partnerErrors.record(route.partnerId, upstream.status);
       // The cell refused the partner for its rate limit: refuse it here until the bucket can have
       // refilled, so a flood over the limit costs the cell nothing (other partners keep its CPU).
       if (route && upstream.status === 429) {
@@ -167,12 +174,18 @@ export function createRouterApp(deps: RouterDeps): Handler {
           ? sendJson(res, 200, { status: "ready", version })
           : sendJson(res, 503, { status: "unavailable", version });
       }
-      // Partners reach the partner API only: a cell's internal API and metrics are for the
-      // platform (they also need the internal token; this keeps them off the public endpoint).
-      if (!partnerPaths.test(pathname)) {
-        throw new ApiError("route_not_found", `No route ${req.method} ${pathname.slice(0, 200)}.`);
+      // Partners reach the public routes only: a cell's internal API and metrics are for the
+      // platform. The path is judged as sent, before anyone could normalise it into another one.
+      const unsafe = unsafePathReason(pathname);
+      if (unsafe !== undefined) throw new ApiError("invalid_path", unsafe);
+      const match = matchPublicRoute(req.method ?? "GET", pathname);
+      if (!match) throw new ApiError("route_not_found", `No route ${req.method} ${pathname.slice(0, 200)}.`);
+      if (match.kind === "method_not_allowed") {
+        throw new ApiError("method_not_allowed", `${req.method} is not allowed on ${pathname}.`, {
+          headers: { allow: match.allow },
+        });
       }
-      if (req.method === "GET" && publicDocs.test(pathname)) {
+      if (match.route.kind === "docs") {
         ctx.route = "docs";
         const cell = anyActiveCell(cells);
         if (!cell) throw new ApiError("cell_unavailable", "No cell can serve the API reference right now.");
@@ -198,6 +211,14 @@ export function createRouterApp(deps: RouterDeps): Handler {
           });
         }
         limitedUntil.delete(partnerId);
+      }
+      const throttledMs = partnerErrors.waitMs(partnerId);
+      if (throttledMs > 0) {
+        throw new ApiError(
+          "partner_throttled",
+          "Too many of your requests failed on the server; retry after the time in Retry-After.",
+          { headers: { "retry-after": String(Math.max(1, Math.ceil(throttledMs / 1000))) } },
+        );
       }
 
       if (partner.frozen) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CircuitBreaker } from "./circuit-breaker.ts";
+import { isBreakerFailure } from "./proxy.ts";
 
 const breaker = () => {
   const clock = { now: 0 };
@@ -67,5 +68,24 @@ describe("circuit breaker", () => {
     expect(b.tryAcquire()).toBe(false);
     clock.now = 2500;
     expect(b.tryAcquire()).toBe(true);
+  });
+});
+
+describe("what the breaker counts (the cell, never one partner)", () => {
+  it("counts 502/504 and a 503 naming the cell's own outage or no cellpay code", () => {
+    expect(isBreakerFailure(502, undefined)).toBe(true);
+    expect(isBreakerFailure(504, undefined)).toBe(true);
+    expect(isBreakerFailure(503, "service_unavailable")).toBe(true);
+    expect(isBreakerFailure(503, undefined)).toBe(true);
+  });
+
+  it("does not count a 500 (one request's answer), shedding, a lost acquirer, a move, or any 4xx", () => {
+    expect(isBreakerFailure(500, "internal_error")).toBe(false);
+    expect(isBreakerFailure(500, undefined)).toBe(false);
+    expect(isBreakerFailure(503, "overloaded")).toBe(false);
+    expect(isBreakerFailure(503, "acquirer_unavailable")).toBe(false);
+    expect(isBreakerFailure(503, "partner_moving")).toBe(false);
+    for (const status of [400, 401, 404, 409, 422, 429])
+      expect(isBreakerFailure(status, undefined)).toBe(false);
   });
 });

@@ -6,10 +6,17 @@
 // `coolDownMs`, so its partners get a fast 503 instead of piling up on a dead cell; then one probe
 // request is let through (half-open) and its outcome closes or re-opens the breaker.
 //
-// What counts as a failure is decided by the proxy (see isBreakerFailure in proxy.ts): transport
-// errors, timeouts and 500/502/504 do; 4xx, 429 and 503 do not, because a 503 from a gateway is
-// the cell shedding load or naming a dependency it lost (`overloaded`, `acquirer_unavailable`):
-// the cell is alive and its own answer tells the partner more than ours would.
+// It measures the cell, never one partner. What counts as a failure is decided by the proxy (see
+// isBreakerFailure in proxy.ts): transport errors, timeouts, and the cell's own signals that it
+// cannot serve anyone (a 502/504 from in front of its gateways, a 503 `service_unavailable` when
+// its Postgres is gone). An ordinary 500 is one request's answer, and it counts as the cell
+// answering: otherwise one partner provoking 500s opens the breaker for every partner of the cell
+// (it did: three requests took a cell offline for 15 s). Those 500s are held against the partner
+// instead (partner-error-throttle.ts). A 503 `overloaded` is the cell shedding load on purpose and
+// does not count either: opening would turn a partial overload into a total outage, and the
+// cell's own shedding is already fast.
+
+import { OutcomeWindow } from "./outcome-window.ts";
 
 export type BreakerState = "closed" | "open" | "half_open";
 
@@ -24,21 +31,15 @@ export interface CircuitBreakerOptions {
   windowMs?: number;
 }
 
-const BUCKETS = 10;
-
 export class CircuitBreaker {
-  /** Outcomes per time bucket, a ring indexed by bucket number modulo BUCKETS. */
-  private readonly failed = new Array<number>(BUCKETS).fill(0);
-  private readonly succeeded = new Array<number>(BUCKETS).fill(0);
-  private readonly bucketOf = new Array<number>(BUCKETS).fill(-1);
-  private readonly bucketMs: number;
+  private readonly outcomes: OutcomeWindow;
   private readonly failureRatio: number;
   private openedAt = 0;
   private current: BreakerState = "closed";
   private probeInFlight = false;
 
   constructor(private readonly opts: CircuitBreakerOptions) {
-    this.bucketMs = Math.max(1, Math.floor((opts.windowMs ?? 10_000) / BUCKETS));
+    this.outcomes = new OutcomeWindow(opts.windowMs ?? 10_000, opts.now);
     this.failureRatio = opts.failureRatio ?? 0.5;
   }
 
@@ -73,10 +74,10 @@ export class CircuitBreaker {
     this.probeInFlight = false;
     if (this.current !== "closed") {
       // The probe succeeded: start the window afresh rather than judge on the outage's failures.
-      this.clear();
+      this.outcomes.clear();
       this.current = "closed";
     }
-    this.succeeded[this.slot()]! += 1;
+    this.outcomes.success();
   }
 
   onFailure(): void {
@@ -85,35 +86,9 @@ export class CircuitBreaker {
       this.open();
       return;
     }
-    this.failed[this.slot()]! += 1;
+    this.outcomes.failure();
     if (this.current !== "closed") return;
-    let failures = 0;
-    let total = 0;
-    const oldest = Math.floor(this.opts.now() / this.bucketMs) - BUCKETS + 1;
-    for (let i = 0; i < BUCKETS; i++) {
-      if (this.bucketOf[i]! < oldest) continue;
-      failures += this.failed[i]!;
-      total += this.failed[i]! + this.succeeded[i]!;
-    }
-    if (failures >= this.opts.threshold && failures >= total * this.failureRatio) this.open();
-  }
-
-  /** The ring slot of the current bucket, emptied first if it still holds an older bucket. */
-  private slot(): number {
-    const bucket = Math.floor(this.opts.now() / this.bucketMs);
-    const i = bucket % BUCKETS;
-    if (this.bucketOf[i] !== bucket) {
-      this.bucketOf[i] = bucket;
-      this.failed[i] = 0;
-      this.succeeded[i] = 0;
-    }
-    return i;
-  }
-
-  private clear(): void {
-    this.failed.fill(0);
-    this.succeeded.fill(0);
-    this.bucketOf.fill(-1);
+    if (this.outcomes.exceeds(this.opts.threshold, this.failureRatio)) this.open();
   }
 
   /** The admitted request never reached the cell (e.g. no instance left): free the probe slot. */
@@ -124,6 +99,6 @@ export class CircuitBreaker {
   private open(): void {
     this.current = "open";
     this.openedAt = this.opts.now();
-    this.clear();
+    this.outcomes.clear();
   }
 }

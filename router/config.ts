@@ -39,6 +39,10 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  /** A partner with this many 5xx in the window (and half its outcomes) is throttled (partner-error-throttle.ts). */
+  PARTNER_ERROR_THRESHOLD: z.coerce.number().int().min(1).default(20),
+  PARTNER_ERROR_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
+  PARTNER_THROTTLE_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 export type RouterEnv = z.infer<typeof envSchema>;

@@ -6,6 +6,7 @@ import { createServer as createTlsServer } from "node:https";
 import type { Logger } from "../shared/logger.ts";
 import { createRouterApp } from "./app.ts";
 import { CellPools } from "./cell-pool.ts";
+import { answerClientError } from "./client-error.ts";
 import type { RouterEnv } from "./config.ts";
 import { startHealthChecks } from "./health-checker.ts";
 import { createRouterTelemetry } from "./metrics.ts";
@@ -66,6 +67,11 @@ export async function startRouter(env: RouterEnv, logger: Logger): Promise<Runni
       holdMaxMs: env.HOLD_MAX_MS,
       maxBodyBytes: CELL_MAX_BODY_BYTES,
       maxAttempts: 3,
+      partnerErrors: {
+        threshold: env.PARTNER_ERROR_THRESHOLD,
+        windowMs: env.PARTNER_ERROR_WINDOW_MS,
+        throttleMs: env.PARTNER_THROTTLE_MS,
+      },
     },
     transportSecurity: createTransportSecurity({ trustedProxies: env.ROUTER_TRUSTED_PROXIES }),
   });
@@ -78,6 +84,7 @@ export async function startRouter(env: RouterEnv, logger: Logger): Promise<Runni
       })
     : undefined;
   const server: Server = secure ?? createServer({ keepAliveTimeout: 65_000 }, app);
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.PORT, env.HOST, () => resolve());

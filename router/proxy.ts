@@ -2,7 +2,7 @@
 // retry on another instance only where that cannot charge twice. A connection that was never
 // established carried nothing, so any method may go elsewhere; once a request may have reached a
 // gateway, only GET/HEAD and a POST with an Idempotency-Key (the cell replays it) are resent.
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { ApiError } from "../shared/errors.ts";
 import type { CellPool } from "./cell-pool.ts";
 import { errorCode } from "./upstream.ts";
@@ -41,9 +41,42 @@ const notSentCodes = new Set([
   "EAI_AGAIN",
 ]);
 
-/** 500/502/504 say the cell is broken; 503/429/4xx are the cell answering on purpose (see circuit-breaker.ts). */
-export function isBreakerFailure(status: number): boolean {
-  return status === 500 || status === 502 || status === 504;
+/** What a cell's gateway answers 503 with when it cannot serve anyone: its Postgres is gone. */
+const cellDownCodes = new Set(["service_unavailable"]);
+/** A 503 body larger than this is not a gateway's error (those are a few hundred bytes). */
+const MAX_503_BODY_BYTES = 16 * 1024;
+
+/**
+ * Whether an answer says the cell itself is broken (see circuit-breaker.ts for why): a 502/504
+ * (our gateways never answer those, so something in front of them does), a 503 naming the cell's
+ * own outage, or a 503 that is no cellpay error at all. A 500 is one request's answer (the partner
+ * pays for it, partner-error-throttle.ts); `overloaded`, `acquirer_unavailable` and
+ * `partner_moving` are the cell answering on purpose; 4xx and 429 likewise.
+ */
+export function isBreakerFailure(status: number, code: string | undefined): boolean {
+  if (status === 502 || status === 504) return true;
+  if (status !== 503) return false;
+  return code === undefined || cellDownCodes.has(code);
+}
+
+/** A 503's body, read whole (it is small) so its error code can be judged; then relayed from memory. */
+async function read503(body: Readable): Promise<{ text: Buffer; code: string | undefined } | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_503_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks);
+  let code: string | undefined;
+  try {
+    const parsed = JSON.parse(text.toString("utf8")) as { error?: { code?: unknown } } | null;
+    if (typeof parsed?.error?.code === "string") code = parsed.error.code;
+  } catch {
+    // not JSON: not a cellpay error
+  }
+  return { text, code };
 }
 
 export function isSafeToResend(method: string, headers: Record<string, string | string[]>): boolean {
@@ -102,9 +135,20 @@ export async function forwardToCell(
           body: req.body.length > 0 ? req.body : null,
           signal: abort.signal,
         });
-        if (isBreakerFailure(res.statusCode)) cell.breaker.onFailure();
+        let body: Readable = res.body;
+        let code: string | undefined;
+        // A HEAD answer has no body to name its code: a 503 to it is judged as the cell answering.
+        const head = req.method === "HEAD";
+        if (res.statusCode === 503 && !head) {
+          const read = await read503(res.body);
+          // Not a gateway's answer, and already half read: answered as a cell that cannot answer.
+          if (!read) break;
+          body = Readable.from([read.text]);
+          code = read.code;
+        }
+        if (isBreakerFailure(res.statusCode, head ? "(head)" : code)) cell.breaker.onFailure();
         else cell.breaker.onSuccess();
-        return { status: res.statusCode, headers: res.headers, body: res.body, done };
+        return { status: res.statusCode, headers: res.headers, body, done };
       } catch (err) {
         if (timedOut) {
           cell.breaker.onFailure();

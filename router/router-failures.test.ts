@@ -101,10 +101,20 @@ describe("router: retries", () => {
 });
 
 describe("router: isolation", () => {
-  it("opens the breaker after repeated 500s: the cell stops receiving requests, others are untouched", async () => {
-    const broken = await fakeInstance((res) => res.writeHead(500).end("{}"));
+  it("opens the breaker when the cell says it is unavailable: the cell stops receiving requests, others are untouched", async () => {
+    // What a gateway answers when its Postgres is gone (cell/gateway/error-handler.ts).
+    const down = JSON.stringify({
+      error: { type: "api_error", code: "service_unavailable", message: "down", request_id: "req_x" },
+    });
+    const broken = await fakeInstance((res) =>
+      res.writeHead(503, { "content-type": "application/json", "retry-after": "2" }).end(down),
+    );
     const p = await cellOf("cell-broken", [broken.url]);
-    for (let i = 0; i < 3; i++) expect((await pay(router.url, p.apiKey)).status).toBe(500);
+    for (let i = 0; i < 3; i++) {
+      const relayed = await pay(router.url, p.apiKey);
+      expect(relayed.status).toBe(503);
+      expect(relayed.body.error?.code).toBe("service_unavailable");
+    }
     const refused = await pay(router.url, p.apiKey);
     expect(refused.status).toBe(503);
     expect(refused.body.error?.code).toBe("cell_unavailable");

@@ -25,6 +25,8 @@ const catalogue = {
   card_expired: [400, "card_error"],
   token_not_found: [400, "invalid_request_error"],
   invalid_webhook_url: [400, "invalid_request_error"],
+  // the path itself is malformed (dot segments, encodings, control characters, too long)
+  invalid_path: [400, "invalid_request_error"],
   // 401/403
   missing_api_key: [401, "authentication_error"],
   invalid_api_key: [401, "authentication_error"],
@@ -49,6 +51,8 @@ const catalogue = {
   amount_exceeds_refundable: [422, "invalid_request_error"],
   rate_limited: [429, "rate_limit_error"],
   too_many_concurrent_requests: [429, "rate_limit_error"],
+  // router: this partner's requests keep failing with 5xx; only this partner is slowed down
+  partner_throttled: [429, "rate_limit_error"],
   // 5xx: never with detail
   internal_error: [500, "api_error"],
   service_unavailable: [503, "api_error"],

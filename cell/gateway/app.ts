@@ -11,6 +11,7 @@ import { authenticate } from "./middleware/authenticate.ts";
 import { jsonBody } from "./middleware/json-body.ts";
 import { metrics } from "./middleware/metrics.ts";
 import { partnerLimits } from "./middleware/partner-limits.ts";
+import { pathGuard } from "./middleware/path-guard.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { registerRetrieveBalance } from "./routes/balance/retrieve.ts";
 import { registerCreateCardToken } from "./routes/card-tokens/create.ts";
@@ -42,6 +43,7 @@ import { validationHook } from "./validation-hook.ts";
 /** `deps.acquirer` should be `telemetry.acquirer` (timed), as startGateway builds it. */
 export function createGatewayApp(deps: GatewayDeps, telemetry: GatewayTelemetry): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use(pathGuard());
   app.use(async function injectDeps(c, next) {
     c.set("deps", deps);
     await next();
