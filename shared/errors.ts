@@ -25,6 +25,8 @@ const catalogue = {
   card_expired: [400, "card_error"],
   token_not_found: [400, "invalid_request_error"],
   invalid_webhook_url: [400, "invalid_request_error"],
+  /** A card number in a free-text field (description, reference, metadata, holder_name…). */
+  card_number_in_free_text: [400, "invalid_request_error"],
   // 401/403
   missing_api_key: [401, "authentication_error"],
   invalid_api_key: [401, "authentication_error"],
@@ -48,6 +50,8 @@ const catalogue = {
   amount_exceeds_refundable: [422, "invalid_request_error"],
   rate_limited: [429, "rate_limit_error"],
   too_many_concurrent_requests: [429, "rate_limit_error"],
+  /** Too many declined card payments in a short window: card payments pause (Retry-After). */
+  card_testing_suspected: [429, "rate_limit_error"],
   // 5xx: never with detail
   internal_error: [500, "api_error"],
   service_unavailable: [503, "api_error"],
