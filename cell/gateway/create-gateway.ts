@@ -11,7 +11,7 @@ import { createTokenBuckets } from "../limits/token-bucket.ts";
 import { createKeyLookup } from "../partners/key-lookup.ts";
 import { batchedPaymentWrites } from "../payments/payment-writes.ts";
 import { startRecoverer } from "../payments/recoverer.ts";
-import { loadMasterKey } from "../vault/envelope.ts";
+import { deriveSubkey, KEY_CACHE_SIGNING_LABEL, loadMasterKey } from "../vault/envelope.ts";
 import { createVault } from "../vault/vault.ts";
 import { createGatewayApp } from "./app.ts";
 import type { GatewayEnv } from "./config.ts";
@@ -58,7 +58,13 @@ export async function startGateway(
     logger,
     acquirer,
     vault,
-    keys: createKeyLookup(sql, { ttlMs: env.KEY_CACHE_TTL_MS, redis, health: redisHealth }),
+    keys: createKeyLookup(sql, {
+      ttlMs: env.KEY_CACHE_TTL_MS,
+      redis,
+      health: redisHealth,
+      signingKey: deriveSubkey(master, KEY_CACHE_SIGNING_LABEL),
+      log: logger,
+    }),
     redis,
     redisHealth,
     paymentCache,

@@ -54,6 +54,11 @@ export function createGatewayTelemetry(deps: GatewayDeps): GatewayTelemetry {
     "Redis operations that failed and were served without Redis, since start.",
   );
   redisDegraded.collect = (g) => g.set([], deps.redisHealth.degraded);
+  const rejectedKeyRecords = registry.gauge(
+    "cellpay_key_cache_rejected_records",
+    "Cached API-key records refused (bad signature, wrong key, expired) and read from Postgres, since start.",
+  );
+  rejectedKeyRecords.collect = (g) => g.set([], deps.keys.rejectedRecords);
   const inFlight = registry.gauge("cellpay_in_flight_requests", "Partner API requests in progress.");
   inFlight.collect = (g) => g.set([], deps.inFlight.count);
   const backlog = registry.gauge(
