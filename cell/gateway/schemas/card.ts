@@ -33,4 +33,13 @@ export const CardTokenSchema = z
   })
   .openapi("CardToken");
 
+export const DeletedCardTokenSchema = z
+  .object({
+    id: z.string().openapi({ example: "tok_0mh1x2y3z4abcdefghijklmn" }),
+    object: z.literal("card_token"),
+    deleted: z.literal(true),
+    card: CardSchema,
+  })
+  .openapi("DeletedCardToken");
+
 export type CardTokenBody = z.infer<typeof CardTokenSchema>;
