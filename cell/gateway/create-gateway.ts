@@ -6,6 +6,7 @@ import type { AcquirerConnector } from "../acquirer/connector.ts";
 import { createPaymentCache } from "../cache/payment-cache.ts";
 import { createRedis, createRedisHealth } from "../cache/redis-client.ts";
 import { createDb } from "../db/client.ts";
+import { createDeclineVelocity } from "../limits/decline-velocity.ts";
 import { InFlight } from "../limits/in-flight.ts";
 import { createTokenBuckets } from "../limits/token-bucket.ts";
 import { createKeyLookup } from "../partners/key-lookup.ts";
@@ -50,6 +51,7 @@ export async function startGateway(
       queueBudgetMs: env.QUEUE_BUDGET_MS,
       defaultRateLimit: { rate: env.RATE_LIMIT_RATE, burst: env.RATE_LIMIT_BURST },
       defaultMaxConcurrency: env.PARTNER_MAX_CONCURRENCY,
+      declineLimit: { maxDeclines: env.CARD_TESTING_MAX_DECLINES, windowMs: env.CARD_TESTING_WINDOW_MS },
       internalToken: env.CELLPAY_INTERNAL_TOKEN,
     },
     sql,
@@ -69,6 +71,7 @@ export async function startGateway(
     redisHealth,
     paymentCache,
     buckets: createTokenBuckets(redis, redisHealth),
+    declineVelocity: createDeclineVelocity(redis, redisHealth),
     inFlight: new InFlight(),
     frozenPartners: new Set(),
     clock: () => new Date(),
