@@ -91,7 +91,7 @@ export function createDeclineVelocity(
       if (!redis) return localPause;
       try {
         const ttl = await redis.pttl(pauseKey(partnerId));
-        return Math.max(localPause, ttl > 0 ? ttl : 0);
+        return Math.max(localPause, ttl, 0); // pttl is -2 (no pause) or -1 (none set)
       } catch (err) {
         health.record(err, "decline velocity");
         return localPause;
