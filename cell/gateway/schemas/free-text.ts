@@ -7,11 +7,29 @@ import { containsCardNumber } from "../../vault/pan-detector.ts";
 const code = "card_number_in_free_text";
 const message = "must not contain a card number; send card data only in the card fields.";
 
-/** Adds the card-number check to a string schema (keeps its type, limits and OpenAPI). */
-export function freeText<T extends z.ZodString>(schema: T): T {
+/**
+ * Adds the card-number check to a string schema (keeps its type, limits and OpenAPI). With
+ * `percentEncoded` (URLs) the decoded text is checked too, so `4242%204242…` does not slip by.
+ */
+export function freeText<T extends z.ZodString>(schema: T, opts: { percentEncoded?: boolean } = {}): T {
   return schema.superRefine((value, ctx) => {
-    if (containsCardNumber(value)) ctx.addIssue({ code: "custom", message, params: { code } });
+    if (containsCardNumber(value) || (opts.percentEncoded && containsCardNumber(percentDecoded(value)))) {
+      ctx.addIssue({ code: "custom", message, params: { code } });
+    }
   }) as T;
+}
+
+function percentDecoded(value: string): string {
+  // Run by run, so one malformed escape does not stop the rest from being decoded.
+  return value
+    .replace(/(%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    })
+    .replace(/\+/g, " ");
 }
 
 /**

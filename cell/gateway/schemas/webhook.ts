@@ -14,7 +14,7 @@ const EventTypeFilterSchema = z
 export const CreateWebhookEndpointSchema = z
   .object({
     // The URL is stored and shown too: a card number in its path or query is refused like in free text.
-    url: freeText(z.string().min(1).max(2048)).openapi({
+    url: freeText(z.string().min(1).max(2048), { percentEncoded: true }).openapi({
       example: "https://example.com/cellpay/webhooks",
       description:
         "http(s). With a live key it must resolve only to public addresses (no private, loopback or link-local targets).",
