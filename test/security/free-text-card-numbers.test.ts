@@ -18,6 +18,7 @@ let cell: TestCell;
 let sql: postgres.Sql;
 let relay: ManagedProcess;
 let call: ReturnType<typeof client>;
+let apiKeyOfCall: string;
 
 beforeAll(async () => {
   cell = await startTestCell();
@@ -36,6 +37,7 @@ beforeAll(async () => {
     logFile: join(cell.infra.dataDir, "logs", "relay.log"),
   });
   const { apiKey } = await cell.partner("Free text");
+  apiKeyOfCall = apiKey;
   call = client(cell.url, apiKey);
 }, 120_000);
 afterAll(async () => {
@@ -53,6 +55,7 @@ const cardNumbers = [
   "4222222222222",
   "6011000000000000001",
   "order 5105105105105100 for table 4", // inside a sentence
+  "1237828224631000599999", // a PAN glued inside a 22-digit number
 ];
 const digitsOf = (s: string) => s.replace(/\D/g, "").replace(/^.*?(\d{13,19}).*$/, "$1");
 // What the scans look for: each number as plain digits and as written (without the sentence).
@@ -184,6 +187,23 @@ describe("card numbers in free text", () => {
         for (const needle of needles) expect(text).not.toContain(needle);
       }
     }
+  });
+
+  it("a field named with a card number, and a request-id that is one, are not echoed or logged", async () => {
+    const named = await call("POST", "/v1/payments", {
+      amount: 1000,
+      currency: "EUR",
+      payment_method: card(),
+      "5555555555554444": "x",
+    });
+    expect(named.status).toBe(400);
+    expect(named.body.error?.code).toBe("card_number_in_free_text");
+    expect(JSON.stringify(named.body)).not.toContain("5555555555554444");
+    const res = await fetch(`${cell.url}/v1/balance`, {
+      headers: { authorization: `Bearer ${apiKeyOfCall}`, "request-id": "3782822463100050000" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("request-id")).not.toContain("378282246310005");
   });
 
   it("the same fields take ordinary text, including digit runs that are not card numbers", async () => {
