@@ -27,6 +27,8 @@ const catalogue = {
   invalid_webhook_url: [400, "invalid_request_error"],
   // the path itself is malformed (dot segments, encodings, control characters, too long)
   invalid_path: [400, "invalid_request_error"],
+  /** A card number in a free-text field (description, reference, metadata, holder_name…). */
+  card_number_in_free_text: [400, "invalid_request_error"],
   // 401/403
   missing_api_key: [401, "authentication_error"],
   invalid_api_key: [401, "authentication_error"],
@@ -53,6 +55,8 @@ const catalogue = {
   too_many_concurrent_requests: [429, "rate_limit_error"],
   // router: this partner's requests keep failing with 5xx; only this partner is slowed down
   partner_throttled: [429, "rate_limit_error"],
+  /** Too many declined card payments in a short window: card payments pause (Retry-After). */
+  card_testing_suspected: [429, "rate_limit_error"],
   // 5xx: never with detail
   internal_error: [500, "api_error"],
   service_unavailable: [503, "api_error"],

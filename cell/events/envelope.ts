@@ -17,5 +17,6 @@ export const eventTypes = [
   "payment.failed",
   "payment.canceled",
   "refund.succeeded",
+  "card_token.deleted",
 ] as const;
 export type EventType = (typeof eventTypes)[number];

@@ -15,6 +15,7 @@ import { pathGuard } from "./middleware/path-guard.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { registerRetrieveBalance } from "./routes/balance/retrieve.ts";
 import { registerCreateCardToken } from "./routes/card-tokens/create.ts";
+import { registerDeleteCardToken } from "./routes/card-tokens/delete.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerListEvents } from "./routes/events/list.ts";
 import { registerRetrieveEvent } from "./routes/events/retrieve.ts";
@@ -78,6 +79,7 @@ export function createGatewayApp(deps: GatewayDeps, telemetry: GatewayTelemetry)
   registerListRefunds(app);
   registerRetrieveRefund(app);
   registerCreateCardToken(app);
+  registerDeleteCardToken(app);
   registerRetrieveBalance(app);
   registerListSettlements(app);
   registerRetrieveSettlement(app);

@@ -36,6 +36,9 @@ const envSchema = z.object({
   RATE_LIMIT_RATE: z.coerce.number().positive().default(100),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
   PARTNER_MAX_CONCURRENCY: z.coerce.number().int().positive().default(64),
+  /** Card-testing defence: this many declines within the window pause a partner's card payments. */
+  CARD_TESTING_MAX_DECLINES: z.coerce.number().int().min(1).default(20),
+  CARD_TESTING_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   CELLPAY_INTERNAL_TOKEN: z.string().min(16).optional(),
   // Long enough that a busy event loop is not taken for a dead Redis; a dead one fails at once
   // (no offline queue), so this only bounds a hung one.

@@ -7,12 +7,13 @@ import type { AcquirerConnector } from "../acquirer/connector.ts";
 import { createPaymentCache } from "../cache/payment-cache.ts";
 import { createRedis, createRedisHealth } from "../cache/redis-client.ts";
 import { createDb } from "../db/client.ts";
+import { createDeclineVelocity } from "../limits/decline-velocity.ts";
 import { InFlight } from "../limits/in-flight.ts";
 import { createTokenBuckets } from "../limits/token-bucket.ts";
 import { createKeyLookup } from "../partners/key-lookup.ts";
 import { batchedPaymentWrites } from "../payments/payment-writes.ts";
 import { startRecoverer } from "../payments/recoverer.ts";
-import { loadMasterKey } from "../vault/envelope.ts";
+import { deriveSubkey, KEY_CACHE_SIGNING_LABEL, loadMasterKey } from "../vault/envelope.ts";
 import { createVault } from "../vault/vault.ts";
 import { createGatewayApp } from "./app.ts";
 import type { GatewayEnv } from "./config.ts";
@@ -85,6 +86,7 @@ export async function startGateway(
       queueBudgetMs: env.QUEUE_BUDGET_MS,
       defaultRateLimit: { rate: env.RATE_LIMIT_RATE, burst: env.RATE_LIMIT_BURST },
       defaultMaxConcurrency: env.PARTNER_MAX_CONCURRENCY,
+      declineLimit: { maxDeclines: env.CARD_TESTING_MAX_DECLINES, windowMs: env.CARD_TESTING_WINDOW_MS },
       internalToken: env.CELLPAY_INTERNAL_TOKEN,
       webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS === "true",
     },
@@ -94,11 +96,18 @@ export async function startGateway(
     logger,
     acquirer,
     vault,
-    keys: createKeyLookup(sql, { ttlMs: env.KEY_CACHE_TTL_MS, redis, health: redisHealth }),
+    keys: createKeyLookup(sql, {
+      ttlMs: env.KEY_CACHE_TTL_MS,
+      redis,
+      health: redisHealth,
+      signingKey: deriveSubkey(master, KEY_CACHE_SIGNING_LABEL),
+      log: logger,
+    }),
     redis,
     redisHealth,
     paymentCache,
     buckets: createTokenBuckets(redis, redisHealth),
+    declineVelocity: createDeclineVelocity(redis, redisHealth),
     inFlight: new InFlight(),
     frozenPartners: new Set(),
     clock: () => new Date(),

@@ -4,6 +4,7 @@ import type { AcquirerConnector } from "../acquirer/connector.ts";
 import type { PaymentCache } from "../cache/payment-cache.ts";
 import type { Redis, RedisHealth } from "../cache/redis-client.ts";
 import type { Db, Sql } from "../db/client.ts";
+import type { DeclineLimit, DeclineVelocity } from "../limits/decline-velocity.ts";
 import type { InFlight } from "../limits/in-flight.ts";
 import type { BucketLimit, TokenBuckets } from "../limits/token-bucket.ts";
 import type { KeyLookup } from "../partners/key-lookup.ts";
@@ -23,6 +24,8 @@ export interface GatewayConfig {
   /** Platform defaults for partners whose settings say nothing. */
   defaultRateLimit: BucketLimit;
   defaultMaxConcurrency: number;
+  /** Card-testing defence: declines per window that pause a partner's card payments. */
+  declineLimit: DeclineLimit;
   /** Token of the cell's internal API (the control plane's); undefined disables that API. */
   internalToken: string | undefined;
   /** Test-mode webhook endpoints may target private addresses: local development only. */
@@ -44,6 +47,7 @@ export interface GatewayDeps {
   redisHealth: RedisHealth;
   paymentCache: PaymentCache;
   buckets: TokenBuckets;
+  declineVelocity: DeclineVelocity;
   inFlight: InFlight;
   /** Partners being moved out: refused with 503 partner_moving until the move ends. */
   frozenPartners: Set<string>;

@@ -11,6 +11,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError, invalidRequest } from "../../shared/errors.ts";
 import { claimKey, finishKey, readKey, releaseKey, takeOverKey } from "../db/queries/idempotency.ts";
 import { KeyAlreadyClaimed } from "../payments/payment-deps.ts";
+import { containsCardNumber } from "../vault/pan-detector.ts";
 import type { AppEnv } from "./app-env.ts";
 
 export interface IdempotencyContext {
@@ -47,9 +48,17 @@ export async function runIdempotently<T, S extends ContentfulStatusCode>(
   if (key.length === 0 || key.length > 255) {
     throw invalidRequest("idempotency-key", "Idempotency-Key must be 1 to 255 characters.");
   }
+  // The key is stored: a card number in it would be a PAN in clear in Postgres.
+  if (containsCardNumber(key)) {
+    throw new ApiError("card_number_in_free_text", "Idempotency-Key must not contain a card number.", {
+      param: "idempotency-key",
+    });
+  }
   const { sql, vault, config } = c.get("deps");
   const { partnerId } = c.get("partner");
-  const requestHash = vault.digest(`${c.req.method} ${c.req.path}\n${stableJson(body)}`);
+  const requestHash = vault.digest(
+    `${c.req.method} ${c.req.path}\n${stableJson(withoutCardSecrets(body, vault.fingerprint))}`,
+  );
 
   const run = async (idem: IdempotencyContext) => {
     try {
@@ -106,6 +115,27 @@ export async function runIdempotently<T, S extends ContentfulStatusCode>(
     }
     return run({ key, resumeResourceId: row.resource_id ?? undefined, claimWithHash: undefined });
   }
+}
+
+/**
+ * The body as the request hash sees it. PCI DSS 3.3.1.2: nothing derived from the CVC may be kept
+ * after authorization, so every `cvc` is left out (a retry that changes only the CVC replays). The
+ * PAN is replaced by the vault's card fingerprint (a keyed HMAC, the one stored on payments), so
+ * the stored hash adds nothing about the card; another card still gives another hash (422).
+ */
+export function withoutCardSecrets(value: unknown, fingerprint: (pan: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((v) => withoutCardSecrets(v, fingerprint));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (k === "cvc") continue;
+    if (k === "number" && typeof v === "string") {
+      out.number_fingerprint = fingerprint(v.replace(/\D/g, ""));
+      continue;
+    }
+    out[k] = withoutCardSecrets(v, fingerprint);
+  }
+  return out;
 }
 
 /** JSON with sorted keys, so the same body in another key order is the same request. */

@@ -4,7 +4,7 @@ import type { AppEnv } from "./app-env.ts";
 
 /** The payment services' deps for this request (its logger carries the request id). */
 export function paymentDepsOf(c: Context<AppEnv>): PaymentDeps {
-  const { sql, paymentWrites, acquirer, vault, config, clock, paymentCache } = c.get("deps");
+  const { sql, paymentWrites, acquirer, vault, config, clock, paymentCache, declineVelocity } = c.get("deps");
   return {
     sql,
     writes: paymentWrites,
@@ -15,5 +15,6 @@ export function paymentDepsOf(c: Context<AppEnv>): PaymentDeps {
     log: c.get("log"),
     acquirerTimeoutMs: config.acquirerTimeoutMs,
     traceparent: c.get("traceparent"),
+    declines: { velocity: declineVelocity, limit: config.declineLimit },
   };
 }

@@ -3,7 +3,7 @@
 // cache, so gateways see them within their local cache TTL.
 import type { Redis } from "../cache/redis-client.ts";
 import type { Sql } from "../db/client.ts";
-import { keyCacheKey } from "./key-lookup.ts";
+import { invalidateCachedKeys } from "./key-lookup.ts";
 
 export interface PartnerRecord {
   partner_id: string;
@@ -44,7 +44,10 @@ export async function forgetPartnerKeys(
     { secret_hash: string }[]
   >`select secret_hash from api_keys where partner_id = ${partnerId}`;
   if (keys.length === 0) return;
-  await redis.del(...keys.map((k) => keyCacheKey(k.secret_hash))).catch(() => {});
+  await invalidateCachedKeys(
+    redis,
+    keys.map((k) => k.secret_hash),
+  ).catch(() => {});
 }
 
 export async function listKeys(sql: Sql, partnerId: string) {

@@ -6,7 +6,7 @@ import type { Redis } from "../cache/redis-client.ts";
 import type { Db } from "../db/client.ts";
 import { apiKeys, partners } from "../db/schema.ts";
 import { generateApiKey, type KeyMode } from "./api-keys.ts";
-import { keyCacheKey } from "./key-lookup.ts";
+import { invalidateCachedKeys } from "./key-lookup.ts";
 
 export async function provisionPartner(
   db: Db,
@@ -52,6 +52,7 @@ export async function revokeApiKey(
     .set({ revokedAt: new Date() })
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.partnerId, partnerId), isNull(apiKeys.revokedAt)))
     .returning({ secretHash: apiKeys.secretHash });
-  if (redis && rows[0]) await redis.del(keyCacheKey(rows[0].secretHash));
+  // After the commit: a lookup in flight since before it cannot write the old record back.
+  if (redis && rows[0]) await invalidateCachedKeys(redis, [rows[0].secretHash]);
   return rows.length > 0;
 }

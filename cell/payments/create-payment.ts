@@ -10,6 +10,7 @@ import type { PaymentRow } from "../db/queries/payment-row.ts";
 import { findPayment, type NewPayment } from "../db/queries/payments.ts";
 import type { CreatePaymentInput, PaymentBody } from "../gateway/schemas/payment.ts";
 import type { VaultCard } from "../vault/vault.ts";
+import { countDecline } from "./card-testing-guard.ts";
 import { type IdempotencyScope, KeyAlreadyClaimed, type PaymentDeps } from "./payment-deps.ts";
 import { afterAuthorization } from "./payment-state.ts";
 import { paymentEventType, paymentView } from "./payment-view.ts";
@@ -86,7 +87,9 @@ export async function createPayment(
     },
     { timeoutMs: deps.acquirerTimeoutMs },
   );
-  return recordAuthorization(deps, row, outcome, idem);
+  const recorded = await recordAuthorization(deps, row, outcome, idem);
+  if (outcome.outcome === "declined") await countDecline(deps, partnerId);
+  return recorded;
 }
 
 /** Phase 2 (also used by the recoverer): one statement for the outcome, its event and the key. */

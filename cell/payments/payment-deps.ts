@@ -3,6 +3,7 @@ import type { Logger } from "../../shared/logger.ts";
 import type { AcquirerConnector } from "../acquirer/connector.ts";
 import type { PaymentCache } from "../cache/payment-cache.ts";
 import type { Sql } from "../db/client.ts";
+import type { DeclineLimit, DeclineVelocity } from "../limits/decline-velocity.ts";
 import type { Vault } from "../vault/vault.ts";
 import type { PaymentWrites } from "./payment-writes.ts";
 
@@ -16,6 +17,8 @@ export interface PaymentDeps {
   log: Logger;
   acquirerTimeoutMs: number;
   clock: () => Date;
+  /** Card-testing defence (card-testing-guard.ts); absent where no partner request runs. */
+  declines?: { velocity: DeclineVelocity; limit: DeclineLimit } | undefined;
   /** The request's W3C traceparent, written with its outbox events. */
   traceparent?: string | undefined;
 }

@@ -106,6 +106,17 @@ export function decryptWithDataKey(key: Buffer, ciphertext: string, aad: string)
   return open(key, parts, pansAad(dataKeyId, aad)).toString("utf8");
 }
 
+/**
+ * A 32-byte key for one purpose, derived from the master key (HKDF-SHA256, `label` as info): no
+ * new secret to distribute, and a key derived for one purpose says nothing about another.
+ */
+export function deriveSubkey(master: MasterKey, label: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", master.key, Buffer.alloc(0), label, keyBytes));
+}
+
+/** HMAC key of the API-key records cached in Redis (partners/key-lookup.ts): Redis never sees it. */
+export const KEY_CACHE_SIGNING_LABEL = "cellpay api key cache signing v1";
+
 /** Same PAN, same fingerprint (to spot one card used across tokens); keyed, so not reversible by brute force over PANs. */
 // HKDF once per master key, not once per payment (it showed in the gateway's CPU profile).
 const fingerprintKeys = new WeakMap<MasterKey, Buffer>();

@@ -38,6 +38,7 @@ const routes: [string, string[]][] = [
   ["/v1/refunds", ["get", "post"]],
   ["/v1/refunds/{id}", ["get"]],
   ["/v1/card_tokens", ["post"]],
+  ["/v1/card_tokens/{id}", ["delete"]],
   ["/v1/balance", ["get"]],
   ["/v1/settlements", ["get"]],
   ["/v1/settlements/{id}", ["get"]],

@@ -10,7 +10,12 @@ import { SpanStatusCode, startSpan, withSpan } from "../../../shared/telemetry/t
 import type { AppEnv } from "../app-env.ts";
 import type { GatewayTelemetry } from "../telemetry/gateway-telemetry.ts";
 
-const limitCodes = new Set(["rate_limited", "too_many_concurrent_requests", "overloaded"]);
+const limitCodes = new Set([
+  "rate_limited",
+  "too_many_concurrent_requests",
+  "overloaded",
+  "card_testing_suspected",
+]);
 
 export const metrics = (t: GatewayTelemetry): MiddlewareHandler<AppEnv> =>
   async function metrics(c, next) {

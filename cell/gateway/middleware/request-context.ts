@@ -2,6 +2,7 @@
 // carrying it, and one access-log line when it ends.
 import type { MiddlewareHandler } from "hono";
 import { newId } from "../../../shared/ids.ts";
+import { containsCardNumber } from "../../vault/pan-detector.ts";
 import type { AppEnv } from "../app-env.ts";
 
 const incomingId = /^[A-Za-z0-9_-]{8,64}$/;
@@ -10,7 +11,8 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
   async function requestContext(c, next) {
     const { logger } = c.get("deps");
     const given = c.req.header("request-id");
-    const requestId = given && incomingId.test(given) ? given : newId("req");
+    // The id goes into every log line: one that looks like a card number is replaced.
+    const requestId = given && incomingId.test(given) && !containsCardNumber(given) ? given : newId("req");
     c.set("requestId", requestId);
     const log = logger.child({ request_id: requestId, trace_id: c.get("traceparent")?.slice(3, 35) });
     c.set("log", log);

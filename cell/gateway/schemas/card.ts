@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { freeText } from "./free-text.ts";
 
 export const CardInputSchema = z
   .object({
@@ -6,7 +7,7 @@ export const CardInputSchema = z
     exp_month: z.number().int().openapi({ example: 12 }),
     exp_year: z.number().int().openapi({ example: 2034 }),
     cvc: z.string().min(1).max(8).openapi({ example: "123" }),
-    holder_name: z.string().max(200).optional(),
+    holder_name: freeText(z.string().max(200)).optional(),
   })
   .strict()
   .openapi("CardInput");
@@ -31,5 +32,14 @@ export const CardTokenSchema = z
     created: z.number().int().openapi({ description: "Unix seconds" }),
   })
   .openapi("CardToken");
+
+export const DeletedCardTokenSchema = z
+  .object({
+    id: z.string().openapi({ example: "tok_0mh1x2y3z4abcdefghijklmn" }),
+    object: z.literal("card_token"),
+    deleted: z.literal(true),
+    card: CardSchema,
+  })
+  .openapi("DeletedCardToken");
 
 export type CardTokenBody = z.infer<typeof CardTokenSchema>;

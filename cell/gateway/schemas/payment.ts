@@ -2,11 +2,13 @@ import { z } from "@hono/zod-openapi";
 import { paymentStatuses } from "../../payments/payment-state.ts";
 import { CardInputSchema, CardSchema } from "./card.ts";
 import { AmountSchema, CurrencySchema, LimitSchema, MetadataSchema } from "./common.ts";
+import { checkMetadata, freeText } from "./free-text.ts";
 
 export const PaymentMethodSchema = z
   .discriminatedUnion("type", [
     z.object({ type: z.literal("card"), card: CardInputSchema }).strict(),
-    z.object({ type: z.literal("card_token"), token: z.string().min(1).max(64) }).strict(),
+    // A token is echoed in errors (token_not_found): refusing card numbers keeps them out of it.
+    z.object({ type: z.literal("card_token"), token: freeText(z.string().min(1).max(64)) }).strict(),
   ])
   .openapi("PaymentMethod");
 
@@ -16,13 +18,11 @@ export const CreatePaymentSchema = z
     currency: CurrencySchema,
     payment_method: PaymentMethodSchema,
     capture_method: z.enum(["automatic", "manual"]).default("automatic"),
-    description: z.string().max(1000).optional(),
-    reference: z
-      .string()
-      .max(255)
+    description: freeText(z.string().max(1000)).optional(),
+    reference: freeText(z.string().max(255))
       .optional()
       .openapi({ description: "Your own reference, e.g. an order id" }),
-    metadata: MetadataSchema.optional(),
+    metadata: MetadataSchema.superRefine(checkMetadata).optional(),
   })
   .strict()
   .openapi("CreatePayment");

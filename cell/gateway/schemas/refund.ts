@@ -1,9 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { AmountSchema, LimitSchema } from "./common.ts";
+import { freeText } from "./free-text.ts";
 
 export const CreateRefundSchema = z
   .object({
-    payment_id: z.string().min(1).max(64),
+    // Echoed in a not-found error that an Idempotency-Key then stores: no card numbers in it.
+    // (`reason` is an enum, not free text.)
+    payment_id: freeText(z.string().min(1).max(64)),
     amount: AmountSchema.optional().openapi({ description: "Defaults to everything not yet refunded" }),
     reason: z.enum(["duplicate", "fraudulent", "requested_by_customer"]).optional(),
   })

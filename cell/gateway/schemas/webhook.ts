@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { eventTypes } from "../../events/envelope.ts";
 import { attemptReasons } from "../../webhooks/attempt-reasons.ts";
 import { LimitSchema } from "./common.ts";
+import { freeText } from "./free-text.ts";
 
 const EventTypeFilterSchema = z
   .string()
@@ -13,15 +14,14 @@ const EventTypeFilterSchema = z
 
 export const CreateWebhookEndpointSchema = z
   .object({
-    url: z.string().min(1).max(2048).openapi({
+    // The URL is stored and shown too: a card number in its path or query is refused like in free text.
+    url: freeText(z.string().min(1).max(2048), { percentEncoded: true }).openapi({
       example: "https://example.com/cellpay/webhooks",
       description:
         "http(s), without credentials. It must resolve only to public addresses (no private, loopback, link-local, metadata or other special-purpose targets), checked again on every delivery.",
     }),
     enabled_events: z.array(EventTypeFilterSchema).min(1).max(32).default(["*"]),
-    description: z
-      .string()
-      .max(500)
+    description: freeText(z.string().max(500))
       .optional()
       .openapi({ description: "Your own note about this endpoint." }),
   })

@@ -54,6 +54,21 @@ export function createGatewayTelemetry(deps: GatewayDeps): GatewayTelemetry {
     "Redis operations that failed and were served without Redis, since start.",
   );
   redisDegraded.collect = (g) => g.set([], deps.redisHealth.degraded);
+  const rejectedKeyRecords = registry.gauge(
+    "cellpay_key_cache_rejected_records",
+    "Cached API-key records refused (bad signature, wrong key, expired) and read from Postgres, since start.",
+  );
+  rejectedKeyRecords.collect = (g) => g.set([], deps.keys.rejectedRecords);
+  const cardTestingTrips = registry.counter(
+    "cellpay_card_testing_suspected_total",
+    "Times a partner's declines tripped the card-testing guard (its card payments paused for a window).",
+  );
+  let tripsSeen = 0;
+  registry.onScrape(() => {
+    const trips = deps.declineVelocity.trips;
+    if (trips > tripsSeen) cardTestingTrips.inc([], trips - tripsSeen);
+    tripsSeen = trips;
+  });
   const inFlight = registry.gauge("cellpay_in_flight_requests", "Partner API requests in progress.");
   inFlight.collect = (g) => g.set([], deps.inFlight.count);
   const backlog = registry.gauge(

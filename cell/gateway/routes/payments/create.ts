@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { refuseIfCardTesting } from "../../../payments/card-testing-guard.ts";
 import { resolveChargeCard } from "../../../payments/charge-card.ts";
 import { createPayment } from "../../../payments/create-payment.ts";
 import type { AppEnv } from "../../app-env.ts";
@@ -31,6 +32,7 @@ export function registerCreatePayment(app: OpenAPIHono<AppEnv>) {
     const deps = paymentDepsOf(c);
     const { partnerId } = c.get("partner");
     // Card checks come first: a refused card leaves no row and no idempotency key behind.
+    await refuseIfCardTesting(deps, partnerId);
     const card = await resolveChargeCard(deps, partnerId, input.payment_method);
     return runIdempotently(
       c,

@@ -1,0 +1,36 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { ApiError } from "../../../../shared/errors.ts";
+import { deleteCardToken } from "../../../vault/delete-card-token.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { DeletedCardTokenSchema } from "../../schemas/card.ts";
+import { errorResponses } from "../../schemas/common.ts";
+
+export const deleteCardTokenRoute = createRoute({
+  method: "delete",
+  path: "/v1/card_tokens/{id}",
+  tags: ["Card tokens"],
+  summary: "Delete a vaulted card",
+  description:
+    "The encrypted card is destroyed and the token can no longer be paid with (400 token_not_found). " +
+    "Emits `card_token.deleted`. Payments made with it keep brand, last4 and fingerprint.",
+  security: [{ bearer: [] }],
+  request: { params: z.object({ id: z.string().max(64) }) },
+  responses: {
+    200: {
+      description: "The deleted token",
+      content: { "application/json": { schema: DeletedCardTokenSchema } },
+    },
+    ...errorResponses,
+  },
+});
+
+export function registerDeleteCardToken(app: OpenAPIHono<AppEnv>) {
+  app.openapi(deleteCardTokenRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { sql } = c.get("deps");
+    const deleted = await deleteCardToken(sql, c.get("partner").partnerId, id, c.get("traceparent"));
+    // The id is not echoed: a mistyped path could hold anything, a card number included.
+    if (!deleted) throw new ApiError("resource_not_found", "No such card token.", { param: "id" });
+    return c.json(deleted, 200);
+  });
+}
