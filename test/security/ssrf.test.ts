@@ -48,7 +48,12 @@ describe("SSRF guard, as a function", () => {
   });
 
   it("the setting is off unless the operator turns it on, in the gateway's and the processors' config", () => {
-    const gateway = { CELLPAY_CELL_ID: "c", PORT: "0", DATABASE_URL: "postgres://x@localhost/db" };
+    const gateway = {
+      CELLPAY_CELL_ID: "c",
+      PORT: "0",
+      INTERNAL_PORT: "0",
+      DATABASE_URL: "postgres://x@localhost/db",
+    };
     expect(parseGatewayEnv(gateway).WEBHOOK_ALLOW_PRIVATE_TARGETS).toBe("false");
     expect(
       parseGatewayEnv({ ...gateway, WEBHOOK_ALLOW_PRIVATE_TARGETS: "true" }).WEBHOOK_ALLOW_PRIVATE_TARGETS,
