@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createTlsServer } from "node:https";
+import { answerClientError } from "../shared/http/client-error.ts";
 import type { Logger } from "../shared/logger.ts";
 import { createRouterApp } from "./app.ts";
 import { CellPools } from "./cell-pool.ts";
-import { answerClientError } from "./client-error.ts";
 import type { RouterEnv } from "./config.ts";
 import { startHealthChecks } from "./health-checker.ts";
 import { createRouterTelemetry } from "./metrics.ts";

@@ -1,7 +1,9 @@
 // Builds a running gateway from its configuration: clients, vault, the two apps and their HTTP
 // servers (public on PORT, internal on INTERNAL_PORT), recoverer. main.ts calls it with the real
 // environment; tests call it with the servers they started.
-import { serve } from "@hono/node-server";
+import { createServer, type Server } from "node:http";
+import { getRequestListener, RequestError } from "@hono/node-server";
+import { answerClientError, answerUnparsableRequest } from "../../shared/http/client-error.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { AcquirerConnector } from "../acquirer/connector.ts";
 import { createPaymentCache } from "../cache/payment-cache.ts";
@@ -21,8 +23,6 @@ import type { GatewayDeps } from "./deps.ts";
 import { createInternalListenerApp } from "./internal/internal-listener-app.ts";
 import { createGatewayTelemetry } from "./telemetry/gateway-telemetry.ts";
 
-type Server = ReturnType<typeof serve>;
-
 export interface RunningGateway {
   /** The public API (the router's target). */
   url: string;
@@ -37,9 +37,19 @@ function listen(
   port: number,
   hostname: string,
 ) {
+  // getRequestListener rather than serve(): only it takes an errorHandler, and without one a
+  // request it cannot parse (a backslash in the path) gets a bare 400 with no body.
+  const listener = getRequestListener(app.fetch, {
+    hostname,
+    // app.fetch answers its own errors (onError), so only a request it never saw arrives here.
+    errorHandler: (err) =>
+      err instanceof RequestError ? answerUnparsableRequest() : new Response(null, { status: 500 }),
+  });
   return new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname }, () => resolve(s));
+    const s = createServer(listener);
+    s.on("clientError", answerClientError);
     s.once("error", reject);
+    s.listen(port, hostname, () => resolve(s));
   });
 }
 
@@ -54,7 +64,7 @@ function closeServer(server: Server): Promise<void> {
   return new Promise<void>((resolve) => {
     server.close(() => resolve());
     setTimeout(() => {
-      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      server.closeAllConnections();
     }, 5000).unref();
   });
 }

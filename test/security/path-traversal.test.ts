@@ -233,6 +233,10 @@ describe("path traversal straight at the cell's public port", () => {
       "/v1/payments/%00",
       `/v1/payments/${"a".repeat(3000)}`,
       "http://cell.internal/docs/../internal/v1/health",
+      // Refused before Hono runs (by @hono/node-server and Node's parser): the same shape.
+      "/v1\\..\\metrics",
+      "/docs\\..\\internal/v1/health",
+      "/v1/payments/\u0001",
     ]) {
       const res = await rawRequest(world.cells[0]!.url, target, { authorization: `Bearer ${apiKey}` });
       expect(res.status, target).toBe(400);

@@ -1,9 +1,10 @@
-// What the router answers when Node's HTTP parser refuses a request before the handler sees it (a
-// NUL, a tab or a byte past ASCII in the path, a target that is neither `/…` nor absolute): the one
-// error shape, like every other refusal, instead of Node's bare `400 Bad Request`.
+// What our HTTP servers (router, gateway) answer when a request is refused before any handler
+// sees it: by Node's parser (a NUL, a tab or a byte past ASCII in the path, a target that is
+// neither `/…` nor absolute) or by @hono/node-server building the Request (a backslash in the
+// path, an unparsable URL). The one error shape, like every other refusal, instead of a bare 400.
 import type { Duplex } from "node:stream";
-import { ApiError } from "../shared/errors.ts";
-import { newId } from "../shared/ids.ts";
+import { ApiError } from "../errors.ts";
+import { newId } from "../ids.ts";
 
 /** Parser errors of the request target: the path itself is what was wrong. */
 const pathErrors = new Set(["HPE_INVALID_URL", "HPE_INVALID_PATH"]);
@@ -32,4 +33,14 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
     `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+/** For @hono/node-server's getRequestListener: a request it could not turn into a Request object. */
+export function answerUnparsableRequest(): Response {
+  const requestId = newId("req");
+  const refusal = new ApiError("invalid_path", "The request path cannot be parsed.");
+  return new Response(JSON.stringify(refusal.toBody(requestId)), {
+    status: 400,
+    headers: { "content-type": "application/json", "request-id": requestId },
+  });
 }
