@@ -5,6 +5,7 @@
 // and a body to relay unchanged, and skipping the Request/Response conversion keeps the hop
 // cheap (bench/router-overhead.ts measures it). Errors keep the one cellpay shape.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
 import { ApiError } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
 import type { Logger } from "../shared/logger.ts";
@@ -109,6 +110,7 @@ export function createRouterApp(deps: RouterDeps): Handler {
             requestId,
             clientIp: req.socket.remoteAddress,
             traceparent: traced.traceparent,
+            tls: (req.socket as TLSSocket).encrypted === true,
           }),
           body,
         },
@@ -192,7 +194,21 @@ export function createRouterApp(deps: RouterDeps): Handler {
         return relay(cell);
       }
 
-      deps.transportSecurity?.check(req); // live keys only over TLS (transport-security.ts)
+      try {
+        deps.transportSecurity?.check(req); // live keys only over TLS (transport-security.ts)
+      } catch (err) {
+        // A live secret just crossed a network in clear: the partner must roll it, so say whose.
+        const partner = partnerIdFromAuthorization(req.headers.authorization ?? "");
+        logger.warn(
+          {
+            request_id: requestId,
+            client_ip: req.socket.remoteAddress,
+            key_prefix: `sk_live_${partner ?? "?"}`,
+          },
+          "live key sent over plain HTTP refused",
+        );
+        throw err;
+      }
       const authorization = req.headers.authorization;
       if (!authorization)
         throw new ApiError("missing_api_key", "Send your secret key as 'Authorization: Bearer sk_…'.");

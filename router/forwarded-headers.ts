@@ -29,7 +29,7 @@ const commonConnection = /^\s*(keep-alive|close)\s*$/i;
 
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
-  extra: { requestId: string; clientIp: string | undefined; traceparent?: string },
+  extra: { requestId: string; clientIp: string | undefined; traceparent?: string; tls?: boolean },
 ): Record<string, string | string[]> {
   const drop = connectionScoped(incoming.connection);
   const out: Record<string, string | string[]> = {};
@@ -42,7 +42,7 @@ export function upstreamRequestHeaders(
   const chain = Array.isArray(prior) ? prior.join(", ") : prior;
   if (extra.clientIp) out["x-forwarded-for"] = chain ? `${chain}, ${extra.clientIp}` : extra.clientIp;
   if (incoming.host) out["x-forwarded-host"] = incoming.host;
-  out["x-forwarded-proto"] = "http";
+  out["x-forwarded-proto"] = extra.tls ? "https" : "http";
   out["request-id"] = extra.requestId;
   if (extra.traceparent) out.traceparent = extra.traceparent;
   return out;
