@@ -63,10 +63,12 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
  * string too long, 22021 a null byte in text…). Only the values of a statement raise these.
  */
 function inputDataException(err: unknown): string | undefined {
-  const e = err as { code?: unknown; severity?: unknown } | null;
-  const code = e?.code;
-  const fromPostgres = typeof e?.severity === "string";
-  return fromPostgres && typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code) ? code : undefined;
+  for (const e of causes(err) as ({ code?: unknown; severity?: unknown } | null)[]) {
+    const code = e?.code;
+    const fromPostgres = typeof e?.severity === "string";
+    if (fromPostgres && typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code)) return code;
+  }
+  return undefined;
 }
 
 // Connection-level failures of the `postgres` driver (server gone, refused, timed out).
@@ -82,8 +84,17 @@ const databaseDownCodes = new Set([
 ]);
 
 function isDatabaseUnavailable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && databaseDownCodes.has(code);
+  return causes(err).some((e) => {
+    const code = (e as { code?: unknown } | null)?.code;
+    return typeof code === "string" && databaseDownCodes.has(code);
+  });
+}
+
+/** The error and what it wraps: drizzle rethrows a driver's error as the `cause` of its own. */
+function causes(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = err; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
 }
 
 /** 404 for unknown paths, 405 (with Allow) for known paths asked with another method. */
