@@ -31,6 +31,7 @@ export interface Operation {
 }
 
 export interface FuzzCase {
+  operation: string;
   method: string;
   path: string;
   query: string;
@@ -89,7 +90,17 @@ const hostileText = [
   "é".repeat(300),
 ];
 
+/** Text that no Postgres column holds (NUL) or that jsonb refuses (unpaired surrogates). */
+export const unstorableText: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom("\u0000", "\ud800", "\udfff", "\u0000\u0000"),
+    fc.string({ maxLength: 8 }),
+  )
+  .map(([a, bad, b]) => a + bad + b);
+
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: unstorableText, weight: 2 },
   { arbitrary: fc.constantFrom(...hostileText), weight: 4 },
   { arbitrary: fc.string({ unit: "binary", maxLength: 40 }), weight: 2 },
   { arbitrary: fc.integer().map(String), weight: 1 },
@@ -139,7 +150,7 @@ function hinted(name: string, fx: Fixtures): fc.Arbitrary<unknown> | undefined {
     case "exp_year":
       return fc.integer({ min: 2027, max: 2040 });
     case "cvc":
-      return fc.constantFrom("123", "1234");
+      return fc.constantFrom("123", "123", "123", "1234");
     case "currency":
       return fc.constantFrom("eur", "USD", "jpy", "bhd");
     case "amount":
@@ -164,17 +175,21 @@ export function resolve(schema: JsonSchema, components: Record<string, JsonSchem
   return s;
 }
 
-/** A value for `schema`: of its shape (hinted where a field name says more), else hostile. */
+/**
+ * A value for `schema`: of its shape (hinted where a field name says more), else hostile; with
+ * `hostile` false, of its shape all the way down (a request that should get through).
+ */
 export function valueFor(
   schema: JsonSchema,
   components: Record<string, JsonSchema>,
   fx: Fixtures,
   name = "",
   depth = 0,
+  hostile = true,
 ): fc.Arbitrary<unknown> {
   const s = resolve(schema, components);
-  const shaped = shapedFor(s, components, fx, name, depth);
-  return fc.oneof({ arbitrary: shaped, weight: 4 }, { arbitrary: hostileJson, weight: 1 });
+  const shaped = shapedFor(s, components, fx, name, depth, hostile);
+  return hostile ? fc.oneof({ arbitrary: shaped, weight: 4 }, { arbitrary: hostileJson, weight: 1 }) : shaped;
 }
 
 function shapedFor(
@@ -183,12 +198,15 @@ function shapedFor(
   fx: Fixtures,
   name: string,
   depth: number,
+  hostile: boolean,
 ): fc.Arbitrary<unknown> {
   const hint = hinted(name, fx);
   if (hint) return hint;
   const variants = s.oneOf ?? s.anyOf;
   if (variants && variants.length > 0)
-    return fc.oneof(...variants.map((v) => shapedFor(resolve(v, components), components, fx, name, depth)));
+    return fc.oneof(
+      ...variants.map((v) => shapedFor(resolve(v, components), components, fx, name, depth, hostile)),
+    );
   if (s.const !== undefined) return fc.constant(s.const);
   if (s.enum && s.enum.length > 0) return fc.constantFrom(...s.enum);
   const type = Array.isArray(s.type) ? s.type[0] : s.type;
@@ -198,16 +216,15 @@ function shapedFor(
     const additional = s.additionalProperties;
     if (!s.properties && typeof additional === "object")
       return fc.dictionary(
-        fc.string({ maxLength: 45 }),
-        valueFor(additional, components, fx, "", depth + 1),
-        {
-          maxKeys: 55,
-        },
+        fc.string({ minLength: hostile ? 0 : 1, maxLength: hostile ? 45 : 20 }),
+        valueFor(additional, components, fx, "", depth + 1, hostile),
+        { maxKeys: hostile ? 55 : 5 },
       );
     const model: Record<string, fc.Arbitrary<unknown>> = {};
     for (const [key, prop] of Object.entries(props))
-      model[key] = valueFor(prop, components, fx, key, depth + 1);
+      model[key] = valueFor(prop, components, fx, key, depth + 1, hostile);
     const known = fc.record(model, { requiredKeys: s.required?.filter((k) => k in props) ?? [] });
+    if (!hostile) return known;
     const extra = fc.dictionary(
       fc.oneof(hostileString, fc.constantFrom("__proto__", "constructor")),
       hostileJson,
@@ -222,7 +239,7 @@ function shapedFor(
     );
   }
   if (type === "array") {
-    const item = s.items ? valueFor(s.items, components, fx, name, depth + 1) : hostileJson;
+    const item = s.items ? valueFor(s.items, components, fx, name, depth + 1, hostile) : hostileJson;
     return fc.array(item, { maxLength: 4 });
   }
   if (type === "integer" || type === "number") {
@@ -239,10 +256,11 @@ function shapedFor(
     return fc.oneof(
       fc.string({ maxLength: Math.min(s.maxLength ?? 40, 40) }),
       fc.constantFrom("a", "order-6735", ...examples),
+      // At the length limit: ASCII where it must fit, else unicode, counted in graphemes.
       fc.string({
-        unit: "grapheme",
+        unit: hostile ? "grapheme" : "grapheme-ascii",
         minLength: (s.maxLength ?? 1000) - 2,
-        maxLength: (s.maxLength ?? 1000) + 2,
+        maxLength: (s.maxLength ?? 1000) + (hostile ? 2 : 0),
       }),
     );
   }
@@ -306,7 +324,10 @@ export function queryFor(op: Operation, fx: Fixtures): fc.Arbitrary<string> {
       ? fc.array(fc.oneof({ arbitrary: fc.oneof(...declared), weight: 4 }, { arbitrary: stray, weight: 1 }), {
           maxLength: 6,
         })
-      : fc.array(stray, { maxLength: 3 });
+      : fc.oneof(
+          { arbitrary: fc.constant([]), weight: 2 },
+          { arbitrary: fc.array(stray, { maxLength: 3 }), weight: 1 },
+        );
   const shapedOnly =
     declared.length > 0
       ? fc
@@ -317,18 +338,13 @@ export function queryFor(op: Operation, fx: Fixtures): fc.Arbitrary<string> {
     {
       arbitrary: pairs.map((list) =>
         list
-          .map(
-            ([k, v, enc, keyEncoded]) =>
-              `${keyEncoded ? encode(k) : k.replace(/#/g, "%23")}=${enc(v)}`,
-          )
+          .map(([k, v, enc, keyEncoded]) => `${keyEncoded ? encode(k) : k.replace(/#/g, "%23")}=${enc(v)}`)
           .join("&"),
       ),
       weight: 3,
     },
     {
-      arbitrary: shapedOnly.map((list) =>
-        list.map(([k, v]) => `${encode(k)}=${encode(v)}`).join("&"),
-      ),
+      arbitrary: shapedOnly.map((list) => list.map(([k, v]) => `${encode(k)}=${encode(v)}`).join("&")),
       weight: 2,
     },
   );
@@ -382,12 +398,51 @@ export function bodyFor(
   const shaped = op.body
     ? valueFor(op.body, components, fx).map((v) => JSON.stringify(v))
     : fc.constant("{}");
+  const oneBad = oneBadBodyFor(op, components, fx);
+  const valid = op.body
+    ? valueFor(op.body, components, fx, "", 0, false).map((v) => JSON.stringify(v))
+    : fc.constant("{}");
   return fc.oneof(
-    { arbitrary: shaped, weight: 6 },
+    { arbitrary: shaped, weight: 4 },
+    { arbitrary: oneBad, weight: 4 },
+    { arbitrary: valid, weight: 2 },
     { arbitrary: hostileJson.map((v) => JSON.stringify(v) ?? "null"), weight: 1 },
     { arbitrary: fc.constantFrom(...rawBodies), weight: 1 },
     { arbitrary: fc.constant(undefined), weight: 1 },
   );
+}
+
+/** A body that would get through, but for one value anywhere in it. */
+export function oneBadBodyFor(
+  op: Operation,
+  components: Record<string, JsonSchema>,
+  fx: Fixtures,
+): fc.Arbitrary<string> {
+  if (!op.body) return fc.constant("{}");
+  const bad = fc.oneof(
+    { arbitrary: unstorableText, weight: 2 },
+    { arbitrary: hostileString, weight: 2 },
+    { arbitrary: hostileJson, weight: 1 },
+  );
+  return fc
+    .tuple(valueFor(op.body, components, fx, "", 0, false), fc.nat(), bad)
+    .map(([v, n, b]) => JSON.stringify(replaceOne(v, n, b)));
+}
+
+/** `value` with the n-th of its keys (at any depth, counted in order) set to `bad`. */
+function replaceOne(value: unknown, n: number, bad: unknown): unknown {
+  const slots: [Record<string, unknown>, string][] = [];
+  const walk = (v: unknown) => {
+    if (typeof v !== "object" || v === null) return;
+    for (const [k, inner] of Object.entries(v)) {
+      slots.push([v as Record<string, unknown>, k]);
+      walk(inner);
+    }
+  };
+  walk(value);
+  const slot = slots[n % Math.max(1, slots.length)];
+  if (slot) slot[0][slot[1]] = bad;
+  return value;
 }
 
 /** Headers of a write: with and without Idempotency-Key (fresh, shared, or malformed). */
