@@ -1,4 +1,5 @@
-// Property-based fuzzing of every public route of a real cell (Postgres, Redis, NATS, gateway),
+// Property-based fuzzing of every public route of a real cell (Postgres, Redis, NATS, gateway,
+// and the event relay and processor, so events, webhook deliveries and settlements exist),
 // over real HTTP: query strings, path ids, Idempotency-Key and JSON bodies from fast-check,
 // mixing well-shaped and hostile values. The property: no answer is a 5xx (a tenant must never be
 // able to make the cell fail), and every 4xx is the one error shape. The routes come from the
@@ -6,8 +7,11 @@
 //
 // Seeded and reproducible: FUZZ_SEED=<n> replays a run, FUZZ_CASES=<n> changes the number of
 // requests (default 10,000), FUZZ_SHRINK=1 lets fast-check shrink a failing batch.
+import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ManagedProcess } from "../../platform/managed-process.ts";
+import { startWorkerProcess } from "../../platform/worker-process.ts";
 import { errorCodes } from "../../shared/errors.ts";
 import { card, client, startTestCell, type TestCell } from "../harness.ts";
 import {
@@ -37,6 +41,7 @@ interface Spec {
 }
 
 let cell: TestCell;
+const workers: ManagedProcess[] = [];
 let apiKey: string;
 let spec: Spec;
 let operations: Operation[];
@@ -45,6 +50,23 @@ const fixtures: Fixtures = { ids: {} };
 beforeAll(async () => {
   // A rate limit far above what the fuzzer sends: 429s would hide the answers under test.
   cell = await startTestCell({ RATE_LIMIT_RATE: "1000000", RATE_LIMIT_BURST: "1000000" });
+  const workerEnv = {
+    CELLPAY_CELL_ID: "cell-test",
+    DATABASE_URL: cell.infra.postgresUrl,
+    NATS_URL: cell.infra.natsUrl,
+    CELLPAY_MASTER_KEY: cell.masterKey,
+    LOG_LEVEL: "warn",
+  };
+  for (const kind of ["relay", "processors"] as const) {
+    workers.push(
+      await startWorkerProcess({
+        name: `fuzz-${kind}`,
+        entry: `cell/events/${kind}/main.ts`,
+        env: workerEnv,
+        logFile: join(cell.infra.dataDir, "logs", `fuzz-${kind}.log`),
+      }),
+    );
+  }
   ({ apiKey } = await cell.partner("Fuzzer"));
   const bystander = await cell.partner("Bystander");
   await makeFixtures(client(cell.url, apiKey), client(cell.url, bystander.apiKey));
@@ -54,7 +76,10 @@ beforeAll(async () => {
     `fuzz: seed ${SEED} (FUZZ_SEED to replay), ${TOTAL} requests over ${operations.length} operations`,
   );
 });
-afterAll(() => cell?.stop());
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await cell?.stop();
+});
 
 /** Real objects, so some fuzzed ids and bodies reach the handlers and the database. */
 async function makeFixtures(call: ReturnType<typeof client>, other: ReturnType<typeof client>) {
@@ -62,6 +87,12 @@ async function makeFixtures(call: ReturnType<typeof client>, other: ReturnType<t
   const add = (kind: string, id: unknown) => {
     if (typeof id === "string") ids[kind] = [...(ids[kind] ?? []), id];
   };
+  // May be refused where the SSRF guard covers test mode too; the fuzzer then uses made-up ids.
+  // First, so that the payments' events fan out to it as deliveries (failing: nothing listens).
+  add(
+    "webhook_endpoints",
+    (await call("POST", "/v1/webhook_endpoints", { url: "http://127.0.0.1:9/hook" })).body.id,
+  );
   for (const [number, capture_method] of [
     ["4242424242424242", "automatic"],
     ["5555555555554444", "automatic"],
@@ -86,14 +117,19 @@ async function makeFixtures(call: ReturnType<typeof client>, other: ReturnType<t
   add("payments", theirs.body.id);
   add("refunds", (await call("POST", "/v1/refunds", { payment_id: ids.payments?.[0], amount: 100 })).body.id);
   add("card_tokens", (await call("POST", "/v1/card_tokens", card())).body.id);
-  // May be refused where the SSRF guard covers test mode too; the fuzzer then uses made-up ids.
-  add(
-    "webhook_endpoints",
-    (await call("POST", "/v1/webhook_endpoints", { url: "http://127.0.0.1:9/hook" })).body.id,
-  );
-  for (const kind of ["events", "webhook_deliveries", "settlements"]) {
-    const list = await call("GET", `/v1/${kind}?limit=5`);
-    for (const item of (list.body.data as { id: string }[] | undefined) ?? []) add(kind, item.id);
+  // Events, webhook deliveries (with attempts) and settlements come from the event pipeline.
+  const listed = async (kind: string) =>
+    ((await call("GET", `/v1/${kind}?limit=5`)).body.data as { id: string }[] | undefined) ?? [];
+  const pipelineKinds = ["events", "webhook_deliveries", "settlements"];
+  for (let tries = 0; tries < 60; tries++) {
+    const lists = await Promise.all(pipelineKinds.map(listed));
+    if (lists.every((l) => l.length > 0) || tries === 59) {
+      lists.forEach((l, i) => {
+        for (const item of l) add(pipelineKinds[i] ?? "", item.id);
+      });
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
   for (const kind of Object.keys(ids)) ids[kind]?.push(`${kind.slice(0, 3)}_0mh1x2y3z4abcdefghijklmn`);
   fixtures.ids = ids;
