@@ -222,7 +222,9 @@ async function check(fuzz: FuzzCase): Promise<string | undefined> {
     typeof error.message === "string" &&
     error.message.length > 0 &&
     typeof error.request_id === "string" &&
-    error.request_id === res.headers.get("request-id") &&
+    // A replay (same Idempotency-Key and body) is the first answer, naming the first request.
+    (error.request_id === res.headers.get("request-id") ||
+      (res.headers.get("idempotent-replayed") === "true" && /^req_/.test(error.request_id))) &&
     (error.param === undefined || typeof error.param === "string");
   return shaped ? undefined : `a ${res.status} not in the one error shape: ${text.slice(0, 300)}`;
 }
