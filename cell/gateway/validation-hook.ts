@@ -6,7 +6,7 @@ import { ApiError, type ErrorCode, errorCodes } from "../../shared/errors.ts";
 import type { AppEnv } from "./app-env.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the hook is shared by every route's schemas
-export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
+export const validationHook: Hook<any, AppEnv, any, any> = (result, c) => {
   if (result.success) {
     const path = unstorableTextAt(result.data, []);
     if (path) {
@@ -29,7 +29,13 @@ export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
   const code: ErrorCode =
     custom && (errorCodes as string[]).includes(custom) ? (custom as ErrorCode) : "invalid_request";
   const what = param ? `'${param}' ` : "";
-  const message = issue ? `Invalid ${what}: ${issue.message}`.replace(" :", ":") : "Invalid request.";
+  let message = issue ? `Invalid ${what}: ${issue.message}`.replace(" :", ":") : "Invalid request.";
+  // Query strings get plainer words: a parameter is unknown, or repeated (so it parsed as a list).
+  if (result.target === "query" && issue?.code === "unrecognized_keys") {
+    message = `Unknown query parameter '${param}'.`;
+  } else if (result.target === "query" && param && (c.req.queries(param)?.length ?? 0) > 1) {
+    message = `Query parameter '${param}' was given more than once.`;
+  }
   throw new ApiError(code, message, param === undefined ? {} : { param });
 };
 

@@ -407,6 +407,13 @@ describe("query parameters, path ids and headers are validated, naming the param
     expectError(await send("GET", path), 400, "invalid_request", param);
   });
 
+  it("the message says plainly when a query parameter is unknown or repeated", async () => {
+    const unknown = await send("GET", "/v1/payments?colour=red");
+    expect(unknown.body.error?.message).toBe("Unknown query parameter 'colour'.");
+    const repeated = await send("GET", "/v1/payments?status=failed&status=succeeded");
+    expect(repeated.body.error?.message).toBe("Query parameter 'status' was given more than once.");
+  });
+
   it("bracket parameters within range work, raw or percent-encoded", async () => {
     for (const path of [
       "/v1/payments?created[gte]=0&created[lt]=253402300799&limit=100",
