@@ -16,15 +16,14 @@ import { errorCodes } from "../../shared/errors.ts";
 import { card, client, startTestCell, type TestCell } from "../harness.ts";
 import {
   bodyFor,
-  type Fixtures,
   type FuzzCase,
   headersFor,
   idFor,
-  type JsonSchema,
   type Operation,
   oneBadBodyFor,
   queryFor,
-} from "./fuzz-arbitraries.ts";
+} from "./fuzz-requests.ts";
+import type { Fixtures, JsonSchema } from "./fuzz-values.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const TOTAL = Number(process.env.FUZZ_CASES ?? 10_000);
