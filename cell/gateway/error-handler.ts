@@ -60,10 +60,13 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
 /**
  * Postgres SQLSTATE class 22, "data exception": a value that does not fit its column or type
  * (22P02 invalid text representation, 22003 numeric out of range, 22008 datetime overflow, 22001
- * string too long, 22021 a null byte in text…). Only the values of a statement raise these.
+ * string too long, 22021 a null byte in text…). Only the values of a statement raise these; so
+ * does an invalid Date given to the driver as a parameter, before anything is sent.
  */
 function inputDataException(err: unknown): string | undefined {
   for (const e of causes(err) as ({ code?: unknown; severity?: unknown } | null)[]) {
+    // The driver turning an invalid Date parameter into text (the created[gte] finding).
+    if (e instanceof RangeError && e.message === "Invalid time value") return "invalid_date_parameter";
     const code = e?.code;
     const fromPostgres = typeof e?.severity === "string";
     if (fromPostgres && typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code)) return code;
