@@ -9,6 +9,12 @@ interface Operation {
   responses?: Record<string, unknown>;
   requestBody?: unknown;
 }
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema?: { type?: string; minimum?: number; maximum?: number; enum?: string[] };
+}
 interface OpenApiDoc {
   openapi: string;
   info: { title: string; version: string; description?: string };
@@ -105,6 +111,29 @@ describe("GET /v1/openapi.json", () => {
     };
     expect([...error.properties.code.enum].sort()).toEqual([...errorCodes].sort());
     expect(error.required.sort()).toEqual(["code", "message", "request_id", "type"]);
+  });
+
+  it("documents list filters with their types and bounds, as the gateway enforces them", () => {
+    const params =
+      (doc.paths["/v1/payments"]?.get as { parameters?: Parameter[] } | undefined)?.parameters ?? [];
+    const byName = new Map(params.map((p) => [p.name, p]));
+    expect(byName.get("limit")).toMatchObject({
+      in: "query",
+      schema: { type: "integer", minimum: 1, maximum: 100 },
+    });
+    for (const bound of ["created[gte]", "created[gt]", "created[lte]", "created[lt]"]) {
+      expect(byName.get(bound), bound).toMatchObject({
+        in: "query",
+        schema: { type: "integer", minimum: 0, maximum: 253_402_300_799 },
+      });
+    }
+    expect(byName.get("status")?.schema?.enum).toContain("succeeded");
+    const id = (doc.paths["/v1/payments/{id}"]?.get as { parameters?: Parameter[] } | undefined)?.parameters;
+    expect(id?.find((p) => p.name === "id")).toMatchObject({
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    });
   });
 
   it("every documented route answers for real (neither route_not_found nor method_not_allowed)", async () => {

@@ -3,6 +3,7 @@ export function docsPage(specUrl: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>cellpay API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d2330;background:#f7f8fa}
 main{max-width:980px;margin:0 auto;padding:24px}

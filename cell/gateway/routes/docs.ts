@@ -2,6 +2,7 @@
 // a self-contained page that renders it: no CDN, so it works on a closed network too.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { errorCodes, statusOf } from "../../../shared/errors.ts";
+import { pageSecurityHeaders } from "../../../shared/page-security-headers.ts";
 import { simulatorTestCards } from "../../acquirer/simulator.ts";
 import type { AppEnv } from "../app-env.ts";
 import { docsPage } from "./docs-page.ts";
@@ -28,5 +29,8 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
       ].join("\n"),
     },
   });
-  app.get("/docs", (c) => c.html(docsPage("/v1/openapi.json")));
+  // The page is static: its policy (hashes of its inline script and style) is computed once.
+  const page = docsPage("/v1/openapi.json");
+  const headers = pageSecurityHeaders(page);
+  app.get("/docs", (c) => c.html(page, 200, headers));
 }

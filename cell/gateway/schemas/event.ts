@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { eventTypes } from "../../events/envelope.ts";
-import { LimitSchema } from "./common.ts";
+import { IdSchema, LimitSchema, queryOf } from "./common.ts";
 
 /** The one envelope of every event, on JetStream, in webhooks and here. */
 export const EventSchema = z
@@ -16,9 +16,9 @@ export const EventSchema = z
   })
   .openapi("Event");
 
-export const ListEventsQuerySchema = z.object({
+export const ListEventsQuerySchema = queryOf({
   limit: LimitSchema,
-  starting_after: z.string().max(64).optional().openapi({ description: "An event id: the page after it" }),
+  starting_after: IdSchema.optional().openapi({ description: "An event id: the page after it" }),
   type: z.enum(eventTypes).optional(),
 });
 

@@ -1,7 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { paymentStatuses } from "../../payments/payment-state.ts";
 import { CardInputSchema, CardSchema } from "./card.ts";
-import { AmountSchema, CurrencySchema, LimitSchema, MetadataSchema } from "./common.ts";
+import {
+  AmountSchema,
+  CurrencySchema,
+  IdSchema,
+  LimitSchema,
+  MetadataSchema,
+  queryOf,
+  UnixSecondsQuerySchema,
+} from "./common.ts";
 import { checkMetadata, freeText } from "./free-text.ts";
 
 export const PaymentMethodSchema = z
@@ -56,14 +64,14 @@ export const PaymentSchema = z
   })
   .openapi("Payment");
 
-export const ListPaymentsQuerySchema = z.object({
+export const ListPaymentsQuerySchema = queryOf({
   limit: LimitSchema,
-  starting_after: z.string().max(64).optional().openapi({ description: "A payment id: the page after it" }),
+  starting_after: IdSchema.optional().openapi({ description: "A payment id: the page after it" }),
   status: z.enum(paymentStatuses).optional(),
-  "created[gte]": z.coerce.number().int().min(0).optional().openapi({ description: "Unix seconds" }),
-  "created[gt]": z.coerce.number().int().min(0).optional(),
-  "created[lte]": z.coerce.number().int().min(0).optional(),
-  "created[lt]": z.coerce.number().int().min(0).optional(),
+  "created[gte]": UnixSecondsQuerySchema.optional(),
+  "created[gt]": UnixSecondsQuerySchema.optional(),
+  "created[lte]": UnixSecondsQuerySchema.optional(),
+  "created[lt]": UnixSecondsQuerySchema.optional(),
 });
 
 export const PaymentListSchema = z

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { AmountSchema, LimitSchema } from "./common.ts";
+import { AmountSchema, IdSchema, LimitSchema, queryOf } from "./common.ts";
 import { freeText } from "./free-text.ts";
 
 export const CreateRefundSchema = z
@@ -26,10 +26,10 @@ export const RefundSchema = z
   })
   .openapi("Refund");
 
-export const ListRefundsQuerySchema = z.object({
+export const ListRefundsQuerySchema = queryOf({
   limit: LimitSchema,
-  starting_after: z.string().max(64).optional(),
-  payment_id: z.string().max(64).optional(),
+  starting_after: IdSchema.optional(),
+  payment_id: IdSchema.optional(),
 });
 
 export const RefundListSchema = z

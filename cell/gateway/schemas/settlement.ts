@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { LimitSchema } from "./common.ts";
+import { IdSchema, LimitSchema, queryOf } from "./common.ts";
 
 export const SettlementItemSchema = z
   .object({
@@ -31,13 +31,9 @@ export const SettlementSchema = z
   })
   .openapi("Settlement");
 
-export const ListSettlementsQuerySchema = z.object({
+export const ListSettlementsQuerySchema = queryOf({
   limit: LimitSchema,
-  starting_after: z
-    .string()
-    .max(64)
-    .optional()
-    .openapi({ description: "A settlement id: the page after it" }),
+  starting_after: IdSchema.optional().openapi({ description: "A settlement id: the page after it" }),
 });
 
 export const SettlementListSchema = z

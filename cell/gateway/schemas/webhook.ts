@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { eventTypes } from "../../events/envelope.ts";
 import { attemptReasons } from "../../webhooks/attempt-reasons.ts";
-import { LimitSchema } from "./common.ts";
+import { IdSchema, LimitSchema, queryOf } from "./common.ts";
 import { freeText } from "./free-text.ts";
 
 const EventTypeFilterSchema = z
@@ -66,9 +66,9 @@ export const WebhookEndpointWithSecretSchema = WebhookEndpointSchema.extend({
   secret: z.string().openapi({ example: "whsec_…", description: "Shown only in this response." }),
 }).openapi("WebhookEndpointWithSecret");
 
-export const ListWebhookEndpointsQuerySchema = z.object({
+export const ListWebhookEndpointsQuerySchema = queryOf({
   limit: LimitSchema,
-  starting_after: z.string().max(64).optional(),
+  starting_after: IdSchema.optional(),
 });
 
 export const WebhookEndpointListSchema = z
@@ -98,10 +98,10 @@ export const WebhookDeliverySchema = z
   })
   .openapi("WebhookDelivery");
 
-export const ListWebhookDeliveriesQuerySchema = z.object({
+export const ListWebhookDeliveriesQuerySchema = queryOf({
   limit: LimitSchema,
-  starting_after: z.string().max(64).optional(),
-  event_id: z.string().max(64).optional(),
+  starting_after: IdSchema.optional(),
+  event_id: IdSchema.optional(),
   status: z.enum(deliveryStatuses).optional(),
 });
 

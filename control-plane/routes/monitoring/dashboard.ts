@@ -5,6 +5,8 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { assetSecurityHeaders, pageSecurityHeaders } from "../../../shared/page-security-headers.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { dashboardAuth } from "./dashboard-auth.ts";
 
@@ -23,22 +25,26 @@ async function file(path: string): Promise<string> {
 }
 
 const html = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" };
+// CSP (the page's own inline blocks by hash, uPlot from 'self'), no framing, no sniffing, no Referer.
+const page = (c: Context, text: string) => c.body(text, 200, { ...html, ...pageSecurityHeaders(text) });
 
 export function registerDashboard(app: OpenAPIHono<AppEnv>) {
   app.use("/dashboard", dashboardAuth());
   app.use("/dashboard/*", dashboardAuth());
-  app.get("/dashboard", async (c) => c.body(await file(`${pageDir}dashboard.html`), 200, html));
-  app.get("/dashboard/partners/:id", async (c) => c.body(await file(`${pageDir}partner.html`), 200, html));
+  app.get("/dashboard", async (c) => page(c, await file(`${pageDir}dashboard.html`)));
+  app.get("/dashboard/partners/:id", async (c) => page(c, await file(`${pageDir}partner.html`)));
   app.get("/dashboard/assets/uplot.js", async (c) =>
     c.body(await file(`${uplotDir}uPlot.iife.min.js`), 200, {
       "content-type": "text/javascript; charset=utf-8",
       "cache-control": "max-age=3600",
+      ...assetSecurityHeaders,
     }),
   );
   app.get("/dashboard/assets/uplot.css", async (c) =>
     c.body(await file(`${uplotDir}uPlot.min.css`), 200, {
       "content-type": "text/css; charset=utf-8",
       "cache-control": "max-age=3600",
+      ...assetSecurityHeaders,
     }),
   );
 }

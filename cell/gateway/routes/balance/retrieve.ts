@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { partnerPayableBalances } from "../../../db/queries/ledger.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { BalanceSchema } from "../../schemas/balance.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, NoQuerySchema } from "../../schemas/common.ts";
 
 export const retrieveBalanceRoute = createRoute({
   method: "get",
@@ -13,6 +13,7 @@ export const retrieveBalanceRoute = createRoute({
     "What the platform owes you per currency, from the ledger: captures less fees less refunds. " +
     "It is written off the request path, so a capture shows here a moment after it succeeded.",
   security: [{ bearer: [] }],
+  request: { query: NoQuerySchema },
   responses: {
     200: { description: "Your balance", content: { "application/json": { schema: BalanceSchema } } },
     ...errorResponses,

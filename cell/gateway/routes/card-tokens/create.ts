@@ -3,7 +3,7 @@ import { validateCard } from "../../../vault/card-validation.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { runIdempotently } from "../../idempotency.ts";
 import { CardInputSchema, CardTokenSchema } from "../../schemas/card.ts";
-import { IdempotencyHeaderSchema, writeErrorResponses } from "../../schemas/common.ts";
+import { IdempotencyHeaderSchema, NoQuerySchema, writeErrorResponses } from "../../schemas/common.ts";
 
 export const createCardTokenRoute = createRoute({
   method: "post",
@@ -14,6 +14,7 @@ export const createCardTokenRoute = createRoute({
     "The card number is stored encrypted (AES-256-GCM, envelope keys); the CVC is checked and never stored.",
   security: [{ bearer: [] }],
   request: {
+    query: NoQuerySchema,
     headers: IdempotencyHeaderSchema,
     body: {
       content: { "application/json": { schema: z.object({ card: CardInputSchema }).strict() } },

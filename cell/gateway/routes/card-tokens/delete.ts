@@ -1,9 +1,9 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "../../../../shared/errors.ts";
 import { deleteCardToken } from "../../../vault/delete-card-token.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { DeletedCardTokenSchema } from "../../schemas/card.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, IdParamsSchema, NoQuerySchema } from "../../schemas/common.ts";
 
 export const deleteCardTokenRoute = createRoute({
   method: "delete",
@@ -14,7 +14,7 @@ export const deleteCardTokenRoute = createRoute({
     "The encrypted card is destroyed and the token can no longer be paid with (400 token_not_found). " +
     "Emits `card_token.deleted`. Payments made with it keep brand, last4 and fingerprint.",
   security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: {
       description: "The deleted token",

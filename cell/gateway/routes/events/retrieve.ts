@@ -1,8 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { notFound } from "../../../../shared/errors.ts";
 import { findEvent, toEnvelope } from "../../../db/queries/events.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, IdParamsSchema, NoQuerySchema } from "../../schemas/common.ts";
 import { type EventBody, EventSchema } from "../../schemas/event.ts";
 
 export const retrieveEventRoute = createRoute({
@@ -11,7 +11,7 @@ export const retrieveEventRoute = createRoute({
   tags: ["Events"],
   summary: "Retrieve an event",
   security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: { description: "The event", content: { "application/json": { schema: EventSchema } } },
     ...errorResponses,

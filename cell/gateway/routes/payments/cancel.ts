@@ -1,9 +1,14 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { cancelPayment } from "../../../payments/change-payment.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { runIdempotently } from "../../idempotency.ts";
 import { paymentDepsOf } from "../../payment-deps-of.ts";
-import { IdempotencyHeaderSchema, writeErrorResponses } from "../../schemas/common.ts";
+import {
+  IdempotencyHeaderSchema,
+  IdParamsSchema,
+  NoQuerySchema,
+  writeErrorResponses,
+} from "../../schemas/common.ts";
 import { PaymentSchema } from "../../schemas/payment.ts";
 
 export const cancelPaymentRoute = createRoute({
@@ -12,7 +17,7 @@ export const cancelPaymentRoute = createRoute({
   tags: ["Payments"],
   summary: "Cancel (void) an authorized, uncaptured payment",
   security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().max(64) }), headers: IdempotencyHeaderSchema },
+  request: { query: NoQuerySchema, params: IdParamsSchema, headers: IdempotencyHeaderSchema },
   responses: {
     200: { description: "The canceled payment", content: { "application/json": { schema: PaymentSchema } } },
     ...writeErrorResponses,

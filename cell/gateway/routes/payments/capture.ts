@@ -1,9 +1,14 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { capturePayment } from "../../../payments/change-payment.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { runIdempotently } from "../../idempotency.ts";
 import { paymentDepsOf } from "../../payment-deps-of.ts";
-import { IdempotencyHeaderSchema, writeErrorResponses } from "../../schemas/common.ts";
+import {
+  IdempotencyHeaderSchema,
+  IdParamsSchema,
+  NoQuerySchema,
+  writeErrorResponses,
+} from "../../schemas/common.ts";
 import { CapturePaymentSchema, PaymentSchema } from "../../schemas/payment.ts";
 
 export const capturePaymentRoute = createRoute({
@@ -13,7 +18,8 @@ export const capturePaymentRoute = createRoute({
   summary: "Capture an authorized payment (all of it, or one partial capture)",
   security: [{ bearer: [] }],
   request: {
-    params: z.object({ id: z.string().max(64) }),
+    query: NoQuerySchema,
+    params: IdParamsSchema,
     headers: IdempotencyHeaderSchema,
     body: { content: { "application/json": { schema: CapturePaymentSchema } }, required: false },
   },

@@ -5,7 +5,7 @@ import { createPayment } from "../../../payments/create-payment.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { runIdempotently } from "../../idempotency.ts";
 import { paymentDepsOf } from "../../payment-deps-of.ts";
-import { IdempotencyHeaderSchema, writeErrorResponses } from "../../schemas/common.ts";
+import { IdempotencyHeaderSchema, NoQuerySchema, writeErrorResponses } from "../../schemas/common.ts";
 import { CreatePaymentSchema, PaymentSchema } from "../../schemas/payment.ts";
 
 export const createPaymentRoute = createRoute({
@@ -17,6 +17,7 @@ export const createPaymentRoute = createRoute({
     "Authorizes a card (and captures it at once with capture_method automatic). A decline is a 201 payment with status `failed` and a `failure_code`.",
   security: [{ bearer: [] }],
   request: {
+    query: NoQuerySchema,
     headers: IdempotencyHeaderSchema,
     body: { content: { "application/json": { schema: CreatePaymentSchema } }, required: true },
   },

@@ -1,9 +1,9 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { notFound } from "../../../../shared/errors.ts";
 import { findPayment } from "../../../db/queries/payments.ts";
 import { paymentView } from "../../../payments/payment-view.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, IdParamsSchema, NoQuerySchema } from "../../schemas/common.ts";
 import { PaymentSchema } from "../../schemas/payment.ts";
 
 export const retrievePaymentRoute = createRoute({
@@ -12,7 +12,7 @@ export const retrievePaymentRoute = createRoute({
   tags: ["Payments"],
   summary: "Retrieve a payment",
   security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: { description: "The payment", content: { "application/json": { schema: PaymentSchema } } },
     ...errorResponses,

@@ -3,7 +3,7 @@ import { createRefund } from "../../../payments/refund-payment.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { runIdempotently } from "../../idempotency.ts";
 import { paymentDepsOf } from "../../payment-deps-of.ts";
-import { IdempotencyHeaderSchema, writeErrorResponses } from "../../schemas/common.ts";
+import { IdempotencyHeaderSchema, NoQuerySchema, writeErrorResponses } from "../../schemas/common.ts";
 import { CreateRefundSchema, RefundSchema } from "../../schemas/refund.ts";
 
 export const createRefundRoute = createRoute({
@@ -13,6 +13,7 @@ export const createRefundRoute = createRoute({
   summary: "Refund a captured payment (all of it, or part; several refunds up to the captured amount)",
   security: [{ bearer: [] }],
   request: {
+    query: NoQuerySchema,
     headers: IdempotencyHeaderSchema,
     body: { content: { "application/json": { schema: CreateRefundSchema } }, required: true },
   },

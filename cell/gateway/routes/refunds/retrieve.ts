@@ -1,9 +1,9 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { notFound } from "../../../../shared/errors.ts";
 import { findRefund } from "../../../db/queries/refunds.ts";
 import { refundView } from "../../../payments/payment-view.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, IdParamsSchema, NoQuerySchema } from "../../schemas/common.ts";
 import { RefundSchema } from "../../schemas/refund.ts";
 
 export const retrieveRefundRoute = createRoute({
@@ -12,7 +12,7 @@ export const retrieveRefundRoute = createRoute({
   tags: ["Refunds"],
   summary: "Retrieve a refund",
   security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: { description: "The refund", content: { "application/json": { schema: RefundSchema } } },
     ...errorResponses,

@@ -1,8 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { notFound } from "../../../../shared/errors.ts";
 import { findSettlement } from "../../../db/queries/settlements.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, IdParamsSchema, NoQuerySchema } from "../../schemas/common.ts";
 import { SettlementSchema } from "../../schemas/settlement.ts";
 import { settlementView } from "./list.ts";
 
@@ -12,7 +12,7 @@ export const retrieveSettlementRoute = createRoute({
   tags: ["Settlements"],
   summary: "Retrieve a settlement with its payments and refunds",
   security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: { description: "The settlement", content: { "application/json": { schema: SettlementSchema } } },
     ...errorResponses,

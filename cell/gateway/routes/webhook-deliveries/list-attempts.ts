@@ -1,8 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { listDeliveryAttempts } from "../../../webhooks/deliveries.ts";
 import { attemptView } from "../../../webhooks/views.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, IdParamsSchema, NoQuerySchema } from "../../schemas/common.ts";
 import { WebhookAttemptListSchema } from "../../schemas/webhook.ts";
 
 export const listWebhookAttemptsRoute = createRoute({
@@ -11,7 +11,7 @@ export const listWebhookAttemptsRoute = createRoute({
   tags: ["Webhooks"],
   summary: "List a delivery's attempts, oldest first, with the status code or error of each",
   security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: {
       description: "The attempts",

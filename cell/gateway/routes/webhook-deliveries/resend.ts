@@ -1,8 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { resendWebhookDelivery } from "../../../webhooks/deliveries.ts";
 import { deliveryView } from "../../../webhooks/views.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { ErrorSchema, errorResponses } from "../../schemas/common.ts";
+import { ErrorSchema, errorResponses, IdParamsSchema, NoQuerySchema } from "../../schemas/common.ts";
 import { WebhookDeliverySchema } from "../../schemas/webhook.ts";
 
 export const resendWebhookDeliveryRoute = createRoute({
@@ -12,7 +12,7 @@ export const resendWebhookDeliveryRoute = createRoute({
   summary: "Send a dead (or succeeded) delivery again",
   description: "It becomes pending, due now, and gets a fresh retry window. A pending delivery answers 409.",
   security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: {
       description: "The delivery, pending again",

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { createWebhookEndpoint } from "../../../webhooks/endpoints.ts";
 import { endpointView } from "../../../webhooks/views.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, NoQuerySchema } from "../../schemas/common.ts";
 import { CreateWebhookEndpointSchema, WebhookEndpointWithSecretSchema } from "../../schemas/webhook.ts";
 
 export const createWebhookEndpointRoute = createRoute({
@@ -14,6 +14,7 @@ export const createWebhookEndpointRoute = createRoute({
     "No Idempotency-Key replay here: a replay would have to keep the secret in clear. Retrying creates another endpoint; delete the extra one.",
   security: [{ bearer: [] }],
   request: {
+    query: NoQuerySchema,
     body: { content: { "application/json": { schema: CreateWebhookEndpointSchema } }, required: true },
   },
   responses: {

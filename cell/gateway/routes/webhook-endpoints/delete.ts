@@ -1,8 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { disableWebhookEndpoint } from "../../../webhooks/endpoints.ts";
 import { endpointView } from "../../../webhooks/views.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, IdParamsSchema, NoQuerySchema } from "../../schemas/common.ts";
 import { WebhookEndpointSchema } from "../../schemas/webhook.ts";
 
 export const deleteWebhookEndpointRoute = createRoute({
@@ -12,7 +12,7 @@ export const deleteWebhookEndpointRoute = createRoute({
   summary: "Disable a webhook endpoint",
   description: "It receives nothing more; its pending deliveries end as dead. Its history stays listable.",
   security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: {
       description: "The disabled endpoint",

@@ -1,8 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { retrieveWebhookEndpoint } from "../../../webhooks/endpoints.ts";
 import { endpointView } from "../../../webhooks/views.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, IdParamsSchema, NoQuerySchema } from "../../schemas/common.ts";
 import { WebhookEndpointSchema } from "../../schemas/webhook.ts";
 
 export const retrieveWebhookEndpointRoute = createRoute({
@@ -11,7 +11,7 @@ export const retrieveWebhookEndpointRoute = createRoute({
   tags: ["Webhooks"],
   summary: "Retrieve a webhook endpoint (never its secret)",
   security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: { description: "The endpoint", content: { "application/json": { schema: WebhookEndpointSchema } } },
     ...errorResponses,

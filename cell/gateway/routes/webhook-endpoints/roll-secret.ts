@@ -1,8 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { rollWebhookSecret } from "../../../webhooks/endpoints.ts";
 import { endpointView } from "../../../webhooks/views.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { errorResponses } from "../../schemas/common.ts";
+import { errorResponses, IdParamsSchema, NoQuerySchema } from "../../schemas/common.ts";
 import { RollWebhookSecretSchema, WebhookEndpointWithSecretSchema } from "../../schemas/webhook.ts";
 
 export const rollWebhookSecretRoute = createRoute({
@@ -14,7 +14,8 @@ export const rollWebhookSecretRoute = createRoute({
     "Until `overlap_seconds` have passed, deliveries carry two v1 signatures: the new secret's and the previous one's.",
   security: [{ bearer: [] }],
   request: {
-    params: z.object({ id: z.string().max(64) }),
+    query: NoQuerySchema,
+    params: IdParamsSchema,
     body: { content: { "application/json": { schema: RollWebhookSecretSchema } }, required: false },
   },
   responses: {
