@@ -51,6 +51,8 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
         REDIS_URL: infra.redisUrl,
         RATE_LIMIT_RATE: "5000",
         RATE_LIMIT_BURST: "5000",
+        // These suites decline cards on purpose, by the hundred; card testing has its own suite.
+        CARD_TESTING_MAX_DECLINES: "1000000",
         WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
       },
     }),

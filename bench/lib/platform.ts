@@ -49,6 +49,9 @@ export async function openPlatform(opts: BenchOptions): Promise<Platform> {
       ...process.env,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       CELLPAY_CELLS_FILE: opts.cellsFile,
+      // The workload declines 2% of card payments on purpose: a dense closed loop of one partner
+      // would trip the card-testing pause (cell/limits/decline-velocity.ts) within a second.
+      CARD_TESTING_MAX_DECLINES: process.env.CARD_TESTING_MAX_DECLINES ?? "1000000",
       // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": flame graphs of every platform process.
       ...(process.env.BENCH_PLATFORM_NODE_OPTIONS
         ? { NODE_OPTIONS: process.env.BENCH_PLATFORM_NODE_OPTIONS }

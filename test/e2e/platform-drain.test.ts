@@ -80,5 +80,5 @@ describe("platform: draining a cell", () => {
       const direct = await client(platform.cell(home).url, p.api_key)("GET", `/v1/payments/${paid.body.id}`);
       expect(direct.status).toBe(200);
     }
-  });
+  }, 180_000); // 30 moves one after another: a loaded 2-core machine needs more than the default minute
 });
