@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { dashboardAuth } from "./dashboard-auth.ts";
+import { registerDashboardLogin } from "./dashboard-login.ts";
 
 const require = createRequire(import.meta.url);
 const uplotDir = require.resolve("uplot/dist/uPlot.iife.min.js").replace(/uPlot\.iife\.min\.js$/, "");
@@ -27,6 +28,7 @@ const html = { "content-type": "text/html; charset=utf-8", "cache-control": "no-
 export function registerDashboard(app: OpenAPIHono<AppEnv>) {
   app.use("/dashboard", dashboardAuth());
   app.use("/dashboard/*", dashboardAuth());
+  registerDashboardLogin(app);
   app.get("/dashboard", async (c) => c.body(await file(`${pageDir}dashboard.html`), 200, html));
   app.get("/dashboard/partners/:id", async (c) => c.body(await file(`${pageDir}partner.html`), 200, html));
   app.get("/dashboard/assets/uplot.js", async (c) =>
