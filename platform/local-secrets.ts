@@ -24,7 +24,10 @@ export async function ensureLocalSecrets(dataRoot: string): Promise<LocalSecrets
   if (!process.env.CELLPAY_MASTER_KEY_FILE) await ensureFile(masterKeyFile, generateMasterKeyBase64);
   const bootstrapToken =
     process.env.CELLPAY_BOOTSTRAP_TOKEN ??
-    (await ensureFile(join(dataRoot, "bootstrap-token"), () => `adm_${randomBytes(32).toString("base64url")}`));
+    (await ensureFile(
+      join(dataRoot, "bootstrap-token"),
+      () => `adm_${randomBytes(32).toString("base64url")}`,
+    ));
   const internalToken =
     process.env.CELLPAY_INTERNAL_TOKEN ??
     (await ensureFile(join(dataRoot, "internal-token"), () => randomBytes(32).toString("base64url")));

@@ -287,11 +287,7 @@ async function main(): Promise<void> {
     });
   }
   const routerUrls = await startRouters(file.platform, controlPlaneUrl, global!.natsUrl, secrets, tls);
-  const demo = await ensureDemoPartner(
-    join(dataRoot, "demo-partner.json"),
-    controlPlaneUrl,
-    adminToken,
-  );
+  const demo = await ensureDemoPartner(join(dataRoot, "demo-partner.json"), controlPlaneUrl, adminToken);
   printBanner({
     cells: file.cells.map((cell, i) => ({
       cell,
