@@ -50,6 +50,9 @@ export const routePermissions: Record<string, RoutePermission> = {
   "DELETE /admin/v1/admin-tokens/{id}": { permission: "tokens.manage", action: "admin_token.revoke" },
 };
 
+/** Under /admin/v1 but before the gate (app.ts registers them first): no token needed. */
+export const publicAdminRoutes = new Set(["GET /admin/v1/openapi.json"]);
+
 /** Hono's `/a/:id` as the map's `/a/{id}`. */
 export const routeKey = (method: string, honoPath: string) =>
   `${method.toUpperCase()} ${honoPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}")}`;

@@ -40,17 +40,18 @@ export interface AdminResponse {
   body: any;
 }
 
-/** POST /admin/v1/admin-tokens with `minter`: the new token (a day long), or a thrown error. */
+/** POST /admin/v1/admin-tokens with `minter`: the new token (`days` long), or a thrown error. */
 export async function mintAdminToken(
   url: string,
   minter: string,
   role: string,
   name: string,
+  days = 1,
 ): Promise<string> {
   const res = await fetch(`${url}/admin/v1/admin-tokens`, {
     method: "POST",
     headers: { authorization: `Bearer ${minter}`, "content-type": "application/json" },
-    body: JSON.stringify({ name, role, expires_at: new Date(Date.now() + 86_400_000).toISOString() }),
+    body: JSON.stringify({ name, role, expires_at: new Date(Date.now() + days * 86_400_000).toISOString() }),
   });
   const body = (await res.json()) as { token?: string };
   if (res.status !== 201 || !body.token)
@@ -99,7 +100,7 @@ export async function startTestControlPlane(
   });
   const logger = createLogger({ service: "control-plane", level: "error" });
   let running = await startControlPlane(env, logger);
-  const adminToken = await mintAdminToken(running.url, bootstrapToken, "admin", "test admin");
+  const adminToken = await mintAdminToken(running.url, bootstrapToken, "admin", "test admin", 7);
   const deltas: RoutingDelta[] = [];
   subscriber = await connect({ servers: nats.url });
   const sub = subscriber.subscribe(ROUTING_SUBJECT);
