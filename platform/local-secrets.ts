@@ -1,5 +1,6 @@
 // Secrets of the local platform, generated once under .data/ (mode 0600): the master key, the
-// control plane's bootstrap token (it only creates the first admin: launcher-admin-token.ts) and the internal token between control plane, routers and cells. Production
+// control plane's bootstrap token (it only creates the first admin: launcher-admin-token.ts) and
+// the internal token between control plane, routers and cells. Production
 // takes them from its secret store through the same environment variables.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
