@@ -38,7 +38,7 @@ export const command: CliCommand = {
           who: `${e.actor.name} (${e.actor.role}, ${e.actor.token_id})`,
           change: `${JSON.stringify(e.before)} → ${JSON.stringify(e.after)}`,
         }));
-        ctx.print(table(rows, ["id", "when", "who", "action", "target", "reason", "change"]));
+        ctx.print(table(rows, ["id", "when", "who", "action", "target", "status", "reason", "change"]));
         if (res.has_more) ctx.print(`… more: --starting-after ${res.data.at(-1)?.id}`);
       },
     },
