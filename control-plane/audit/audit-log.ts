@@ -3,7 +3,7 @@
 // cannot fork; callers append last in their transaction, so the lock is held only until commit.
 import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
 import type { AdminActor } from "../app-env.ts";
-import type { DbOrTx, Tx } from "../db/client.ts";
+import type { ControlPlaneDb, DbOrTx, Tx } from "../db/client.ts";
 import { auditChainHead, auditLog } from "../db/schema.ts";
 import { auditRowHash, type ChainedAuditRow } from "./audit-chain.ts";
 
@@ -78,9 +78,18 @@ export async function listAudit(db: DbOrTx, opts: { limit: number; startingAfter
 
 /** Oldest first (chain order), for export and verification; limit + 1 rows as above. */
 export async function exportAudit(
-  db: DbOrTx,
+  db: ControlPlaneDb,
   opts: { from?: Date | undefined; to?: Date | undefined; afterId?: number | undefined; limit: number },
 ): Promise<{ rows: ChainedAuditRow[]; hasMore: boolean; head: { last_id: number; last_hash: string } }> {
+  // One snapshot for the rows and the head: a row committed between the two reads would
+  // otherwise look like a row removed from the end of the chain.
+  return db.transaction(async (tx) => exportSnapshot(tx, opts), { isolationLevel: "repeatable read" });
+}
+
+async function exportSnapshot(
+  db: Tx,
+  opts: { from?: Date | undefined; to?: Date | undefined; afterId?: number | undefined; limit: number },
+) {
   const rows = await db
     .select()
     .from(auditLog)
