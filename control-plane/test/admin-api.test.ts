@@ -133,6 +133,30 @@ describe("admin API", () => {
     expect((await registrySnapshot(cp.postgresUrl)).routingVersion).toBe(delta.version);
   });
 
+  it("re-points a registered cell's gateways only with a reason", async () => {
+    const elsewhere = {
+      id: "cell-a",
+      weight: 2,
+      gateways: [cell.url.replace("127.0.0.1", "localhost")], // the same gateway, another URL
+      internal_gateways: [cell.internalUrl],
+    };
+    await unchanged(async () => {
+      const res = await cp.admin("POST", "/admin/v1/cells", elsewhere);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "reason_required", param: "reason" });
+    });
+    const moved = await cp.admin("POST", "/admin/v1/cells", { ...elsewhere, reason: "gateway host renamed" });
+    expect(moved.status).toBe(200);
+    expect(moved.body.gateways).toEqual(elsewhere.gateways);
+    const back = await cp.admin("POST", "/admin/v1/cells", {
+      ...elsewhere,
+      gateways: [cell.url],
+      reason: "back to the address",
+    });
+    expect(back.status).toBe(200);
+    expect(back.body.gateways).toEqual([cell.url]);
+  });
+
   it("lists and retrieves cells; an unknown cell is a 404", async () => {
     const list = await cp.admin("GET", "/admin/v1/cells");
     expect(list.body.data.map((c: { id: string }) => c.id)).toEqual(["cell-a"]);
