@@ -8,6 +8,10 @@ import type { ControlPlaneDeps } from "./deps.ts";
 import { notFound, onError } from "./error-handler.ts";
 import { adminAuth } from "./middleware/admin-auth.ts";
 import { requestContext } from "./middleware/request-context.ts";
+import { registerCreateAdminToken } from "./routes/admin-tokens/create.ts";
+import { registerListAdminTokens } from "./routes/admin-tokens/list.ts";
+import { registerRevokeAdminToken } from "./routes/admin-tokens/revoke.ts";
+import { registerExportAudit } from "./routes/audit-log/export.ts";
 import { registerListAuditLog } from "./routes/audit-log/list.ts";
 import { registerListCells } from "./routes/cells/list.ts";
 import { registerRegisterCell } from "./routes/cells/register.ts";
@@ -60,7 +64,7 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
         throw new ApiError("payload_too_large", "The request body is larger than 64 KiB.");
       },
     }),
-    adminAuth(),
+    adminAuth(), // identity, the route's permission, `reason`, and the audit row of every call
   );
   registerCreatePartner(app);
   registerListPartners(app);
@@ -75,6 +79,10 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerRegisterCell(app);
   registerSetCellState(app);
   registerListAuditLog(app);
+  registerExportAudit(app);
+  registerCreateAdminToken(app);
+  registerListAdminTokens(app);
+  registerRevokeAdminToken(app);
   registerRetrieveRoutingTable(app);
   registerStartMove(app);
   registerRetrieveMove(app);

@@ -6,10 +6,14 @@ const envSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: z.string().url(),
   NATS_URL: z.string().url(),
-  /** The bootstrap admin token, ensured in the registry at start (only its hash is stored). */
-  CELLPAY_ADMIN_TOKEN: z
+  /**
+   * The bootstrap token: it can only create the first `admin` token, and is refused once an
+   * active admin token exists. Unset, there is none (and a stored one is revoked at start).
+   */
+  CELLPAY_BOOTSTRAP_TOKEN: z
     .string()
-    .regex(/^adm_[A-Za-z0-9_-]{16,}$/, "must look like adm_ followed by 16+ characters"),
+    .regex(/^adm_[A-Za-z0-9_-]{16,}$/, "must look like adm_ followed by 16+ characters")
+    .optional(),
   /** Shared by the platform's services for internal APIs (cells' /internal/v1, routers' table fetch). */
   CELLPAY_INTERNAL_TOKEN: z.string().min(16),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

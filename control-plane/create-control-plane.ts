@@ -43,7 +43,7 @@ export async function startControlPlane(env: ControlPlaneEnv, logger: Logger): P
     random: Math.random,
   };
   try {
-    await ensureBootstrapToken(deps.db, env.CELLPAY_ADMIN_TOKEN, deps.clock());
+    await ensureBootstrapToken(deps.db, env.CELLPAY_BOOTSTRAP_TOKEN, deps.clock());
   } catch (err) {
     await nats.close();
     await database.end();

@@ -1,5 +1,6 @@
 // Secrets of the local platform, generated once under .data/ (mode 0600): the master key, the
-// dev admin token and the internal token between control plane, routers and cells. Production
+// control plane's bootstrap token (it only creates the first admin: launcher-admin-token.ts) and
+// the internal token between control plane, routers and cells. Production
 // takes them from its secret store through the same environment variables.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -15,18 +16,21 @@ async function ensureFile(path: string, make: () => string): Promise<string> {
 
 export interface LocalSecrets {
   masterKeyFile: string;
-  adminToken: string;
+  bootstrapToken: string;
   internalToken: string;
 }
 
 export async function ensureLocalSecrets(dataRoot: string): Promise<LocalSecrets> {
   const masterKeyFile = process.env.CELLPAY_MASTER_KEY_FILE ?? join(dataRoot, "master.key");
   if (!process.env.CELLPAY_MASTER_KEY_FILE) await ensureFile(masterKeyFile, generateMasterKeyBase64);
-  const adminToken =
-    process.env.CELLPAY_ADMIN_TOKEN ??
-    (await ensureFile(join(dataRoot, "admin-token"), () => `adm_${randomBytes(24).toString("base64url")}`));
+  const bootstrapToken =
+    process.env.CELLPAY_BOOTSTRAP_TOKEN ??
+    (await ensureFile(
+      join(dataRoot, "bootstrap-token"),
+      () => `adm_${randomBytes(32).toString("base64url")}`,
+    ));
   const internalToken =
     process.env.CELLPAY_INTERNAL_TOKEN ??
     (await ensureFile(join(dataRoot, "internal-token"), () => randomBytes(32).toString("base64url")));
-  return { masterKeyFile, adminToken, internalToken };
+  return { masterKeyFile, bootstrapToken, internalToken };
 }

@@ -25,6 +25,7 @@ import { freePort } from "./free-port.ts";
 import { startGatewayProcess } from "./gateway-process.ts";
 import { type GlobalInfra, startGlobalInfra } from "./global-infra.ts";
 import { startHttpServiceProcess } from "./http-service-process.ts";
+import { ensureLauncherAdminToken } from "./launcher-admin-token.ts";
 import { ensureLocalSecrets, type LocalSecrets } from "./local-secrets.ts";
 import { type ManagedProcess, markPlatformStopping } from "./managed-process.ts";
 import { startNodeProcess } from "./node-process.ts";
@@ -184,7 +185,7 @@ async function startControlPlane(
       env: {
         DATABASE_URL: process.env.CELLPAY_CONTROL_PLANE_POSTGRES_URL ?? global.postgresUrl,
         NATS_URL: process.env.CELLPAY_CONTROL_PLANE_NATS_URL ?? global.natsUrl,
-        CELLPAY_ADMIN_TOKEN: secrets.adminToken,
+        CELLPAY_BOOTSTRAP_TOKEN: secrets.bootstrapToken,
         CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
         ROUTER_URLS: Array.from(
           { length: config.routers.instances },
@@ -272,8 +273,13 @@ async function main(): Promise<void> {
   infras.push(global!);
   const gatewayUrls = await Promise.all(file.cells.map((cell) => startCellServices(cell, secrets)));
   const controlPlaneUrl = await startControlPlane(file.platform, global!, secrets, tls);
+  const adminToken = await ensureLauncherAdminToken(
+    join(dataRoot, "admin-token"),
+    controlPlaneUrl,
+    secrets.bootstrapToken,
+  );
   for (const [i, cell] of file.cells.entries()) {
-    await registerCell(controlPlaneUrl, secrets.adminToken, {
+    await registerCell(controlPlaneUrl, adminToken, {
       id: cell.id,
       weight: cell.weight,
       gateways: gatewayUrls[i]!.public,
@@ -281,11 +287,7 @@ async function main(): Promise<void> {
     });
   }
   const routerUrls = await startRouters(file.platform, controlPlaneUrl, global!.natsUrl, secrets, tls);
-  const demo = await ensureDemoPartner(
-    join(dataRoot, "demo-partner.json"),
-    controlPlaneUrl,
-    secrets.adminToken,
-  );
+  const demo = await ensureDemoPartner(join(dataRoot, "demo-partner.json"), controlPlaneUrl, adminToken);
   printBanner({
     cells: file.cells.map((cell, i) => ({
       cell,
@@ -294,7 +296,7 @@ async function main(): Promise<void> {
     })),
     routerUrls,
     controlPlaneUrl,
-    adminToken: secrets.adminToken,
+    adminToken,
     apiKey: demo.apiKey,
     seconds: (performance.now() - started) / 1000,
     ...(tls ? { caFile: relative(root, tls.caFile) } : {}),

@@ -68,6 +68,8 @@ const catalogue = {
   upstream_timeout: [504, "api_error"],
   // admin API
   admin_token_required: [401, "authentication_error"],
+  admin_permission_denied: [403, "permission_error"],
+  reason_required: [400, "invalid_request_error"],
   cell_not_accepting: [409, "invalid_request_error"],
   move_in_progress: [409, "invalid_request_error"],
   webhook_delivery_pending: [409, "invalid_request_error"],

@@ -18,6 +18,7 @@ import { parseControlPlaneEnv } from "../control-plane/config.ts";
 import { type RunningControlPlane, startControlPlane } from "../control-plane/create-control-plane.ts";
 import type { DrainSchema, MoveSchema } from "../control-plane/schemas/move.ts";
 import type { CreatedPartnerSchema } from "../control-plane/schemas/partner.ts";
+import { mintAdminToken } from "../control-plane/test/control-plane-harness.ts";
 import { findBinaries } from "../platform/binaries.ts";
 import { freePorts } from "../platform/free-port.ts";
 import { type NatsServer, startNats } from "../platform/nats-server.ts";
@@ -65,7 +66,8 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-export const ADMIN_TOKEN = "adm_platform_test_token_0123456789";
+/** The control plane's bootstrap token: it only mints the `admin` token the tests use. */
+export const BOOTSTRAP_TOKEN = "adm_platform_test_token_0123456789";
 const TERMINAL = new Set(["completed", "rolled_back", "failed"]);
 
 export async function startPlatform(opts: {
@@ -99,7 +101,7 @@ export async function startPlatform(opts: {
       PORT: String(cpPort),
       DATABASE_URL: pg!.url,
       NATS_URL: nats!.url,
-      CELLPAY_ADMIN_TOKEN: ADMIN_TOKEN,
+      CELLPAY_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
       CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       HEALTH_CHECK_INTERVAL_MS: "500",
     });
@@ -122,7 +124,7 @@ export async function startPlatform(opts: {
     routers,
     controlPlane: undefined,
     controlPlanePostgresUrl: "",
-    adminToken: ADMIN_TOKEN,
+    adminToken: "",
     dir,
     cell(id) {
       const found = cells.find((c) => c.id === id);
@@ -133,7 +135,7 @@ export async function startPlatform(opts: {
       const res = await fetch(controlPlaneUrl + path, {
         method,
         headers: {
-          authorization: `Bearer ${ADMIN_TOKEN}`,
+          authorization: `Bearer ${platform.adminToken}`,
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -215,6 +217,12 @@ export async function startPlatform(opts: {
       (a, b) => opts.cells.findIndex((c) => c.id === a.id) - opts.cells.findIndex((c) => c.id === b.id),
     );
     await platform.startControlPlane();
+    platform.adminToken = await mintAdminToken(
+      controlPlaneUrl,
+      BOOTSTRAP_TOKEN,
+      "admin",
+      "platform test admin",
+    );
     for (const c of opts.cells) {
       const res = await platform.admin("POST", "/admin/v1/cells", {
         id: c.id,

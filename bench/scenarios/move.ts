@@ -31,6 +31,7 @@ export async function runMove(ctx: BenchContext): Promise<ScenarioResult> {
         startedAt = ctx.gen.now();
         move = await ctx.admin.call<Move>("POST", `/admin/v1/partners/${mover.id}/move`, {
           target_cell_id: target,
+          reason: "bench: move under load",
         });
         console.log(`\n  moving partner #${mover.index} ${mover.cell} → ${target} (${move.id})`);
       } else if (move && !doneAt) {

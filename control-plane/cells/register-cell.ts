@@ -48,6 +48,18 @@ export async function registerCell(deps: ControlPlaneDeps, actor: AdminActor, in
   const result = await deps.db.transaction(async (tx) => {
     const before = (await tx.select().from(cells).where(eq(cells.id, input.id)).for("update"))[0];
     let after: CellRow;
+    const repointed =
+      before &&
+      (JSON.stringify(before.gateways) !== JSON.stringify(gateways) ||
+        JSON.stringify(before.internalGateways) !== JSON.stringify(internalGateways));
+    if (repointed && !actor.reason) {
+      // Re-pointing a registered cell sends its partners' traffic elsewhere: say why.
+      throw new ApiError(
+        "reason_required",
+        `Cell '${input.id}' is registered with other gateways: re-pointing it needs a \`reason\`.`,
+        { param: "reason" },
+      );
+    }
     if (before) {
       after = (
         await tx
@@ -71,8 +83,14 @@ export async function registerCell(deps: ControlPlaneDeps, actor: AdminActor, in
           .returning()
       )[0]!;
     }
+    const routeChanged = !before || JSON.stringify(before.gateways) !== JSON.stringify(after.gateways);
+    const delta = routeChanged
+      ? await commitRoutingChange(tx, { cells: { [input.id]: routeCellOf(after) } })
+      : undefined;
+    const partnerCount = await partnerCountOf(tx, input.id);
     const changed =
       !before || JSON.stringify(cellAuditState(before)) !== JSON.stringify(cellAuditState(after));
+    // Last in the transaction: appending holds the audit chain's lock until commit.
     if (changed) {
       await writeAudit(tx, actor, {
         action: before ? "cell.update" : "cell.register",
@@ -81,11 +99,7 @@ export async function registerCell(deps: ControlPlaneDeps, actor: AdminActor, in
         after: cellAuditState(after),
       });
     }
-    const routeChanged = !before || JSON.stringify(before.gateways) !== JSON.stringify(after.gateways);
-    const delta = routeChanged
-      ? await commitRoutingChange(tx, { cells: { [input.id]: routeCellOf(after) } })
-      : undefined;
-    return { after, created: !before, delta, partnerCount: await partnerCountOf(tx, input.id) };
+    return { after, created: !before, delta, partnerCount };
   });
   if (result.delta) publishRoutingDelta(deps.nats, result.delta, deps.logger);
   return result;

@@ -18,14 +18,16 @@ export async function setCellState(deps: ControlPlaneDeps, actor: AdminActor, id
     if (before.state === state)
       return { row: before, delta: undefined, partnerCount: await partnerCountOf(tx, id) };
     const row = (await tx.update(cells).set({ state }).where(eq(cells.id, id)).returning())[0]!;
+    const delta = await commitRoutingChange(tx, { cells: { [id]: routeCellOf(row) } });
+    const partnerCount = await partnerCountOf(tx, id);
+    // Last in the transaction: appending holds the audit chain's lock until commit.
     await writeAudit(tx, actor, {
       action: "cell.set_state",
       target: id,
       before: { state: before.state },
       after: { state },
     });
-    const delta = await commitRoutingChange(tx, { cells: { [id]: routeCellOf(row) } });
-    return { row, delta, partnerCount: await partnerCountOf(tx, id) };
+    return { row, delta, partnerCount };
   });
   if (result.delta) publishRoutingDelta(deps.nats, result.delta, deps.logger);
   return result;

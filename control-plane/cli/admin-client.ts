@@ -1,5 +1,7 @@
-// The CLI's client for the admin API: URL and token from the environment (or the token the local
-// platform wrote to .data/admin-token), JSON in and out, API errors as AdminApiError.
+// The CLI's client for the admin API: the URL from the environment; the token from
+// CELLPAY_ADMIN_TOKEN or a file (`--token-file`, default .data/admin-token, which `npm start`
+// writes), never from the command line (it would sit in the shell history and `ps`). JSON in and
+// out, API errors as AdminApiError.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -15,31 +17,57 @@ export class AdminApiError extends Error {
 export interface AdminClient {
   baseUrl: string;
   request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A GET whose answer is not JSON (a CSV export). */
+  text(path: string): Promise<string>;
 }
 
-const tokenFile = fileURLToPath(new URL("../../.data/admin-token", import.meta.url));
+export const defaultTokenFile = fileURLToPath(new URL("../../.data/admin-token", import.meta.url));
 
-function adminToken(env: NodeJS.ProcessEnv): string {
-  if (env.CELLPAY_ADMIN_TOKEN) return env.CELLPAY_ADMIN_TOKEN;
+function adminToken(env: NodeJS.ProcessEnv, tokenFile: string | undefined): string {
+  if (!tokenFile && env.CELLPAY_ADMIN_TOKEN) return env.CELLPAY_ADMIN_TOKEN;
+  const file = tokenFile ?? defaultTokenFile;
   try {
-    return readFileSync(tokenFile, "utf8").trim();
+    return readFileSync(file, "utf8").trim();
   } catch {
-    throw new Error(`no admin token: set CELLPAY_ADMIN_TOKEN, or run \`npm start\` (it writes ${tokenFile})`);
+    throw new Error(
+      `no admin token: set CELLPAY_ADMIN_TOKEN, pass --token-file <file>, or run \`npm start\` (it writes ${defaultTokenFile})`,
+    );
   }
 }
 
-export function createAdminClient(env: NodeJS.ProcessEnv = process.env): AdminClient {
+export function createAdminClient(
+  env: NodeJS.ProcessEnv = process.env,
+  /** `reason`: added to every change's body (`--reason "…"`): destructive calls need one. */
+  opts: { tokenFile?: string | undefined; reason?: string | undefined } = {},
+): AdminClient {
   const baseUrl = (env.CELLPAY_ADMIN_URL ?? "http://127.0.0.1:17000").replace(/\/+$/, "");
-  const token = adminToken(env);
+  let token: string | undefined;
+  const bearer = () => {
+    token ??= adminToken(env, opts.tokenFile);
+    return token;
+  };
   return {
     baseUrl,
-    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    async text(path: string): Promise<string> {
+      const res = await fetch(`${baseUrl}${path}`, {
+        headers: { authorization: `Bearer ${bearer()}` },
+        signal: AbortSignal.timeout(60_000),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new AdminApiError(res.status, text.startsWith("{") ? JSON.parse(text) : {});
+      return text;
+    },
+    async request<T>(method: string, path: string, given?: unknown): Promise<T> {
+      const body =
+        opts.reason !== undefined && method !== "GET" && (given === undefined || typeof given === "object")
+          ? { ...(given as object | undefined), reason: opts.reason }
+          : given;
       let res: Response;
       try {
         res = await fetch(`${baseUrl}${path}`, {
           method,
           headers: {
-            authorization: `Bearer ${token}`,
+            authorization: `Bearer ${bearer()}`,
             ...(body === undefined ? {} : { "content-type": "application/json" }),
           },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),

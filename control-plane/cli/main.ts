@@ -3,7 +3,7 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { AdminApiError, createAdminClient } from "./admin-client.ts";
-import { parseArgs, UsageError } from "./args.ts";
+import { option, parseArgs, UsageError } from "./args.ts";
 import type { CliCommand } from "./command.ts";
 
 const commandsDir = fileURLToPath(new URL("./commands/", import.meta.url));
@@ -24,7 +24,9 @@ function help(commands: CliCommand[]): string {
   }
   lines.push(
     "",
-    "env: CELLPAY_ADMIN_URL (default http://127.0.0.1:17000), CELLPAY_ADMIN_TOKEN (default .data/admin-token)",
+    '--reason "…": why, for destructive changes (state, drain, move, suspend, live key, re-pointing a cell)',
+    "token: CELLPAY_ADMIN_TOKEN, or --token-file <file> (default .data/admin-token); never on the command line",
+    "env: CELLPAY_ADMIN_URL (default http://127.0.0.1:17000)",
   );
   return lines.join("\n");
 }
@@ -32,6 +34,12 @@ function help(commands: CliCommand[]): string {
 async function main(argv: string[]): Promise<number> {
   const commands = await loadCommands();
   const args = parseArgs(argv);
+  if (args.options.has("token")) {
+    console.error(
+      "--token is not accepted (it would be kept in shell history): use --token-file or CELLPAY_ADMIN_TOKEN",
+    );
+    return 2;
+  }
   const name = args.positionals[0];
   const command = commands.find((c) => c.name === name);
   if (!command || args.flags.has("help")) {
@@ -48,7 +56,10 @@ async function main(argv: string[]): Promise<number> {
   args.positionals.splice(0, named && args.positionals[1] !== undefined ? 2 : 1);
   try {
     await sub.run({
-      api: createAdminClient(),
+      api: createAdminClient(process.env, {
+        tokenFile: option(args, "token-file"),
+        reason: option(args, "reason"),
+      }),
       args,
       json: args.flags.has("json"),
       print: (t) => console.log(t),

@@ -69,26 +69,70 @@ export const routingVersions = pgTable("routing_versions", {
   createdAt: createdAt(),
 });
 
-export const auditLog = pgTable("audit_log", {
-  id: bigserial("id", { mode: "number" }).primaryKey(),
-  /** The admin token's id, and its name at the time. */
-  actor: text("actor").notNull(),
-  actorName: text("actor_name").notNull(),
-  action: text("action").notNull(),
-  target: text("target").notNull(),
-  before: jsonb("before"),
-  after: jsonb("after"),
-  createdAt: createdAt(),
+/**
+ * The audit trail (PCI DSS 10): append-only (triggers refuse UPDATE, DELETE and TRUNCATE, see
+ * migration 0003) and hash-chained: `hash` = SHA-256 over the row's canonical form and
+ * `prev_hash` (audit/audit-chain.ts). Rows are chained in id order under the one-row
+ * `audit_chain_head`, locked by every writer, so concurrent writers cannot fork the chain.
+ */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** The admin token's id, and its name and role at the time. */
+    actor: text("actor").notNull(),
+    actorName: text("actor_name").notNull(),
+    actorRole: text("actor_role").notNull().default("unknown"),
+    sourceIp: text("source_ip"),
+    requestId: text("request_id"),
+    action: text("action").notNull(),
+    target: text("target").notNull(),
+    reason: text("reason"),
+    /** The HTTP status the call was answered with (null for a change recorded by the system). */
+    status: integer("status"),
+    before: jsonb("before"),
+    after: jsonb("after"),
+    createdAt: createdAt(),
+    prevHash: text("prev_hash").notNull().default(""),
+    hash: text("hash").notNull().default(""),
+  },
+  (t) => [index("audit_log_created_at").on(t.createdAt)],
+);
+
+/** One row (id 1): the last chained audit entry. Locked FOR UPDATE by every audit writer. */
+export const auditChainHead = pgTable("audit_chain_head", {
+  id: integer("id").primaryKey(),
+  lastId: bigint("last_id", { mode: "number" }).notNull().default(0),
+  lastHash: text("last_hash").notNull().default(""),
 });
+
+export type AdminRoleName = "viewer" | "operator" | "partner_manager" | "admin" | "auditor" | "bootstrap";
 
 /** Only a SHA-256 of each admin token is kept. */
 export const adminTokens = pgTable("admin_tokens", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   tokenHash: text("token_hash").notNull().unique(),
+  /** `bootstrap` is the configured token that can only create the first admin. */
+  role: text("role").$type<AdminRoleName>().notNull().default("bootstrap"),
+  createdBy: text("created_by"),
   createdAt: createdAt(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }),
+  lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
 });
+
+/** Dashboard login sessions: only a SHA-256 of the cookie's value is kept. */
+export const dashboardSessions = pgTable(
+  "dashboard_sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    tokenId: text("token_id").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("dashboard_sessions_expires_at").on(t.expiresAt)],
+);
 
 /** Partner moves between cells (the move protocol writes these). */
 export const moves = pgTable(

@@ -1,6 +1,8 @@
 // The operators' dashboard in a real headless Chromium (Debian's, driven by playwright-core): a
-// control plane with one real cell registered and a partner onboarded through it; the page loads
-// without console errors, lists the cell, and its numbers move once payments flow. Also checks
+// control plane with one real cell registered and a partner onboarded through it; an operator
+// logs in through the form with a viewer token (a session cookie, no token in any URL), the page
+// loads without console errors, lists the cell, its numbers move once payments flow, and logging
+// out ends the session. Also checks
 // the alerts API and the Prometheus text of the gateway. Skipped, saying why, without chromium.
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -25,6 +27,7 @@ let cell: TestCell;
 let browser: BrowserContext;
 let profile: string;
 let partner: { id: string; api_key: string };
+let viewerToken: string;
 
 beforeAll(async () => {
   if (!haveChromium) return;
@@ -42,6 +45,7 @@ beforeAll(async () => {
   const onboarded = await cp.admin("POST", "/admin/v1/partners", { name: "Dashboard Partner" });
   expect(onboarded.status, JSON.stringify(onboarded.body)).toBe(201);
   partner = { id: onboarded.body.id, api_key: onboarded.body.api_key };
+  viewerToken = await cp.mintToken("viewer", "dashboard watcher");
   profile = await mkdtemp(join(tmpdir(), "cellpay-chromium-"));
   // A fresh profile per run (playwright passes it to chromium as --user-data-dir).
   browser = await chromium.launchPersistentContext(profile, {
@@ -87,8 +91,21 @@ describe.skipIf(!haveChromium)("live dashboard", () => {
     });
     page.on("pageerror", (e) => problems.push(e.message));
 
-    await page.goto(`${cp.url}/dashboard?token=${cp.adminToken}`);
-    expect(new URL(page.url()).search).toBe(""); // the token went into a cookie, out of the URL
+    const urls: string[] = [];
+    page.on("request", (r) => urls.push(r.url()));
+    await page.goto(`${cp.url}/dashboard`);
+    expect(new URL(page.url()).pathname).toBe("/dashboard/login"); // not logged in yet
+    await page.fill("#token", viewerToken);
+    await Promise.all([page.waitForURL(`${cp.url}/dashboard`), page.click("button[type=submit]")]);
+    const [session] = await browser.cookies(`${cp.url}/dashboard`);
+    expect(session).toMatchObject({
+      name: "cellpay_session",
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: false, // plain HTTP here; Secure over TLS (dashboard-sessions.test.ts)
+      path: "/dashboard",
+    });
+    expect(session!.value).not.toContain(viewerToken);
     const row = page.locator('#cells tr[data-cell="cell-a"]');
     await row.waitFor({ timeout: 15_000 });
     expect(await row.locator("td").nth(4).textContent()).toBe("1"); // partners
@@ -110,6 +127,15 @@ describe.skipIf(!haveChromium)("live dashboard", () => {
     await page.locator("#title", { hasText: partner.id }).waitFor({ timeout: 10_000 });
     expect(problems).toEqual([]);
     await page.screenshot({ path: join(tmpdir(), "cellpay-dashboard-partner.png") });
+    expect(urls.filter((u) => u.includes(viewerToken) || u.includes("token="))).toEqual([]);
+
+    await page.goto(`${cp.url}/dashboard`);
+    await Promise.all([page.waitForURL(`${cp.url}/dashboard/login`), page.click("#logout")]);
+    expect(await browser.cookies(`${cp.url}/dashboard`)).toEqual([]);
+    const after = await fetch(`${cp.url}/dashboard/api/overview`, {
+      headers: { cookie: `cellpay_session=${session!.value}` },
+    });
+    expect(after.status).toBe(401);
   });
 
   it("refuses the dashboard without an admin token and lists alerts through the admin API", async () => {

@@ -8,6 +8,7 @@
 //                release the held requests there; the source keeps a read-only copy until purge.
 // Any failure before the flip rolls back: the partner stays whole on its source cell.
 import { eq } from "drizzle-orm";
+import type { AdminActor } from "../app-env.ts";
 import { writeAudit } from "../audit/audit-log.ts";
 import { getCellOr404 } from "../cells/cell-registry.ts";
 import { moves, partners } from "../db/schema.ts";
@@ -34,7 +35,7 @@ export const defaultMoveConfig: MoveConfig = {
   retentionMs: 24 * 3600_000,
 };
 
-const SYSTEM_ACTOR = { tokenId: "system", name: "move engine" };
+const SYSTEM_ACTOR: AdminActor = { tokenId: "system", name: "move engine", role: "system" };
 
 async function setFrozen(deps: ControlPlaneDeps, partnerId: string, frozen: boolean): Promise<number> {
   const delta = await deps.db.transaction(async (tx) => {

@@ -29,12 +29,6 @@ export async function onboardPartner(
       const row = (
         await tx.insert(partners).values({ id, name: input.name, cellId: cell.id }).returning()
       )[0]!;
-      await writeAudit(tx, actor, {
-        action: "partner.create",
-        target: id,
-        before: null,
-        after: partnerAuditState(row),
-      });
       const provisioned = await callCell(cell.id, () =>
         deps.cellClients
           .forCell(cell)
@@ -44,6 +38,13 @@ export async function onboardPartner(
       if (!provisioned.api_key)
         throw new ApiError("cell_request_failed", `Cell '${cell.id}' issued no first key.`);
       const delta = await commitRoutingChange(tx, { partners: { [id]: routePartnerOf(row) } });
+      // Last in the transaction: appending holds the audit chain's lock until commit.
+      await writeAudit(tx, actor, {
+        action: "partner.create",
+        target: id,
+        before: null,
+        after: partnerAuditState(row),
+      });
       return { row, apiKey: provisioned.api_key, delta };
     });
     publishRoutingDelta(deps.nats, result.delta, deps.logger);

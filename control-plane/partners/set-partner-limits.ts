@@ -23,14 +23,15 @@ export async function setPartnerLimits(
     const before = await getPartnerOr404(tx, id, { forUpdate: true });
     const settings: PartnerSettings = { ...(before.settings as PartnerSettings), ...limits };
     const row = (await tx.update(partners).set({ settings }).where(eq(partners.id, id)).returning())[0]!;
+    const cell = await getCellOr404(tx, row.cellId);
+    await callCell(cell.id, () => deps.cellClients.forCell(cell).updatePartner(id, { settings }));
+    // Last in the transaction: appending holds the audit chain's lock until commit.
     await writeAudit(tx, actor, {
       action: "partner.set_limits",
       target: id,
       before: partnerAuditState(before),
       after: partnerAuditState(row),
     });
-    const cell = await getCellOr404(tx, row.cellId);
-    await callCell(cell.id, () => deps.cellClients.forCell(cell).updatePartner(id, { settings }));
     return row;
   });
 }

@@ -23,15 +23,16 @@ export async function setPartnerStatus(
     const before = await getPartnerOr404(tx, id, { forUpdate: true });
     if (before.status === status) return { row: before, delta: undefined };
     const row = (await tx.update(partners).set({ status }).where(eq(partners.id, id)).returning())[0]!;
+    const cell = await getCellOr404(tx, row.cellId);
+    await callCell(cell.id, () => deps.cellClients.forCell(cell).updatePartner(id, { status }));
+    const delta = await commitRoutingChange(tx, { partners: { [id]: routePartnerOf(row) } });
+    // Last in the transaction: appending holds the audit chain's lock until commit.
     await writeAudit(tx, actor, {
       action: status === "suspended" ? "partner.suspend" : "partner.resume",
       target: id,
       before: partnerAuditState(before),
       after: partnerAuditState(row),
     });
-    const cell = await getCellOr404(tx, row.cellId);
-    await callCell(cell.id, () => deps.cellClients.forCell(cell).updatePartner(id, { status }));
-    const delta = await commitRoutingChange(tx, { partners: { [id]: routePartnerOf(row) } });
     return { row, delta };
   });
   if (result.delta) publishRoutingDelta(deps.nats, result.delta, deps.logger);

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { cellStates } from "../../shared/routing/routing-table.ts";
-import { CellIdSchema, listOf } from "./common.ts";
+import { CellIdSchema, listOf, ReasonSchema } from "./common.ts";
 
 export const CellHealthSchema = z.object({
   status: z.enum(["ok", "degraded", "down", "unknown"]),
@@ -49,6 +49,7 @@ export const RegisterCellBodySchema = z
         "The same gateway instances' internal listeners (internal API, /metrics), one per gateway, in the same order. Only the control plane calls them; the routers never learn them.",
       example: ["http://127.0.0.1:17150", "http://127.0.0.1:17151"],
     }),
+    reason: ReasonSchema.optional().openapi({ description: "Required to re-point a registered cell." }),
   })
   .strict()
   .refine((b) => b.internal_gateways.length === b.gateways.length, {
@@ -56,4 +57,6 @@ export const RegisterCellBodySchema = z
     message: "needs one internal URL per gateway, in the same order",
   });
 
-export const SetCellStateBodySchema = z.object({ state: z.enum(cellStates) }).strict();
+export const SetCellStateBodySchema = z
+  .object({ state: z.enum(cellStates), reason: ReasonSchema.optional() })
+  .strict();

@@ -22,6 +22,7 @@ const error = (description: string) => ({
 export const errorResponses = {
   400: error("Invalid request"),
   401: error("Missing, unknown or revoked admin token"),
+  403: error("The token's role does not hold the route's permission"),
   404: error("No such resource"),
 } as const;
 
@@ -31,6 +32,16 @@ export const writeErrorResponses = {
   502: error("The cell refused the change; nothing was changed"),
   503: error("The cell is unreachable; nothing was changed"),
 } as const;
+
+/** Why a destructive change is made: required there (admin-auth.ts), kept in the audit trail. */
+export const ReasonSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .openapi({ description: "Why: kept in the audit trail.", example: "INC-4711: cell-a disk failing" });
+
+export const ReasonBodySchema = z.object({ reason: ReasonSchema.optional() }).strict().openapi("Reason");
 
 export const LimitSchema = z.coerce.number().int().min(1).max(100).default(10).openapi({ example: 10 });
 

@@ -1,8 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { moveStatuses } from "../moves/move-registry.ts";
+import { ReasonSchema } from "./common.ts";
 
 export const StartMoveSchema = z
-  .object({ target_cell_id: z.string().min(1).max(64).openapi({ example: "cell-b" }) })
+  .object({
+    target_cell_id: z.string().min(1).max(64).openapi({ example: "cell-b" }),
+    reason: ReasonSchema.optional(),
+  })
   .strict()
   .openapi("StartMove");
 

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { partnerTrafficResponse } from "../../shared/cell-api/contract.ts";
 import { CellSchema } from "./cell.ts";
-import { CellIdSchema, LimitSchema, listOf } from "./common.ts";
+import { CellIdSchema, LimitSchema, listOf, ReasonSchema } from "./common.ts";
 
 const PartnerStatusSchema = z.enum(["active", "suspended"]);
 
@@ -21,6 +21,7 @@ export const CreatePartnerBodySchema = z
   .object({
     name: z.string().trim().min(1).max(200).openapi({ example: "Acme Books" }),
     cell_id: CellIdSchema.optional().openapi({ description: "Omit to let the placement policy choose." }),
+    reason: ReasonSchema.optional(),
   })
   .strict();
 
@@ -46,6 +47,7 @@ export const RotateKeyBodySchema = z
   .object({
     mode: z.enum(["test", "live"]).default("test"),
     revoke_key_id: z.string().min(1).max(64).optional(),
+    reason: ReasonSchema.optional().openapi({ description: "Required for a live key." }),
   })
   .strict();
 
@@ -80,6 +82,7 @@ export const SetLimitsBodySchema = z
       .strict()
       .optional(),
     max_concurrency: z.number().int().positive().optional(),
+    reason: ReasonSchema.optional(),
   })
   .strict()
   .refine((b) => b.rate_limit !== undefined || b.max_concurrency !== undefined, {

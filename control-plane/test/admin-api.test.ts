@@ -133,6 +133,30 @@ describe("admin API", () => {
     expect((await registrySnapshot(cp.postgresUrl)).routingVersion).toBe(delta.version);
   });
 
+  it("re-points a registered cell's gateways only with a reason", async () => {
+    const elsewhere = {
+      id: "cell-a",
+      weight: 2,
+      gateways: [cell.url.replace("127.0.0.1", "localhost")], // the same gateway, another URL
+      internal_gateways: [cell.internalUrl],
+    };
+    await unchanged(async () => {
+      const res = await cp.admin("POST", "/admin/v1/cells", elsewhere);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "reason_required", param: "reason" });
+    });
+    const moved = await cp.admin("POST", "/admin/v1/cells", { ...elsewhere, reason: "gateway host renamed" });
+    expect(moved.status).toBe(200);
+    expect(moved.body.gateways).toEqual(elsewhere.gateways);
+    const back = await cp.admin("POST", "/admin/v1/cells", {
+      ...elsewhere,
+      gateways: [cell.url],
+      reason: "back to the address",
+    });
+    expect(back.status).toBe(200);
+    expect(back.body.gateways).toEqual([cell.url]);
+  });
+
   it("lists and retrieves cells; an unknown cell is a 404", async () => {
     const list = await cp.admin("GET", "/admin/v1/cells");
     expect(list.body.data.map((c: { id: string }) => c.id)).toEqual(["cell-a"]);
@@ -166,7 +190,7 @@ describe("admin API", () => {
 
       const ghost = "ptr_0000000000doesnotexist0";
       for (const path of [`/admin/v1/partners/${ghost}/suspend`, `/admin/v1/partners/${ghost}/resume`]) {
-        const res = await cp.admin("POST", path);
+        const res = await cp.admin("POST", path, { reason: "test" });
         expect(res.status).toBe(404);
         expect(res.body.error.code).toBe("resource_not_found");
       }
@@ -177,16 +201,24 @@ describe("admin API", () => {
       const badLimits = await cp.admin("PUT", `/admin/v1/partners/${ghost}/limits`, { max_concurrency: -1 });
       expect(badLimits.body.error.param).toBe("max_concurrency");
 
-      const badState = await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "sleeping" });
+      const badState = await cp.admin("PUT", "/admin/v1/cells/cell-a/state", {
+        state: "sleeping",
+        reason: "test",
+      });
       expect(badState.status).toBe(400);
       expect(badState.body.error.param).toBe("state");
-      expect((await cp.admin("PUT", "/admin/v1/cells/cell-nope/state", { state: "down" })).status).toBe(404);
+      expect(
+        (await cp.admin("PUT", "/admin/v1/cells/cell-nope/state", { state: "down", reason: "test" })).status,
+      ).toBe(404);
       expect((await cp.admin("POST", "/admin/v1/partners", { name: "x" }, null)).status).toBe(401);
     });
   });
 
   it("refuses to onboard onto a draining cell (409 cell_not_accepting), and by placement when no cell accepts", async () => {
-    const drained = await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "draining" });
+    const drained = await cp.admin("PUT", "/admin/v1/cells/cell-a/state", {
+      state: "draining",
+      reason: "test",
+    });
     expect(drained.status).toBe(200);
     expect(drained.body.state).toBe("draining");
     await cp.waitForDelta((d) => d.cells["cell-a"]?.state === "draining");
@@ -198,30 +230,40 @@ describe("admin API", () => {
       expect(placed.status).toBe(409);
       expect(placed.body.error.code).toBe("cell_not_accepting");
     });
-    expect((await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "active" })).status).toBe(200);
+    expect(
+      (await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "active", reason: "test" })).status,
+    ).toBe(200);
   });
 
-  it("records every admin action in the audit log with who, what, before and after", async () => {
-    const res = await cp.admin("GET", "/admin/v1/audit-log?limit=2");
+  it("records every admin call in the audit log: who (name, role), from where, why, what, before and after", async () => {
+    const res = await cp.admin("GET", "/admin/v1/audit-log?limit=100");
     expect(res.status).toBe(200);
-    expect(res.body.has_more).toBe(true);
-    const [reactivate, drain] = res.body.data;
+    type Entry = { action: string; before: unknown; after: unknown; status: number | null; id: number };
+    const changes = res.body.data.filter((e: Entry) => e.before !== null || e.after !== null);
+    const [reactivate, drain] = changes;
     expect(reactivate).toMatchObject({
       action: "cell.set_state",
       target: "cell-a",
-      actor: { name: "bootstrap" },
+      actor: { name: "test admin", role: "admin" },
+      reason: "test",
       before: { state: "draining" },
       after: { state: "active" },
     });
     expect(reactivate.actor.token_id).toMatch(/^atk_/);
+    expect(reactivate.request_id).toMatch(/^req_/);
+    expect(reactivate.source_ip).toMatch(/127\.0\.0\.1/);
     expect(drain).toMatchObject({
       action: "cell.set_state",
       before: { state: "active" },
       after: { state: "draining" },
     });
+    expect(changes.map((e: Entry) => e.action)).toContain("cell.register");
+    // Reads and refusals are recorded too, with the status they got.
+    const actions = res.body.data.map((e: Entry) => `${e.action} ${e.status}`);
+    expect(actions).toContain("cell.list 401");
+    expect(actions).toContain("cell.register 422");
     const next = await cp.admin("GET", `/admin/v1/audit-log?limit=10&starting_after=${drain.id}`);
-    expect(next.body.data.map((e: { action: string }) => e.action)).toEqual(["cell.register"]);
-    expect(next.body.has_more).toBe(false);
+    expect(next.status).toBe(200);
   });
 
   it("gives routers the whole table with its version, behind the internal token", async () => {
@@ -247,10 +289,10 @@ describe("admin API", () => {
     await cp.restart();
     expect(await registrySnapshot(cp.postgresUrl)).toEqual(before);
     expect((await cp.admin("GET", "/admin/v1/routing-table")).body.version).toBe(before.routingVersion);
-    const down = await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "down" });
+    const down = await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "down", reason: "test" });
     expect(down.status).toBe(200);
     const delta = await cp.waitForDelta((d) => d.cells["cell-a"]?.state === "down");
     expect(delta.version).toBe(before.routingVersion + 1);
-    await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "active" });
+    await cp.admin("PUT", "/admin/v1/cells/cell-a/state", { state: "active", reason: "test" });
   });
 });

@@ -18,7 +18,11 @@ export const TEST_INTERNAL_TOKEN = "internal-test-token-0123456789";
 
 export interface TestControlPlane {
   url: string;
+  /** An `admin`-role token, minted through the bootstrap token as `npm start` does. */
   adminToken: string;
+  bootstrapToken: string;
+  /** A new token of the role (through the admin token). */
+  mintToken(role: string, name?: string): Promise<string>;
   postgresUrl: string;
   natsUrl: string;
   running: RunningControlPlane;
@@ -34,6 +38,25 @@ export interface AdminResponse {
   status: number;
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
   body: any;
+}
+
+/** POST /admin/v1/admin-tokens with `minter`: the new token (`days` long), or a thrown error. */
+export async function mintAdminToken(
+  url: string,
+  minter: string,
+  role: string,
+  name: string,
+  days = 1,
+): Promise<string> {
+  const res = await fetch(`${url}/admin/v1/admin-tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${minter}`, "content-type": "application/json" },
+    body: JSON.stringify({ name, role, expires_at: new Date(Date.now() + days * 86_400_000).toISOString() }),
+  });
+  const body = (await res.json()) as { token?: string };
+  if (res.status !== 201 || !body.token)
+    throw new Error(`minting a ${role} token: ${res.status} ${JSON.stringify(body)}`);
+  return body.token;
 }
 
 export async function startTestControlPlane(
@@ -66,17 +89,18 @@ export async function startTestControlPlane(
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const adminToken = "adm_test_bootstrap_token_0123456789";
+  const bootstrapToken = "adm_test_bootstrap_token_0123456789";
   const env = parseControlPlaneEnv({
     PORT: "0",
     DATABASE_URL: pg.url,
     NATS_URL: nats.url,
-    CELLPAY_ADMIN_TOKEN: adminToken,
+    CELLPAY_BOOTSTRAP_TOKEN: bootstrapToken,
     CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     HEALTH_CHECK_INTERVAL_MS: String(opts.healthCheckIntervalMs ?? 500),
   });
   const logger = createLogger({ service: "control-plane", level: "error" });
   let running = await startControlPlane(env, logger);
+  const adminToken = await mintAdminToken(running.url, bootstrapToken, "admin", "test admin", 7);
   const deltas: RoutingDelta[] = [];
   subscriber = await connect({ servers: nats.url });
   const sub = subscriber.subscribe(ROUTING_SUBJECT);
@@ -88,6 +112,8 @@ export async function startTestControlPlane(
   const harness: TestControlPlane = {
     url: running.url,
     adminToken,
+    bootstrapToken,
+    mintToken: (role, name = `test ${role}`) => mintAdminToken(harness.url, adminToken, role, name),
     postgresUrl: pg.url,
     natsUrl: nats.url,
     running,

@@ -92,7 +92,9 @@ describe("onboarding through the control plane", () => {
   it("suspends a partner in its cell (403) and the routing table (next version), then resumes it", async () => {
     const p = onboarded[1]!;
     const version = (await registrySnapshot(cp.postgresUrl)).routingVersion;
-    const suspended = await cp.admin("POST", `/admin/v1/partners/${p.id}/suspend`);
+    const suspended = await cp.admin("POST", `/admin/v1/partners/${p.id}/suspend`, {
+      reason: "chargeback review",
+    });
     expect(suspended.status).toBe(200);
     expect(suspended.body.status).toBe("suspended");
     const delta = await cp.waitForDelta((d) => d.partners[p.id]?.status === "suspended");
@@ -107,10 +109,13 @@ describe("onboarding through the control plane", () => {
     expect(resumed.partners[p.id]?.status).toBe("active");
     expect(resumed.version).toBe(version + 2);
     expect((await pay(p)).status).toBe(201);
-    const audit = await cp.admin("GET", "/admin/v1/audit-log?limit=2");
-    expect(audit.body.data.map((e: { action: string }) => e.action)).toEqual([
-      "partner.resume",
-      "partner.suspend",
+    const audit = await cp.admin("GET", "/admin/v1/audit-log?limit=20");
+    const changes = audit.body.data.filter((e: { after: unknown }) => e.after !== null);
+    expect(
+      changes.slice(0, 2).map((e: { action: string; reason: string | null }) => [e.action, e.reason]),
+    ).toEqual([
+      ["partner.resume", null],
+      ["partner.suspend", "chargeback review"],
     ]);
   });
 

@@ -41,7 +41,9 @@ describe("platform: draining a cell", () => {
     });
 
     const started = performance.now();
-    const res = await platform.admin<Drain>("POST", "/admin/v1/cells/cell-a/drain");
+    const res = await platform.admin<Drain>("POST", "/admin/v1/cells/cell-a/drain", {
+      reason: "test: drain cell-a",
+    });
     expect(res.status).toBe(202);
     const drain = await platform.waitDrain(res.body.id);
     const seconds = (performance.now() - started) / 1000;

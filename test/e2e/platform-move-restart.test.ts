@@ -54,6 +54,7 @@ describe("platform: control plane restarted during a move", () => {
 
     const started = await platform.admin<Move>("POST", `/admin/v1/partners/${partner.id}/move`, {
       target_cell_id: "cell-b",
+      reason: "test move",
     });
     expect(started.status).toBe(202);
     let seen = started.body.status;
@@ -115,6 +116,7 @@ describe("platform: control plane restarted during a move", () => {
     // A new move of the same partner can start once the old one is rolled back, and completes.
     const again = await platform.admin<Move>("POST", `/admin/v1/partners/${partner.id}/move`, {
       target_cell_id: "cell-c",
+      reason: "test move",
     });
     expect(again.status).toBe(202);
     const done = await platform.waitMove(again.body.id);

@@ -166,6 +166,7 @@ describe("platform: moving a partner under continuous traffic", () => {
     const movedAt = Date.now();
     const started = await platform.admin<Move>("POST", `/admin/v1/partners/${mover.id}/move`, {
       target_cell_id: "cell-b",
+      reason: "test move",
     });
     expect(started.status).toBe(202);
     const move = await platform.waitMove(started.body.id);

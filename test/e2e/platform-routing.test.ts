@@ -75,7 +75,10 @@ describe("platform: onboarding and routing", () => {
     let before = await registryState(onA.id);
     const expectUnchanged = async () => expect(await registryState(onA.id)).toEqual(before);
     const move = (partnerId: string, target: string) =>
-      platform.admin<Move>("POST", `/admin/v1/partners/${partnerId}/move`, { target_cell_id: target });
+      platform.admin<Move>("POST", `/admin/v1/partners/${partnerId}/move`, {
+        target_cell_id: target,
+        reason: "test move",
+      });
 
     const unknownCell = await move(onA.id, "cell-nope");
     expect(unknownCell.status).toBe(404);
@@ -86,22 +89,28 @@ describe("platform: onboarding and routing", () => {
     const ownCell = await move(onA.id, "cell-a");
     expect(ownCell.status).toBe(400);
     expect(ownCell.body.error).toMatchObject({ code: "invalid_request", param: "target_cell_id" });
-    const noTarget = await platform.admin("POST", `/admin/v1/partners/${onA.id}/move`, {});
+    const noTarget = await platform.admin("POST", `/admin/v1/partners/${onA.id}/move`, {
+      reason: "test move",
+    });
     expect(noTarget.status).toBe(400);
-    expect((await platform.admin("POST", "/admin/v1/cells/cell-nope/drain")).status).toBe(404);
+    expect((await platform.admin("POST", "/admin/v1/cells/cell-nope/drain", { reason: "test" })).status).toBe(
+      404,
+    );
     await expectUnchanged();
 
-    expect((await platform.admin("PUT", "/admin/v1/cells/cell-c/state", { state: "draining" })).status).toBe(
-      200,
-    );
+    expect(
+      (await platform.admin("PUT", "/admin/v1/cells/cell-c/state", { state: "draining", reason: "test" }))
+        .status,
+    ).toBe(200);
     before = await registryState(onA.id);
     const draining = await move(onA.id, "cell-c");
     expect(draining.status).toBe(409);
     expect(draining.body.error).toMatchObject({ code: "cell_not_accepting", param: "target_cell_id" });
     await expectUnchanged();
-    expect((await platform.admin("PUT", "/admin/v1/cells/cell-c/state", { state: "active" })).status).toBe(
-      200,
-    );
+    expect(
+      (await platform.admin("PUT", "/admin/v1/cells/cell-c/state", { state: "active", reason: "test" }))
+        .status,
+    ).toBe(200);
 
     // A second move while the first one runs: 409, and no second move row.
     for (let i = 0; i < 20; i++) expect((await pay(onA, 0)).status).toBe(201);

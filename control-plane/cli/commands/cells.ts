@@ -58,7 +58,7 @@ export const command: CliCommand = {
       },
     },
     state: {
-      usage: "cells state <cell_id> <active|draining|closed|down>",
+      usage: 'cells state <cell_id> <active|draining|closed|down> --reason "…"',
       summary: "set a cell's state (down: routers answer its partners 503 at once)",
       async run(ctx) {
         const id = positional(ctx.args, 0, "cell_id");

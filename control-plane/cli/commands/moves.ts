@@ -48,7 +48,7 @@ export const command: CliCommand = {
   summary: "move a partner between cells, drain a cell, follow their progress",
   subcommands: {
     start: {
-      usage: "moves start <partner id> <target cell id>",
+      usage: 'moves start <partner id> <target cell id> --reason "…"',
       summary: "move a partner online, showing progress until it ends",
       async run(ctx) {
         const started = await ctx.api.request<Move>(
@@ -77,7 +77,7 @@ export const command: CliCommand = {
       },
     },
     drain: {
-      usage: "moves drain <cell id>",
+      usage: 'moves drain <cell id> --reason "…"',
       summary: "mark a cell draining and move every partner out, showing progress",
       async run(ctx) {
         const started = await ctx.api.request<Drain>(

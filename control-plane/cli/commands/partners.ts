@@ -76,7 +76,7 @@ export const command: CliCommand = {
       },
     },
     suspend: {
-      usage: "partners suspend <partner_id>",
+      usage: 'partners suspend <partner_id> --reason "…"',
       summary: "suspend: its cell and the routers answer 403",
       async run(ctx) {
         await show(
@@ -116,7 +116,7 @@ export const command: CliCommand = {
       },
     },
     "rotate-key": {
-      usage: "partners rotate-key <partner_id> [--revoke <key_id>] [--mode test|live]",
+      usage: 'partners rotate-key <partner_id> [--revoke <key_id>] [--mode test|live] [--reason "…" (live)]',
       summary: "issue a new key (printed once), optionally revoking an old one",
       async run(ctx) {
         const revoke = option(ctx.args, "revoke");

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { drainView, startDrain } from "../../drains/drain-cell.ts";
-import { IdParamSchema, writeErrorResponses } from "../../schemas/common.ts";
+import { IdParamSchema, ReasonBodySchema, writeErrorResponses } from "../../schemas/common.ts";
 import { DrainSchema } from "../../schemas/move.ts";
 
 export const startDrainRoute = createRoute({
@@ -12,7 +12,10 @@ export const startDrainRoute = createRoute({
   description:
     "Follow it with GET /admin/v1/drains/{id}. A cell that is down cannot be drained (see the runbook).",
   security: [{ bearer: [] }],
-  request: { params: IdParamSchema },
+  request: {
+    params: IdParamSchema,
+    body: { required: false, content: { "application/json": { schema: ReasonBodySchema } } },
+  },
   responses: {
     202: { description: "The drain, started", content: { "application/json": { schema: DrainSchema } } },
     ...writeErrorResponses,

@@ -9,6 +9,7 @@ import type { Context } from "hono";
 import { assetSecurityHeaders, pageSecurityHeaders } from "../../../shared/page-security-headers.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { dashboardAuth } from "./dashboard-auth.ts";
+import { registerDashboardLogin } from "./dashboard-login.ts";
 
 const require = createRequire(import.meta.url);
 const uplotDir = require.resolve("uplot/dist/uPlot.iife.min.js").replace(/uPlot\.iife\.min\.js$/, "");
@@ -31,6 +32,7 @@ const page = (c: Context, text: string) => c.body(text, 200, { ...html, ...pageS
 export function registerDashboard(app: OpenAPIHono<AppEnv>) {
   app.use("/dashboard", dashboardAuth());
   app.use("/dashboard/*", dashboardAuth());
+  registerDashboardLogin(app);
   app.get("/dashboard", async (c) => page(c, await file(`${pageDir}dashboard.html`)));
   app.get("/dashboard/partners/:id", async (c) => page(c, await file(`${pageDir}partner.html`)));
   app.get("/dashboard/assets/uplot.js", async (c) =>

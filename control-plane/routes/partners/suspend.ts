@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { partnerView } from "../../partners/partner-registry.ts";
 import { setPartnerStatus } from "../../partners/set-partner-status.ts";
-import { IdParamSchema, writeErrorResponses } from "../../schemas/common.ts";
+import { IdParamSchema, ReasonBodySchema, writeErrorResponses } from "../../schemas/common.ts";
 import { PartnerSchema } from "../../schemas/partner.ts";
 
 export const suspendPartnerRoute = createRoute({
@@ -12,7 +12,10 @@ export const suspendPartnerRoute = createRoute({
   summary: "Suspend a partner (its cell and the routers answer 403)",
   description: "Changes the partner in its cell and publishes a routing-table version. Idempotent.",
   security: [{ bearer: [] }],
-  request: { params: IdParamSchema },
+  request: {
+    params: IdParamSchema,
+    body: { required: false, content: { "application/json": { schema: ReasonBodySchema } } },
+  },
   responses: {
     200: { description: "The partner", content: { "application/json": { schema: PartnerSchema } } },
     ...writeErrorResponses,
