@@ -19,7 +19,9 @@ export const canWatch = (actor: AdminActor | undefined): actor is AdminActor =>
 /** SameSite=Strict already keeps other sites' requests cookie-less; this refuses them outright. */
 export function sameOrigin(c: Context): boolean {
   const origin = c.req.header("origin");
-  if (origin === undefined) return c.req.header("sec-fetch-site") === "same-origin";
+  // Our pages send `Referrer-Policy: no-referrer`, under which Chromium posts their forms with
+  // `Origin: null`; Sec-Fetch-Site is set by the browser alone, so it still tells same-origin.
+  if (origin === undefined || origin === "null") return c.req.header("sec-fetch-site") === "same-origin";
   const host = c.req.header("host");
   try {
     return host !== undefined && new URL(origin).host === host;
