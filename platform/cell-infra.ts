@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { ensureBinaries } from "./binaries.ts";
 import { freePorts } from "./free-port.ts";
 import { describeExit, type ExitInfo, type ManagedProcess } from "./managed-process.ts";
+import { type CellNatsRole, cellNatsPermissions, type NatsUser } from "./nats-credentials.ts";
 import { startNats } from "./nats-server.ts";
 import { startPostgres } from "./postgres-server.ts";
 import { startRedis } from "./redis-server.ts";
@@ -21,6 +22,8 @@ export interface CellInfra {
   postgresUrl: string;
   redisUrl: string;
   natsUrl: string;
+  /** The NATS credential of each role (relay, processor; operator for the launcher and tests). */
+  natsUsers: Record<CellNatsRole, NatsUser>;
   /** postgres, redis, nats, in that order. */
   processes: ManagedProcess[];
   /** The folder holding postgres/, redis/, nats/ and logs/. */
@@ -64,7 +67,12 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
   const [pg, redis, nats] = await Promise.allSettled([
     startPostgres({ bin: bins.pgBin, ...common("postgres") }),
     startRedis({ bin: bins.redisServer, ...common("redis") }),
-    startNats({ bin: bins.natsServer, ...common("nats") }),
+    startNats({
+      bin: bins.natsServer,
+      ...common("nats"),
+      permissions: cellNatsPermissions(cellId),
+      credentialsDir: join(dataDir, "nats-credentials"),
+    }),
   ]);
   if (pg.status === "rejected" || redis.status === "rejected" || nats.status === "rejected") {
     // Each start function already stopped its own process on failure; stop the ones that came up.
@@ -90,6 +98,7 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
     postgresUrl: pg.value.url,
     redisUrl: redis.value.url,
     natsUrl: nats.value.url,
+    natsUsers: nats.value.users,
     processes: servers.map((s) => s.process),
     dataDir,
     stop() {

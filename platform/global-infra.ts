@@ -5,12 +5,15 @@ import { join } from "node:path";
 import type { PlatformConfig } from "../shared/config/cells-config.ts";
 import { ensureBinaries } from "./binaries.ts";
 import type { ManagedProcess } from "./managed-process.ts";
+import { type GlobalNatsRole, globalNatsPermissions, type NatsUser } from "./nats-credentials.ts";
 import { startNats } from "./nats-server.ts";
 import { startPostgres } from "./postgres-server.ts";
 
 export interface GlobalInfra {
   postgresUrl: string;
   natsUrl: string;
+  /** The NATS credential of each role (control-plane, router; operator for the launcher). */
+  natsUsers: Record<GlobalNatsRole, NatsUser>;
   processes: ManagedProcess[];
   stop(): Promise<void>;
 }
@@ -42,11 +45,14 @@ export async function startGlobalInfra(
       port: natsPort,
       logFile: join(dataDir, "logs", "nats.log"),
       name: "control-plane-nats",
+      permissions: globalNatsPermissions(),
+      credentialsDir: join(dataDir, "nats-credentials"),
     }),
   ]);
   return {
     postgresUrl: pg.url,
     natsUrl: nats.url,
+    natsUsers: nats.users,
     processes: [pg.process, nats.process],
     async stop() {
       await Promise.all([pg.stop(), nats.stop()]);

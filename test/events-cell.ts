@@ -14,6 +14,7 @@ import { freePort } from "../platform/free-port.ts";
 import { startGatewayProcess } from "../platform/gateway-process.ts";
 import type { ManagedProcess } from "../platform/managed-process.ts";
 import { startWorkerProcess } from "../platform/worker-process.ts";
+import { natsConnectAuth } from "../shared/nats-auth.ts";
 
 export interface EventsCell {
   cellId: string;
@@ -36,7 +37,11 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
   const masterKeyFile = join(infra.dataDir, "master.key");
   await writeFile(masterKeyFile, generateMasterKeyBase64(), { mode: 0o600 });
   const sql = postgres(infra.postgresUrl, { max: 4, onnotice: () => {} });
-  const nc = await connect({ servers: infra.natsUrl });
+  // The tests' own view of the cell's NATS: the operator's credential (no service holds it).
+  const nc = await connect({
+    servers: infra.natsUrl,
+    ...natsConnectAuth({ seed: infra.natsUsers.operator.seed }),
+  });
   const port = await freePort();
   procs.push(
     await startGatewayProcess({
@@ -69,6 +74,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
           CELLPAY_CELL_ID: cellId,
           DATABASE_URL: infra.postgresUrl,
           NATS_URL: infra.natsUrl,
+          NATS_NKEY_SEED_FILE: infra.natsUsers[kind].seedFile,
           CELLPAY_MASTER_KEY_FILE: masterKeyFile,
           LOG_LEVEL: "info",
           WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",

@@ -16,15 +16,18 @@ import { generateMasterKeyBase64, loadMasterKey } from "../cell/vault/envelope.t
 import { createVault } from "../cell/vault/vault.ts";
 import { parseControlPlaneEnv } from "../control-plane/config.ts";
 import { type RunningControlPlane, startControlPlane } from "../control-plane/create-control-plane.ts";
+import { ensureRoutingSigningKey } from "../control-plane/routing/routing-signing-key.ts";
 import type { DrainSchema, MoveSchema } from "../control-plane/schemas/move.ts";
 import type { CreatedPartnerSchema } from "../control-plane/schemas/partner.ts";
 import { findBinaries } from "../platform/binaries.ts";
 import { freePorts } from "../platform/free-port.ts";
+import { type GlobalNatsRole, globalNatsPermissions } from "../platform/nats-credentials.ts";
 import { type NatsServer, startNats } from "../platform/nats-server.ts";
 import { type PostgresServer, startPostgres } from "../platform/postgres-server.ts";
 import { parseRouterEnv } from "../router/config.ts";
 import { type RunningRouter, startRouter } from "../router/create-router.ts";
 import { createLogger } from "../shared/logger.ts";
+import { natsConnectAuth } from "../shared/nats-auth.ts";
 import { client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "./harness.ts";
 
 export type Move = z.infer<typeof MoveSchema>;
@@ -48,6 +51,8 @@ export interface Platform {
   routers: RunningRouter[];
   controlPlane: RunningControlPlane | undefined;
   controlPlanePostgresUrl: string;
+  /** The control plane's NATS: its URL and the credential of each role. */
+  controlPlaneNats: Pick<NatsServer<GlobalNatsRole>, "url" | "users"> | undefined;
   adminToken: string;
   dir: string;
   cell(id: string): TestCell;
@@ -83,7 +88,9 @@ export async function startPlatform(opts: {
     level: process.env.PLATFORM_TEST_LOG_LEVEL ?? "silent",
   });
   let pg: PostgresServer | undefined;
-  let nats: NatsServer | undefined;
+  let nats: NatsServer<GlobalNatsRole> | undefined;
+  const signingKeyFile = join(dir, "routing-signing-key.pem");
+  const signing = await ensureRoutingSigningKey(signingKeyFile);
   const cells: PlatformCell[] = [];
   const routers: RunningRouter[] = [];
   const cleanup = async () => {
@@ -99,6 +106,8 @@ export async function startPlatform(opts: {
       PORT: String(cpPort),
       DATABASE_URL: pg!.url,
       NATS_URL: nats!.url,
+      NATS_NKEY_SEED_FILE: nats!.users["control-plane"].seedFile,
+      ROUTING_SIGNING_KEY_FILE: signingKeyFile,
       CELLPAY_ADMIN_TOKEN: ADMIN_TOKEN,
       CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       HEALTH_CHECK_INTERVAL_MS: "500",
@@ -110,6 +119,8 @@ export async function startPlatform(opts: {
         PORT: "0",
         CONTROL_PLANE_URL: controlPlaneUrl,
         CONTROL_PLANE_NATS_URL: nats!.url,
+        CONTROL_PLANE_NATS_NKEY_SEED_FILE: nats!.users.router.seedFile,
+        ROUTING_PUBLIC_KEY: signing.publicKey,
         CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
         ROUTER_SNAPSHOT_FILE: join(dir, `router-${i}.snapshot.json`),
         ...opts.routerEnv,
@@ -122,6 +133,7 @@ export async function startPlatform(opts: {
     routers,
     controlPlane: undefined,
     controlPlanePostgresUrl: "",
+    controlPlaneNats: undefined,
     adminToken: ADMIN_TOKEN,
     dir,
     cell(id) {
@@ -197,6 +209,7 @@ export async function startPlatform(opts: {
         dataDir: join(dir, "nats"),
         port: natsPort,
         logFile: join(dir, "nats.log"),
+        permissions: globalNatsPermissions(),
       }).then((server) => {
         nats = server;
       }),
@@ -211,6 +224,7 @@ export async function startPlatform(opts: {
     if (failed) throw failed.reason;
     if (!pg || !nats) throw new Error("control plane servers did not start");
     platform.controlPlanePostgresUrl = pg.url;
+    platform.controlPlaneNats = { url: nats.url, users: nats.users };
     cells.sort(
       (a, b) => opts.cells.findIndex((c) => c.id === a.id) - opts.cells.findIndex((c) => c.id === b.id),
     );
@@ -233,7 +247,10 @@ export async function startPlatform(opts: {
   }
 }
 
-/** The cell's event workers, in this process: one outbox relay and the ledger/settlement consumers. */
+/**
+ * The cell's event workers, in this process: one outbox relay and the ledger/settlement consumers,
+ * each on its own NATS connection with its own credential, as the processes of `npm start` are.
+ */
 async function startCellWorkers(
   cellId: string,
   cell: TestCell,
@@ -241,10 +258,24 @@ async function startCellWorkers(
 ): Promise<() => Promise<void>> {
   const log = createLogger({ service: "worker", cellId, level: "silent" });
   const database = createDb(cell.infra.postgresUrl, { max: 4, applicationName: `workers-${cellId}` });
-  const nc = await connect({ servers: cell.infra.natsUrl, maxReconnectAttempts: -1 });
-  const jsm = await nc.jetstreamManager();
-  const relay = new OutboxRelay({ cellId, sql: database.sql, js: nc.jetstream(), jsm, log, idleMs: 10 });
+  const natsAs = (role: "relay" | "processor") =>
+    connect({
+      servers: cell.infra.natsUrl,
+      maxReconnectAttempts: -1,
+      ...natsConnectAuth({ seed: cell.infra.natsUsers[role].seed }),
+    });
+  const relayNc = await natsAs("relay");
+  const relay = new OutboxRelay({
+    cellId,
+    sql: database.sql,
+    js: relayNc.jetstream(),
+    jsm: await relayNc.jetstreamManager(),
+    log,
+    idleMs: 10,
+  });
   await relay.start();
+  const nc = await natsAs("processor");
+  const jsm = await nc.jetstreamManager();
   const deps = {
     cellId,
     sql: database.sql,
@@ -270,6 +301,7 @@ async function startCellWorkers(
         new Promise((r) => setTimeout(r, 3000)),
       ]);
       await nc.close().catch(() => {});
+      await relayNc.close().catch(() => {});
       await database.end().catch(() => {});
     })();
     return stopping;

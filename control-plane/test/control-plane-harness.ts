@@ -7,12 +7,15 @@ import { join } from "node:path";
 import { connect, type NatsConnection } from "nats";
 import { findBinaries } from "../../platform/binaries.ts";
 import { freePorts } from "../../platform/free-port.ts";
+import { type GlobalNatsRole, globalNatsPermissions } from "../../platform/nats-credentials.ts";
 import { type NatsServer, startNats } from "../../platform/nats-server.ts";
 import { type PostgresServer, startPostgres } from "../../platform/postgres-server.ts";
 import { createLogger } from "../../shared/logger.ts";
+import { natsConnectAuth } from "../../shared/nats-auth.ts";
 import { ROUTING_SUBJECT, type RoutingDelta } from "../../shared/routing/routing-table.ts";
 import { parseControlPlaneEnv } from "../config.ts";
 import { type RunningControlPlane, startControlPlane } from "../create-control-plane.ts";
+import { ensureRoutingSigningKey } from "../routing/routing-signing-key.ts";
 
 export const TEST_INTERNAL_TOKEN = "internal-test-token-0123456789";
 
@@ -21,6 +24,10 @@ export interface TestControlPlane {
   adminToken: string;
   postgresUrl: string;
   natsUrl: string;
+  /** The NATS credentials of the control plane's server (control-plane, router, operator). */
+  natsUsers: NatsServer<GlobalNatsRole>["users"];
+  /** The public key routers verify routing with (base64 DER). */
+  routingPublicKey: string;
   running: RunningControlPlane;
   /** Every routing delta published so far, in arrival order. */
   deltas: RoutingDelta[];
@@ -44,7 +51,7 @@ export async function startTestControlPlane(
   const bins = await findBinaries();
   const [pgPort, natsPort] = (await freePorts(2)) as [number, number];
   let pg: PostgresServer | undefined;
-  let nats: NatsServer | undefined;
+  let nats: NatsServer<GlobalNatsRole> | undefined;
   let subscriber: NatsConnection | undefined;
   try {
     [pg, nats] = await Promise.all([
@@ -59,6 +66,7 @@ export async function startTestControlPlane(
         dataDir: join(dir, "nats"),
         port: natsPort,
         logFile: join(dir, "nats.log"),
+        permissions: globalNatsPermissions(),
       }),
     ]);
   } catch (err) {
@@ -67,10 +75,14 @@ export async function startTestControlPlane(
     throw err;
   }
   const adminToken = "adm_test_bootstrap_token_0123456789";
+  const signingKeyFile = join(dir, "routing-signing-key.pem");
+  const signing = await ensureRoutingSigningKey(signingKeyFile);
   const env = parseControlPlaneEnv({
     PORT: "0",
     DATABASE_URL: pg.url,
     NATS_URL: nats.url,
+    NATS_NKEY_SEED_FILE: nats.users["control-plane"].seedFile,
+    ROUTING_SIGNING_KEY_FILE: signingKeyFile,
     CELLPAY_ADMIN_TOKEN: adminToken,
     CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     HEALTH_CHECK_INTERVAL_MS: String(opts.healthCheckIntervalMs ?? 500),
@@ -78,7 +90,8 @@ export async function startTestControlPlane(
   const logger = createLogger({ service: "control-plane", level: "error" });
   let running = await startControlPlane(env, logger);
   const deltas: RoutingDelta[] = [];
-  subscriber = await connect({ servers: nats.url });
+  // Listens as a router would, with the router's credential.
+  subscriber = await connect({ servers: nats.url, ...natsConnectAuth({ seed: nats.users.router.seed }) });
   const sub = subscriber.subscribe(ROUTING_SUBJECT);
   void (async () => {
     for await (const m of sub) deltas.push(JSON.parse(m.string()) as RoutingDelta);
@@ -90,6 +103,8 @@ export async function startTestControlPlane(
     adminToken,
     postgresUrl: pg.url,
     natsUrl: nats.url,
+    natsUsers: nats.users,
+    routingPublicKey: signing.publicKey,
     running,
     deltas,
     async waitForDelta(match, timeoutMs = 5000) {

@@ -6,6 +6,7 @@ import { connect } from "nats";
 import { z } from "zod";
 import { guardKnownLibraryFaults } from "../../../shared/known-library-faults.ts";
 import { createLogger } from "../../../shared/logger.ts";
+import { natsClientAuthFromEnv, natsConnectAuth } from "../../../shared/nats-auth.ts";
 import { onShutdownSignal } from "../../../shared/shutdown.ts";
 import { startMetricsServer } from "../../../shared/telemetry/metrics-server.ts";
 import { startTracingFromEnv } from "../../../shared/telemetry/otel-sdk.ts";
@@ -13,7 +14,7 @@ import { createDb } from "../../db/client.ts";
 import { loadMasterKey } from "../../vault/envelope.ts";
 import { createVault } from "../../vault/vault.ts";
 import { createWebhookHandler, parseWebhookEnv, startWebhookDispatcher } from "../../webhooks/index.ts";
-import { ensureStreams } from "../streams.ts";
+import { waitForStreams } from "../streams.ts";
 import { createProcessorTelemetry } from "../worker-telemetry.ts";
 import { startConsumerRunners } from "./consumer-runner.ts";
 import type { ProcessorDeps } from "./event-handler.ts";
@@ -25,6 +26,11 @@ const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
   DATABASE_URL: z.string().url(),
   NATS_URL: z.string().min(1),
+  /** This process's own NATS credential (NKey seed file, 0600) and optional TLS to NATS. */
+  NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
+  NATS_TLS_CERT_FILE: z.string().min(1).optional(),
+  NATS_TLS_KEY_FILE: z.string().min(1).optional(),
   CELLPAY_MASTER_KEY: z.string().optional(),
   CELLPAY_MASTER_KEY_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -66,9 +72,12 @@ try {
     servers: env.NATS_URL,
     name: `processor-${env.CELLPAY_CELL_ID}`,
     maxReconnectAttempts: -1,
+    ...natsConnectAuth(natsClientAuthFromEnv(env)),
   });
   const jsm = await nc.jetstreamManager();
-  await ensureStreams(jsm, env.CELLPAY_CELL_ID);
+  await waitForStreams(jsm, env.CELLPAY_CELL_ID, {
+    onWait: () => logger.info("waiting for the relay to create the event streams"),
+  });
   const telemetry = createProcessorTelemetry(env.CELLPAY_CELL_ID, jsm);
   const deps: ProcessorDeps = {
     cellId: env.CELLPAY_CELL_ID,
