@@ -6,9 +6,9 @@
 // allow-list); a refusal is logged at warn and counted by reason. When the authenticated HTTP
 // table and the deltas applied disagree at the same version, the table wins.
 import { connect, type NatsConnection, StringCodec } from "nats";
+import { canonicalJson } from "../shared/canonical-json.ts";
 import type { Logger } from "../shared/logger.ts";
 import { type NatsClientAuth, natsConnectAuth } from "../shared/nats-auth.ts";
-import { canonicalJson } from "../shared/routing/routing-signature.ts";
 import {
   applyDelta,
   emptyRoutingTable,

@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { createDb } from "../cell/db/client.ts";
 import { startConsumerRunners } from "../cell/events/processors/consumer-runner.ts";
 import { createLedgerHandler } from "../cell/events/processors/ledger.ts";
+import { fromOutbox } from "../cell/events/processors/outbox-check.ts";
 import { createSettlementHandler } from "../cell/events/processors/settlement.ts";
 import { OutboxRelay } from "../cell/events/relay/outbox-relay.ts";
 import { generateMasterKeyBase64, loadMasterKey } from "../cell/vault/envelope.ts";
@@ -284,7 +285,8 @@ async function startCellWorkers(
     log,
     clock: () => new Date(),
   };
-  const consumers = await startConsumerRunners([createLedgerHandler(deps), createSettlementHandler(deps)], {
+  const handlers = [createLedgerHandler(deps), createSettlementHandler(deps)].map((h) => fromOutbox(h, deps));
+  const consumers = await startConsumerRunners(handlers, {
     cellId,
     js: nc.jetstream(),
     jsm,

@@ -3,21 +3,13 @@
 // or saving anything, so whoever can publish on NATS, or write the snapshot file, cannot point a
 // partner anywhere. What is signed is a domain label (a delta cannot pass for a table) and the
 // canonical JSON (keys sorted) of the object without its `signature` field.
+
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import { canonicalJson } from "../canonical-json.ts";
 
 export type RoutingDocumentKind = "table" | "delta";
 
 const domain = (kind: RoutingDocumentKind) => `cellpay.routing.${kind}.v1\n`;
-
-/** JSON with object keys sorted at every level: the same bytes on both sides whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-}
 
 const signedBytes = (kind: RoutingDocumentKind, doc: Record<string, unknown>) => {
   const { signature: _ignored, ...content } = doc;

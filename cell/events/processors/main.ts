@@ -19,6 +19,7 @@ import { createProcessorTelemetry } from "../worker-telemetry.ts";
 import { startConsumerRunners } from "./consumer-runner.ts";
 import type { ProcessorDeps } from "./event-handler.ts";
 import { createLedgerHandler } from "./ledger.ts";
+import { fromOutbox } from "./outbox-check.ts";
 import { createSettlementHandler } from "./settlement.ts";
 import { startSettlementCloser } from "./settlement-closer.ts";
 
@@ -87,7 +88,10 @@ try {
     log: logger,
     clock: () => new Date(),
   };
-  const handlers = [createLedgerHandler(deps), createSettlementHandler(deps), createWebhookHandler(deps)];
+  // Every consumer takes its events from the outbox, not from the message (outbox-check.ts).
+  const handlers = [createLedgerHandler(deps), createSettlementHandler(deps), createWebhookHandler(deps)].map(
+    (h) => fromOutbox(h, deps),
+  );
   const consumers = await startConsumerRunners(handlers, {
     cellId: env.CELLPAY_CELL_ID,
     js: nc.jetstream(),
@@ -101,6 +105,7 @@ try {
     retryBaseMs: env.PROCESSOR_RETRY_BASE_MS,
     retryMaxMs: env.PROCESSOR_RETRY_MAX_MS,
     onHandled: telemetry.onHandled,
+    onRefused: telemetry.onRefused,
   });
   telemetry.watch(handlers.map((h) => h.name));
   const dispatcher = startWebhookDispatcher(deps, {
