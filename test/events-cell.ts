@@ -22,8 +22,8 @@ export interface EventsCell {
   sql: postgres.Sql;
   nc: NatsConnection;
   gatewayUrl: string;
-  /** Starts one more relay or processor process. */
-  worker(kind: "relay" | "processor", index?: number): Promise<ManagedProcess>;
+  /** Starts one more relay or processor process (env: extra variables for this one). */
+  worker(kind: "relay" | "processor", index?: number, env?: Record<string, string>): Promise<ManagedProcess>;
   partner(name: string): Promise<{ partnerId: string; apiKey: string }>;
   stop(): Promise<void>;
 }
@@ -66,7 +66,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
     sql,
     nc,
     gatewayUrl: `http://127.0.0.1:${port}`,
-    async worker(kind, index = 0) {
+    async worker(kind, index = 0, env = {}) {
       const proc = await startWorkerProcess({
         name: `${cellId}-${kind}-${index}`,
         entry: kind === "relay" ? "cell/events/relay/main.ts" : "cell/events/processors/main.ts",
@@ -79,6 +79,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
           LOG_LEVEL: "info",
           WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
           ...opts.workerEnv,
+          ...env,
         },
         logFile: join(infra.dataDir, "logs", `${kind}-${index}-run-${++runs}.log`),
       });
