@@ -216,7 +216,12 @@ export async function startPlatform(opts: {
       }),
       ...opts.cells.map((c) =>
         startTestCell({ ...cellEnv, ...rate, CELLPAY_CELL_ID: c.id, ...opts.cellEnv }).then(async (cell) => {
-          cells.push({ id: c.id, cell, stopWorkers: await startCellWorkers(c.id, cell, masterKey) });
+          // A cell whose workers do not start is not in `cells` yet: stop it here, not leak it.
+          const stopWorkers = await startCellWorkers(c.id, cell, masterKey).catch(async (err: unknown) => {
+            await cell.stop();
+            throw err;
+          });
+          cells.push({ id: c.id, cell, stopWorkers });
           return cell;
         }),
       ),
