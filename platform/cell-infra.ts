@@ -7,7 +7,7 @@ import { ensureBinaries } from "./binaries.ts";
 import { freePorts } from "./free-port.ts";
 import { describeExit, type ExitInfo, type ManagedProcess } from "./managed-process.ts";
 import { type CellNatsRole, cellNatsPermissions, type NatsUser } from "./nats-credentials.ts";
-import { startNats } from "./nats-server.ts";
+import { type StartNatsOptions, startNats } from "./nats-server.ts";
 import { startPostgres } from "./postgres-server.ts";
 import { startRedis } from "./redis-server.ts";
 
@@ -36,6 +36,8 @@ export interface StartCellInfraOptions {
   dataDir: string;
   ports: CellInfraPorts;
   log?: (msg: string) => void;
+  /** TLS for the cell's NATS (clients then take NATS_TLS_CA_FILE). */
+  natsTls?: StartNatsOptions<string>["tls"];
 }
 
 type Component = keyof CellInfraPorts;
@@ -72,6 +74,7 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
       ...common("nats"),
       permissions: cellNatsPermissions(cellId),
       credentialsDir: join(dataDir, "nats-credentials"),
+      ...(opts.natsTls ? { tls: opts.natsTls } : {}),
     }),
   ]);
   if (pg.status === "rejected" || redis.status === "rejected" || nats.status === "rejected") {

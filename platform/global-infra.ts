@@ -6,7 +6,7 @@ import type { PlatformConfig } from "../shared/config/cells-config.ts";
 import { ensureBinaries } from "./binaries.ts";
 import type { ManagedProcess } from "./managed-process.ts";
 import { type GlobalNatsRole, globalNatsPermissions, type NatsUser } from "./nats-credentials.ts";
-import { startNats } from "./nats-server.ts";
+import { type StartNatsOptions, startNats } from "./nats-server.ts";
 import { startPostgres } from "./postgres-server.ts";
 
 export interface GlobalInfra {
@@ -21,6 +21,8 @@ export interface GlobalInfra {
 export async function startGlobalInfra(
   config: PlatformConfig["control_plane"],
   dataDir: string,
+  /** TLS for the control plane's NATS (clients then take NATS_TLS_CA_FILE / CONTROL_PLANE_NATS_TLS_CA_FILE). */
+  natsTls?: StartNatsOptions<string>["tls"],
 ): Promise<GlobalInfra> {
   const bins = await ensureBinaries();
   await mkdir(join(dataDir, "logs"), { recursive: true });
@@ -47,6 +49,7 @@ export async function startGlobalInfra(
       name: "control-plane-nats",
       permissions: globalNatsPermissions(),
       credentialsDir: join(dataDir, "nats-credentials"),
+      ...(natsTls ? { tls: natsTls } : {}),
     }),
   ]);
   return {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureStreams, eventSubject, eventsStream } from "../../cell/events/streams.ts";
 import { ensureBinaries } from "../../platform/binaries.ts";
 import { type CellInfra, startTestCellInfra } from "../../platform/cell-infra.ts";
+import { ensureDevCertificate } from "../../platform/dev-certificate.ts";
 import { freePort } from "../../platform/free-port.ts";
 import { type GlobalNatsRole, globalNatsPermissions } from "../../platform/nats-credentials.ts";
 import { type NatsServer, startNats } from "../../platform/nats-server.ts";
@@ -140,5 +141,36 @@ describe("NATS authorisation on a cell's server", () => {
     await expect(jsm.consumers.add(eventsStream(CELL), { durable_name: "spy" })).rejects.toThrow(
       /permission/i,
     );
+  });
+});
+
+describe("NATS over TLS", () => {
+  it("serves TLS when given a certificate: a client that trusts its CA connects, one that does not is refused", async () => {
+    const tls = await ensureDevCertificate(join(dir, "tls"), () => {});
+    const bins = await ensureBinaries(() => {});
+    const server = await startNats({
+      bin: bins.natsServer,
+      dataDir: join(dir, "nats-tls"),
+      port: await freePort(),
+      logFile: join(dir, "nats-tls.log"),
+      name: "tls-nats",
+      permissions: globalNatsPermissions(),
+      tls: { certFile: tls.certFile, keyFile: tls.keyFile, serverCaFile: tls.caFile },
+    });
+    try {
+      const seed = server.users.router.seed;
+      const secure = await connect({
+        servers: server.url,
+        reconnect: false,
+        ...natsConnectAuth({ seed, tls: { caFile: tls.caFile } }),
+      });
+      expect(secure.info?.tls_required).toBe(true);
+      await secure.close();
+      await expect(
+        connect({ servers: server.url, reconnect: false, timeout: 3_000, ...natsConnectAuth({ seed }) }),
+      ).rejects.toThrow();
+    } finally {
+      await server.stop();
+    }
   });
 });
