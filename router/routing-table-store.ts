@@ -121,8 +121,9 @@ export class RoutingTableStore {
       if (table.version < this.current.version) return;
       if (table.version === this.current.version) {
         if (canonicalJson(table) === canonicalJson(this.current)) {
-          // Same content: start the saved chain again from this table, so the snapshot stays short.
-          if ((this.signed?.deltas.length ?? 0) > 0) this.rebase(fetched.raw, table, false);
+          // Same content: start the saved chain again from this table, so the snapshot stays short
+          // (and so a first, empty table still gives later deltas a signed base to follow).
+          if (!this.signed || this.signed.deltas.length > 0) this.rebase(fetched.raw, table, false);
           return;
         }
         // Deltas are only as good as NATS: the authenticated table is the truth.
