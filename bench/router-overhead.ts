@@ -98,6 +98,8 @@ async function main() {
       PORT: String(port),
       CONTROL_PLANE_URL: world.controlPlane.url,
       CONTROL_PLANE_NATS_URL: world.nats.url,
+      CONTROL_PLANE_NATS_NKEY_SEED_FILE: world.nats.users.router.seedFile,
+      ROUTING_PUBLIC_KEY: world.signing.publicKey,
       CELLPAY_INTERNAL_TOKEN: world.controlPlane.token,
       ROUTER_SNAPSHOT_FILE: join(world.dir, "bench-router.snapshot.json"),
       LOG_LEVEL: "warn",

@@ -6,6 +6,13 @@ const envSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: z.string().url(),
   NATS_URL: z.string().url(),
+  /** The control plane's own NATS credential (NKey seed file, 0600) and optional TLS to NATS. */
+  NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
+  NATS_TLS_CERT_FILE: z.string().min(1).optional(),
+  NATS_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** The Ed25519 private key (PKCS#8 PEM, 0600) that signs every routing table and delta. */
+  ROUTING_SIGNING_KEY_FILE: z.string().min(1),
   /**
    * The bootstrap token: it can only create the first `admin` token, and is refused once an
    * active admin token exists. Unset, there is none (and a stored one is revoked at start).

@@ -4,6 +4,7 @@
 import { serve } from "@hono/node-server";
 import { connect } from "nats";
 import type { Logger } from "../shared/logger.ts";
+import { natsClientAuthFromEnv, natsConnectAuth } from "../shared/nats-auth.ts";
 import { ensureBootstrapToken } from "./admin-tokens/admin-tokens.ts";
 import { createControlPlaneApp } from "./app.ts";
 import { createCellClients } from "./cells/cell-clients.ts";
@@ -15,6 +16,7 @@ import type { ControlPlaneDeps } from "./deps.ts";
 import { Monitor } from "./monitoring/monitor.ts";
 import { monitorOptionsFromEnv } from "./monitoring/monitor-options.ts";
 import { rollBackUnfinishedMoves, startMoveMaintenance } from "./moves/move-maintenance.ts";
+import { loadRoutingSigningKey } from "./routing/routing-signing-key.ts";
 
 export interface RunningControlPlane {
   url: string;
@@ -24,6 +26,7 @@ export interface RunningControlPlane {
 
 export async function startControlPlane(env: ControlPlaneEnv, logger: Logger): Promise<RunningControlPlane> {
   await migrateControlPlaneDatabase(env.DATABASE_URL);
+  const signing = loadRoutingSigningKey(env.ROUTING_SIGNING_KEY_FILE);
   const database = createControlPlaneDb(env.DATABASE_URL);
   // NATS carries routing deltas only; routers also resync over HTTP, so keep going while it is down.
   const nats = await connect({
@@ -32,10 +35,11 @@ export async function startControlPlane(env: ControlPlaneEnv, logger: Logger): P
     waitOnFirstConnect: true,
     reconnect: true,
     maxReconnectAttempts: -1,
+    ...natsConnectAuth(natsClientAuthFromEnv(env)),
   });
   const deps: ControlPlaneDeps = {
     db: database.db,
-    nats,
+    nats: { connection: nats, signingKey: signing.privateKey },
     logger,
     cellClients: createCellClients({ token: env.CELLPAY_INTERNAL_TOKEN, timeoutMs: env.CELL_TIMEOUT_MS }),
     internalToken: env.CELLPAY_INTERNAL_TOKEN,

@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { connect, StringCodec } from "nats";
 import postgres from "postgres";
 import { describe, expect, test } from "vitest";
+import { natsConnectAuth } from "../shared/nats-auth.ts";
 import { type CellInfra, startCellInfra, startTestCellInfra } from "./cell-infra.ts";
 import { freePorts } from "./free-port.ts";
 
@@ -60,7 +61,10 @@ describe("cell infrastructure", () => {
       expect(await redis.get("proof")).toBe("real");
       redis.disconnect();
 
-      const nc = await connect({ servers: infra.natsUrl });
+      const nc = await connect({
+        servers: infra.natsUrl,
+        ...natsConnectAuth({ seed: infra.natsUsers.operator.seed }),
+      });
       const jsm = await nc.jetstreamManager();
       await jsm.streams.add({ name: "PROOF", subjects: ["proof.>"] });
       const ack = await nc.jetstream().publish("proof.one", sc.encode("hello"));
@@ -94,7 +98,10 @@ describe("cell infrastructure", () => {
       const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 1 });
       await redis.set("kept", "yes");
       redis.disconnect();
-      const nc = await connect({ servers: infra.natsUrl });
+      const nc = await connect({
+        servers: infra.natsUrl,
+        ...natsConnectAuth({ seed: infra.natsUsers.operator.seed }),
+      });
       await (await nc.jetstreamManager()).streams.add({ name: "KEPT", subjects: ["kept.>"] });
       await nc.jetstream().publish("kept.one", sc.encode("1"));
       await nc.close();
@@ -118,7 +125,10 @@ describe("cell infrastructure", () => {
       const redisAgain = new Redis(infra.redisUrl, { maxRetriesPerRequest: 1 });
       expect(await redisAgain.get("kept")).toBe("yes");
       redisAgain.disconnect();
-      const ncAgain = await connect({ servers: infra.natsUrl });
+      const ncAgain = await connect({
+        servers: infra.natsUrl,
+        ...natsConnectAuth({ seed: infra.natsUsers.operator.seed }),
+      });
       const info = await (await ncAgain.jetstreamManager()).streams.info("KEPT");
       expect(info.state.messages).toBe(1);
       await ncAgain.close();

@@ -6,7 +6,8 @@ import { join, resolve } from "node:path";
 import { ensureBinaries } from "./binaries.ts";
 import { freePorts } from "./free-port.ts";
 import { describeExit, type ExitInfo, type ManagedProcess } from "./managed-process.ts";
-import { startNats } from "./nats-server.ts";
+import { type CellNatsRole, cellNatsPermissions, type NatsUser } from "./nats-credentials.ts";
+import { type StartNatsOptions, startNats } from "./nats-server.ts";
 import { startPostgres } from "./postgres-server.ts";
 import { startRedis } from "./redis-server.ts";
 
@@ -21,6 +22,8 @@ export interface CellInfra {
   postgresUrl: string;
   redisUrl: string;
   natsUrl: string;
+  /** The NATS credential of each role (relay, processor; operator for the launcher and tests). */
+  natsUsers: Record<CellNatsRole, NatsUser>;
   /** postgres, redis, nats, in that order. */
   processes: ManagedProcess[];
   /** The folder holding postgres/, redis/, nats/ and logs/. */
@@ -33,6 +36,8 @@ export interface StartCellInfraOptions {
   dataDir: string;
   ports: CellInfraPorts;
   log?: (msg: string) => void;
+  /** TLS for the cell's NATS (clients then take NATS_TLS_CA_FILE). */
+  natsTls?: StartNatsOptions<string>["tls"];
 }
 
 type Component = keyof CellInfraPorts;
@@ -64,7 +69,13 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
   const [pg, redis, nats] = await Promise.allSettled([
     startPostgres({ bin: bins.pgBin, ...common("postgres") }),
     startRedis({ bin: bins.redisServer, ...common("redis") }),
-    startNats({ bin: bins.natsServer, ...common("nats") }),
+    startNats({
+      bin: bins.natsServer,
+      ...common("nats"),
+      permissions: cellNatsPermissions(cellId),
+      credentialsDir: join(dataDir, "nats-credentials"),
+      ...(opts.natsTls ? { tls: opts.natsTls } : {}),
+    }),
   ]);
   if (pg.status === "rejected" || redis.status === "rejected" || nats.status === "rejected") {
     // Each start function already stopped its own process on failure; stop the ones that came up.
@@ -90,6 +101,7 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
     postgresUrl: pg.value.url,
     redisUrl: redis.value.url,
     natsUrl: nats.value.url,
+    natsUsers: nats.value.users,
     processes: servers.map((s) => s.process),
     dataDir,
     stop() {

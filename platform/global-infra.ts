@@ -5,12 +5,15 @@ import { join } from "node:path";
 import type { PlatformConfig } from "../shared/config/cells-config.ts";
 import { ensureBinaries } from "./binaries.ts";
 import type { ManagedProcess } from "./managed-process.ts";
-import { startNats } from "./nats-server.ts";
+import { type GlobalNatsRole, globalNatsPermissions, type NatsUser } from "./nats-credentials.ts";
+import { type StartNatsOptions, startNats } from "./nats-server.ts";
 import { startPostgres } from "./postgres-server.ts";
 
 export interface GlobalInfra {
   postgresUrl: string;
   natsUrl: string;
+  /** The NATS credential of each role (control-plane, router; operator for the launcher). */
+  natsUsers: Record<GlobalNatsRole, NatsUser>;
   processes: ManagedProcess[];
   stop(): Promise<void>;
 }
@@ -18,6 +21,8 @@ export interface GlobalInfra {
 export async function startGlobalInfra(
   config: PlatformConfig["control_plane"],
   dataDir: string,
+  /** TLS for the control plane's NATS (clients then take NATS_TLS_CA_FILE / CONTROL_PLANE_NATS_TLS_CA_FILE). */
+  natsTls?: StartNatsOptions<string>["tls"],
 ): Promise<GlobalInfra> {
   const bins = await ensureBinaries();
   await mkdir(join(dataDir, "logs"), { recursive: true });
@@ -42,11 +47,15 @@ export async function startGlobalInfra(
       port: natsPort,
       logFile: join(dataDir, "logs", "nats.log"),
       name: "control-plane-nats",
+      permissions: globalNatsPermissions(),
+      credentialsDir: join(dataDir, "nats-credentials"),
+      ...(natsTls ? { tls: natsTls } : {}),
     }),
   ]);
   return {
     postgresUrl: pg.url,
     natsUrl: nats.url,
+    natsUsers: nats.users,
     processes: [pg.process, nats.process],
     async stop() {
       await Promise.all([pg.stop(), nats.stop()]);

@@ -9,6 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateCellDatabase } from "../cell/db/migrate.ts";
+import { ensureRoutingSigningKey } from "../control-plane/routing/routing-signing-key.ts";
 import {
   type CellConfig,
   ConfigError,
@@ -33,6 +34,8 @@ import { startWorkerProcess } from "./worker-process.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dataRoot = join(root, ".data");
+// The control plane's routing key (Ed25519, 0600): made once; routers get its public half.
+const routingKeyFile = join(dataRoot, "control-plane", "routing-signing-key.pem");
 // CELLPAY_INFRA=external: Postgres/Redis/NATS already run elsewhere (docker compose, or URLs in
 // cells.yaml); the launcher then only migrates and starts the services.
 const externalInfra = process.env.CELLPAY_INFRA === "external";
@@ -49,6 +52,8 @@ const tlsMode = process.argv.includes("--tls") || process.env.CELLPAY_TLS === "1
 const localDemoWebhooks = { WEBHOOK_ALLOW_PRIVATE_TARGETS: "true" };
 
 const infras: { stop(): Promise<void> }[] = [];
+/** Each cell's servers (absent with CELLPAY_INFRA=external), for their NATS credentials. */
+const cellInfras = new Map<string, CellInfra>();
 const front: ManagedProcess[] = []; // routers, then the control plane
 const gateways: ManagedProcess[] = [];
 const workers: ManagedProcess[] = [];
@@ -99,6 +104,13 @@ async function startCellInfraFor(cell: CellConfig): Promise<void> {
     ports: { postgres: ports.postgres, redis: ports.redis, nats: ports.nats },
   });
   infras.push(infra);
+  cellInfras.set(cell.id, infra);
+}
+
+/** NATS_NKEY_SEED_FILE for a cell's relay or processors: each role has its own credential. */
+function cellNatsCredential(cellId: string, role: "relay" | "processor"): Record<string, string> {
+  const infra = cellInfras.get(cellId);
+  return infra ? { NATS_NKEY_SEED_FILE: infra.natsUsers[role].seedFile } : {};
 }
 
 /** A cell's gateway URLs: public (for the routers) and internal (for the control plane only). */
@@ -148,7 +160,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
     await startWorkerProcess({
       name: `${cell.id}-relay`,
       entry: "cell/events/relay/main.ts",
-      env: await metricsEnv(),
+      env: { ...(await metricsEnv()), ...cellNatsCredential(cell.id, "relay") },
       niceness: workerNiceness,
       logFile: join(logs, "relay.log"),
     }),
@@ -158,7 +170,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
       await startWorkerProcess({
         name: `${cell.id}-processor-${i}`,
         entry: "cell/events/processors/main.ts",
-        env: await metricsEnv(),
+        env: { ...(await metricsEnv()), ...cellNatsCredential(cell.id, "processor") },
         niceness: workerNiceness,
         logFile: join(logs, `processor-${i}.log`),
       }),
@@ -186,6 +198,8 @@ async function startControlPlane(
         DATABASE_URL: process.env.CELLPAY_CONTROL_PLANE_POSTGRES_URL ?? global.postgresUrl,
         NATS_URL: process.env.CELLPAY_CONTROL_PLANE_NATS_URL ?? global.natsUrl,
         CELLPAY_BOOTSTRAP_TOKEN: secrets.bootstrapToken,
+        NATS_NKEY_SEED_FILE: global.natsUsers["control-plane"].seedFile,
+        ROUTING_SIGNING_KEY_FILE: routingKeyFile,
         CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
         ROUTER_URLS: Array.from(
           { length: config.routers.instances },
@@ -203,7 +217,8 @@ async function startControlPlane(
 async function startRouters(
   config: PlatformConfig,
   controlPlaneUrl: string,
-  natsUrl: string,
+  global: GlobalInfra,
+  routingPublicKey: string,
   secrets: LocalSecrets,
   tls: DevCertificate | undefined,
 ) {
@@ -220,7 +235,9 @@ async function startRouters(
       logFile: join(dir, "router.log"),
       env: {
         CONTROL_PLANE_URL: controlPlaneUrl,
-        CONTROL_PLANE_NATS_URL: natsUrl,
+        CONTROL_PLANE_NATS_URL: global.natsUrl,
+        CONTROL_PLANE_NATS_NKEY_SEED_FILE: global.natsUsers.router.seedFile,
+        ROUTING_PUBLIC_KEY: routingPublicKey,
         CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
         ROUTER_SNAPSHOT_FILE: join(dir, "routing-table.json"),
         // A short HSTS max-age: a browser that once saw localhost over HTTPS must not refuse
@@ -272,6 +289,7 @@ async function main(): Promise<void> {
   ]);
   infras.push(global!);
   const gatewayUrls = await Promise.all(file.cells.map((cell) => startCellServices(cell, secrets)));
+  const routing = await ensureRoutingSigningKey(routingKeyFile);
   const controlPlaneUrl = await startControlPlane(file.platform, global!, secrets, tls);
   const adminToken = await ensureLauncherAdminToken(
     join(dataRoot, "admin-token"),
@@ -286,7 +304,14 @@ async function main(): Promise<void> {
       internal_gateways: gatewayUrls[i]!.internal,
     });
   }
-  const routerUrls = await startRouters(file.platform, controlPlaneUrl, global!.natsUrl, secrets, tls);
+  const routerUrls = await startRouters(
+    file.platform,
+    controlPlaneUrl,
+    global!,
+    routing.publicKey,
+    secrets,
+    tls,
+  );
   const demo = await ensureDemoPartner(join(dataRoot, "demo-partner.json"), controlPlaneUrl, adminToken);
   printBanner({
     cells: file.cells.map((cell, i) => ({

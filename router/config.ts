@@ -1,12 +1,39 @@
 // The router's configuration, from the environment, parsed once at start.
+import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { parseRoutingPublicKey } from "../shared/routing/routing-signature.ts";
+import { parseGatewayAllowlist } from "./gateway-allowlist.ts";
 import { parseTrustedProxies } from "./transport-security.ts";
+
+/** A zod field parsed once by `parse`, with its error message as the issue. */
+const parsedWith = <T>(parse: (value: string) => T) =>
+  z.string().transform((value, ctx) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535),
   HOST: z.string().default("127.0.0.1"),
   CONTROL_PLANE_URL: z.string().url(),
   CONTROL_PLANE_NATS_URL: z.string().min(1),
+  /** The router's own NATS credential (NKey seed file, 0600; subscribe-only) and optional TLS to NATS. */
+  CONTROL_PLANE_NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  CONTROL_PLANE_NATS_TLS_CA_FILE: z.string().min(1).optional(),
+  CONTROL_PLANE_NATS_TLS_CERT_FILE: z.string().min(1).optional(),
+  CONTROL_PLANE_NATS_TLS_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * The control plane's Ed25519 public key (base64 DER, or PEM): routing tables and deltas that it
+   * did not sign are refused. ROUTING_PUBLIC_KEY_FILE names a file holding it instead.
+   */
+  ROUTING_PUBLIC_KEY: parsedWith(parseRoutingPublicKey).optional(),
+  ROUTING_PUBLIC_KEY_FILE: parsedWith((file) => parseRoutingPublicKey(readFileSync(file, "utf8"))).optional(),
+  /** Where gateways may be: hostnames, IPs and CIDRs, comma-separated. A table naming another is refused. */
+  ROUTER_GATEWAY_ALLOWLIST: parsedWith(parseGatewayAllowlist).default(parseGatewayAllowlist("127.0.0.1/32")),
   CELLPAY_INTERNAL_TOKEN: z.string().min(1),
   /** Where the last routing table is kept for a restart while the control plane is down. */
   ROUTER_SNAPSHOT_FILE: z.string().min(1),
@@ -52,6 +79,10 @@ export function parseRouterEnv(env: Record<string, string | undefined>): RouterE
     .refine((e) => (e.ROUTER_TLS_CERT_FILE === undefined) === (e.ROUTER_TLS_KEY_FILE === undefined), {
       message: "set both ROUTER_TLS_CERT_FILE and ROUTER_TLS_KEY_FILE, or neither",
       path: ["ROUTER_TLS_KEY_FILE"],
+    })
+    .refine((e) => (e.ROUTING_PUBLIC_KEY === undefined) !== (e.ROUTING_PUBLIC_KEY_FILE === undefined), {
+      message: "set ROUTING_PUBLIC_KEY or ROUTING_PUBLIC_KEY_FILE (one of them): routing must be signed",
+      path: ["ROUTING_PUBLIC_KEY"],
     })
     .safeParse(env);
   if (!result.success) {

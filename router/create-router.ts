@@ -5,12 +5,14 @@ import { createServer, type Server } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import { answerClientError } from "../shared/http/client-error.ts";
 import type { Logger } from "../shared/logger.ts";
+import { natsClientAuthFromEnv } from "../shared/nats-auth.ts";
 import { createRouterApp } from "./app.ts";
 import { CellPools } from "./cell-pool.ts";
 import type { RouterEnv } from "./config.ts";
 import { startHealthChecks } from "./health-checker.ts";
 import { createRouterTelemetry } from "./metrics.ts";
 import { RoutingTableStore } from "./routing-table-store.ts";
+import { createRoutingVerifier } from "./routing-verifier.ts";
 import { createTransportSecurity, hstsHeader } from "./transport-security.ts";
 
 export interface RunningRouter {
@@ -29,6 +31,12 @@ export async function startRouter(env: RouterEnv, logger: Logger): Promise<Runni
     {
       controlPlaneUrl: env.CONTROL_PLANE_URL,
       controlPlaneNatsUrl: env.CONTROL_PLANE_NATS_URL,
+      natsAuth: natsClientAuthFromEnv(env, "CONTROL_PLANE_NATS_"),
+      verifier: createRoutingVerifier({
+        // parseRouterEnv makes sure one of the two is set.
+        publicKey: (env.ROUTING_PUBLIC_KEY ?? env.ROUTING_PUBLIC_KEY_FILE)!,
+        allowlist: env.ROUTER_GATEWAY_ALLOWLIST,
+      }),
       internalToken: env.CELLPAY_INTERNAL_TOKEN,
       snapshotFile: env.ROUTER_SNAPSHOT_FILE,
       resyncIntervalMs: env.RESYNC_INTERVAL_MS,

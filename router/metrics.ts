@@ -55,6 +55,14 @@ export function createRouterTelemetry(opts: {
   };
   const version = registry.gauge("cellpay_router_routing_version", "The routing table version held.");
   version.collect = (g) => g.set([], opts.store.table.version);
+  const rejected = registry.counter(
+    "cellpay_router_routing_rejected_total",
+    "Routing tables, deltas and snapshots refused, by reason (bad signature, gateway outside the allow-list…).",
+    ["reason"],
+  );
+  registry.onScrape(() => {
+    for (const [reason, n] of opts.store.rejected) rejected.series(reason).value = n;
+  });
 
   // Series by "route|cell|class": the handler never builds label arrays.
   const series = new Map<string, HistogramSeries>();

@@ -14,6 +14,7 @@ import { freePort } from "../platform/free-port.ts";
 import { startGatewayProcess } from "../platform/gateway-process.ts";
 import type { ManagedProcess } from "../platform/managed-process.ts";
 import { startWorkerProcess } from "../platform/worker-process.ts";
+import { natsConnectAuth } from "../shared/nats-auth.ts";
 
 export interface EventsCell {
   cellId: string;
@@ -21,8 +22,8 @@ export interface EventsCell {
   sql: postgres.Sql;
   nc: NatsConnection;
   gatewayUrl: string;
-  /** Starts one more relay or processor process. */
-  worker(kind: "relay" | "processor", index?: number): Promise<ManagedProcess>;
+  /** Starts one more relay or processor process (env: extra variables for this one). */
+  worker(kind: "relay" | "processor", index?: number, env?: Record<string, string>): Promise<ManagedProcess>;
   partner(name: string): Promise<{ partnerId: string; apiKey: string }>;
   stop(): Promise<void>;
 }
@@ -36,7 +37,11 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
   const masterKeyFile = join(infra.dataDir, "master.key");
   await writeFile(masterKeyFile, generateMasterKeyBase64(), { mode: 0o600 });
   const sql = postgres(infra.postgresUrl, { max: 4, onnotice: () => {} });
-  const nc = await connect({ servers: infra.natsUrl });
+  // The tests' own view of the cell's NATS: the operator's credential (no service holds it).
+  const nc = await connect({
+    servers: infra.natsUrl,
+    ...natsConnectAuth({ seed: infra.natsUsers.operator.seed }),
+  });
   const port = await freePort();
   procs.push(
     await startGatewayProcess({
@@ -63,7 +68,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
     sql,
     nc,
     gatewayUrl: `http://127.0.0.1:${port}`,
-    async worker(kind, index = 0) {
+    async worker(kind, index = 0, env = {}) {
       const proc = await startWorkerProcess({
         name: `${cellId}-${kind}-${index}`,
         entry: kind === "relay" ? "cell/events/relay/main.ts" : "cell/events/processors/main.ts",
@@ -71,10 +76,12 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
           CELLPAY_CELL_ID: cellId,
           DATABASE_URL: infra.postgresUrl,
           NATS_URL: infra.natsUrl,
+          NATS_NKEY_SEED_FILE: infra.natsUsers[kind].seedFile,
           CELLPAY_MASTER_KEY_FILE: masterKeyFile,
           LOG_LEVEL: "info",
           WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
           ...opts.workerEnv,
+          ...env,
         },
         logFile: join(infra.dataDir, "logs", `${kind}-${index}-run-${++runs}.log`),
       });

@@ -31,7 +31,8 @@ export interface TestCell {
 }
 
 export async function startTestCell(env: Record<string, string> = {}): Promise<TestCell> {
-  const infra = await startTestCellInfra();
+  // The cell's NATS permissions name its subjects, so the servers must know the cell's id.
+  const infra = await startTestCellInfra(env.CELLPAY_CELL_ID ?? "cell-test");
   try {
     await migrateCellDatabase(infra.postgresUrl);
     const masterKey = env.CELLPAY_MASTER_KEY ?? generateMasterKeyBase64();

@@ -10,22 +10,26 @@ import type { z } from "zod";
 import { createDb } from "../cell/db/client.ts";
 import { startConsumerRunners } from "../cell/events/processors/consumer-runner.ts";
 import { createLedgerHandler } from "../cell/events/processors/ledger.ts";
+import { fromOutbox } from "../cell/events/processors/outbox-check.ts";
 import { createSettlementHandler } from "../cell/events/processors/settlement.ts";
 import { OutboxRelay } from "../cell/events/relay/outbox-relay.ts";
 import { generateMasterKeyBase64, loadMasterKey } from "../cell/vault/envelope.ts";
 import { createVault } from "../cell/vault/vault.ts";
 import { parseControlPlaneEnv } from "../control-plane/config.ts";
 import { type RunningControlPlane, startControlPlane } from "../control-plane/create-control-plane.ts";
+import { ensureRoutingSigningKey } from "../control-plane/routing/routing-signing-key.ts";
 import type { DrainSchema, MoveSchema } from "../control-plane/schemas/move.ts";
 import type { CreatedPartnerSchema } from "../control-plane/schemas/partner.ts";
 import { mintAdminToken } from "../control-plane/test/control-plane-harness.ts";
 import { findBinaries } from "../platform/binaries.ts";
 import { freePorts } from "../platform/free-port.ts";
+import { type GlobalNatsRole, globalNatsPermissions } from "../platform/nats-credentials.ts";
 import { type NatsServer, startNats } from "../platform/nats-server.ts";
 import { type PostgresServer, startPostgres } from "../platform/postgres-server.ts";
 import { parseRouterEnv } from "../router/config.ts";
 import { type RunningRouter, startRouter } from "../router/create-router.ts";
 import { createLogger } from "../shared/logger.ts";
+import { natsConnectAuth } from "../shared/nats-auth.ts";
 import { client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "./harness.ts";
 
 export type Move = z.infer<typeof MoveSchema>;
@@ -49,6 +53,8 @@ export interface Platform {
   routers: RunningRouter[];
   controlPlane: RunningControlPlane | undefined;
   controlPlanePostgresUrl: string;
+  /** The control plane's NATS: its URL and the credential of each role. */
+  controlPlaneNats: Pick<NatsServer<GlobalNatsRole>, "url" | "users"> | undefined;
   adminToken: string;
   dir: string;
   cell(id: string): TestCell;
@@ -85,7 +91,9 @@ export async function startPlatform(opts: {
     level: process.env.PLATFORM_TEST_LOG_LEVEL ?? "silent",
   });
   let pg: PostgresServer | undefined;
-  let nats: NatsServer | undefined;
+  let nats: NatsServer<GlobalNatsRole> | undefined;
+  const signingKeyFile = join(dir, "routing-signing-key.pem");
+  const signing = await ensureRoutingSigningKey(signingKeyFile);
   const cells: PlatformCell[] = [];
   const routers: RunningRouter[] = [];
   const cleanup = async () => {
@@ -102,6 +110,8 @@ export async function startPlatform(opts: {
       DATABASE_URL: pg!.url,
       NATS_URL: nats!.url,
       CELLPAY_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+      NATS_NKEY_SEED_FILE: nats!.users["control-plane"].seedFile,
+      ROUTING_SIGNING_KEY_FILE: signingKeyFile,
       CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       HEALTH_CHECK_INTERVAL_MS: "500",
     });
@@ -112,6 +122,8 @@ export async function startPlatform(opts: {
         PORT: "0",
         CONTROL_PLANE_URL: controlPlaneUrl,
         CONTROL_PLANE_NATS_URL: nats!.url,
+        CONTROL_PLANE_NATS_NKEY_SEED_FILE: nats!.users.router.seedFile,
+        ROUTING_PUBLIC_KEY: signing.publicKey,
         CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
         ROUTER_SNAPSHOT_FILE: join(dir, `router-${i}.snapshot.json`),
         ...opts.routerEnv,
@@ -125,6 +137,7 @@ export async function startPlatform(opts: {
     controlPlane: undefined,
     controlPlanePostgresUrl: "",
     adminToken: "",
+    controlPlaneNats: undefined,
     dir,
     cell(id) {
       const found = cells.find((c) => c.id === id);
@@ -199,12 +212,18 @@ export async function startPlatform(opts: {
         dataDir: join(dir, "nats"),
         port: natsPort,
         logFile: join(dir, "nats.log"),
+        permissions: globalNatsPermissions(),
       }).then((server) => {
         nats = server;
       }),
       ...opts.cells.map((c) =>
         startTestCell({ ...cellEnv, ...rate, CELLPAY_CELL_ID: c.id, ...opts.cellEnv }).then(async (cell) => {
-          cells.push({ id: c.id, cell, stopWorkers: await startCellWorkers(c.id, cell, masterKey) });
+          // A cell whose workers do not start is not in `cells` yet: stop it here, not leak it.
+          const stopWorkers = await startCellWorkers(c.id, cell, masterKey).catch(async (err: unknown) => {
+            await cell.stop();
+            throw err;
+          });
+          cells.push({ id: c.id, cell, stopWorkers });
           return cell;
         }),
       ),
@@ -213,6 +232,7 @@ export async function startPlatform(opts: {
     if (failed) throw failed.reason;
     if (!pg || !nats) throw new Error("control plane servers did not start");
     platform.controlPlanePostgresUrl = pg.url;
+    platform.controlPlaneNats = { url: nats.url, users: nats.users };
     cells.sort(
       (a, b) => opts.cells.findIndex((c) => c.id === a.id) - opts.cells.findIndex((c) => c.id === b.id),
     );
@@ -241,7 +261,10 @@ export async function startPlatform(opts: {
   }
 }
 
-/** The cell's event workers, in this process: one outbox relay and the ledger/settlement consumers. */
+/**
+ * The cell's event workers, in this process: one outbox relay and the ledger/settlement consumers,
+ * each on its own NATS connection with its own credential, as the processes of `npm start` are.
+ */
 async function startCellWorkers(
   cellId: string,
   cell: TestCell,
@@ -249,10 +272,24 @@ async function startCellWorkers(
 ): Promise<() => Promise<void>> {
   const log = createLogger({ service: "worker", cellId, level: "silent" });
   const database = createDb(cell.infra.postgresUrl, { max: 4, applicationName: `workers-${cellId}` });
-  const nc = await connect({ servers: cell.infra.natsUrl, maxReconnectAttempts: -1 });
-  const jsm = await nc.jetstreamManager();
-  const relay = new OutboxRelay({ cellId, sql: database.sql, js: nc.jetstream(), jsm, log, idleMs: 10 });
+  const natsAs = (role: "relay" | "processor") =>
+    connect({
+      servers: cell.infra.natsUrl,
+      maxReconnectAttempts: -1,
+      ...natsConnectAuth({ seed: cell.infra.natsUsers[role].seed }),
+    });
+  const relayNc = await natsAs("relay");
+  const relay = new OutboxRelay({
+    cellId,
+    sql: database.sql,
+    js: relayNc.jetstream(),
+    jsm: await relayNc.jetstreamManager(),
+    log,
+    idleMs: 10,
+  });
   await relay.start();
+  const nc = await natsAs("processor");
+  const jsm = await nc.jetstreamManager();
   const deps = {
     cellId,
     sql: database.sql,
@@ -261,7 +298,8 @@ async function startCellWorkers(
     log,
     clock: () => new Date(),
   };
-  const consumers = await startConsumerRunners([createLedgerHandler(deps), createSettlementHandler(deps)], {
+  const handlers = [createLedgerHandler(deps), createSettlementHandler(deps)].map((h) => fromOutbox(h, deps));
+  const consumers = await startConsumerRunners(handlers, {
     cellId,
     js: nc.jetstream(),
     jsm,
@@ -278,6 +316,7 @@ async function startCellWorkers(
         new Promise((r) => setTimeout(r, 3000)),
       ]);
       await nc.close().catch(() => {});
+      await relayNc.close().catch(() => {});
       await database.end().catch(() => {});
     })();
     return stopping;

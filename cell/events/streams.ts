@@ -39,3 +39,26 @@ export async function ensureStreams(jsm: JetStreamManager, cellId: string): Prom
     }
   }
 }
+
+/**
+ * Waits until the relay has made both streams: processors may not create or change streams (their
+ * NATS user cannot), so a processor that starts first waits here instead.
+ */
+export async function waitForStreams(
+  jsm: JetStreamManager,
+  cellId: string,
+  opts: { timeoutMs?: number; onWait?: () => void } = {},
+): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  for (let waited = false; ; waited = true) {
+    try {
+      await jsm.streams.info(eventsStream(cellId));
+      await jsm.streams.info(deadLetterStream(cellId));
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      if (!waited) opts.onWait?.();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

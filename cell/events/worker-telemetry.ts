@@ -1,7 +1,8 @@
 // Metrics of a cell's workers, served on METRICS_PORT by shared/telemetry/metrics-server.ts:
 // the relay's published events and outbox backlog; the processors' handled events by consumer
 // and outcome, each durable consumer's lag (read from JetStream at scrape time: messages not yet
-// delivered, and delivered but not acknowledged), and webhook attempts (ok, retried, dead).
+// delivered, and delivered but not acknowledged), webhook attempts (ok, retried, dead), and
+// events refused because the outbox does not hold them.
 import type { JetStreamManager } from "nats";
 import { registerProcessMetrics } from "../../shared/telemetry/process-metrics.ts";
 import { MetricsRegistry } from "../../shared/telemetry/registry.ts";
@@ -37,6 +38,8 @@ export interface ProcessorTelemetry {
   registry: MetricsRegistry;
   onHandled(consumer: string, outcome: HandledOutcome, seconds: number): void;
   onAttempt(status: AttemptStatus, ms: number): void;
+  /** An event a consumer refused (no matching outbox row): each one is worth an alert. */
+  onRefused(consumer: string, reason: string): void;
   /** The durable consumers whose lag to report. */
   watch(consumers: readonly string[]): void;
 }
@@ -61,6 +64,11 @@ export function createProcessorTelemetry(cellId: string, jsm: JetStreamManager):
     "Webhook delivery attempts by result: ok, retried (a retry is scheduled) or dead.",
     ["result"],
   );
+  const refused = registry.counter(
+    "cellpay_events_refused_total",
+    "Events refused by consumer and reason (not_in_outbox, differs_from_outbox): forged or altered messages.",
+    ["consumer", "reason"],
+  );
   let watched: readonly string[] = [];
   const stream = eventsStream(cellId);
   registry.onScrape(async () => {
@@ -76,6 +84,7 @@ export function createProcessorTelemetry(cellId: string, jsm: JetStreamManager):
     registry,
     onHandled: (consumer, outcome, seconds) => handled.observe([consumer, outcome], seconds),
     onAttempt: (status, ms) => deliveries.observe([attemptLabel[status]], ms / 1000),
+    onRefused: (consumer, reason) => refused.inc([consumer, reason]),
     watch(consumers) {
       watched = consumers;
     },

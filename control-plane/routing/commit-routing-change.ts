@@ -1,9 +1,11 @@
 // Every registry change that affects routing goes through here, inside the transaction that made
 // it: the delta gets version = max + 1 and is stored with the change, so the version only grows
 // and a committed change always has its version. Publishing happens after the commit.
+import type { KeyObject } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { NatsConnection } from "nats";
 import type { Logger } from "../../shared/logger.ts";
+import { signRoutingDocument } from "../../shared/routing/routing-signature.ts";
 import {
   ROUTING_SUBJECT,
   type RouteCell,
@@ -39,10 +41,23 @@ export async function commitRoutingChange(tx: Tx, change: RoutingChange): Promis
   return delta;
 }
 
-/** Publishes a committed delta. A failure is logged only: routers resync on gaps and periodically. */
-export function publishRoutingDelta(nats: NatsConnection, delta: RoutingDelta, logger: Logger): void {
+/**
+ * Where deltas go: the control plane's NATS connection (its own credential, the only one allowed
+ * to publish routing) and the key every delta is signed with (routers ignore unsigned ones).
+ */
+export interface RoutingChannel {
+  connection: NatsConnection;
+  signingKey: KeyObject;
+}
+
+/** Signs and publishes a committed delta. A failure is logged only: routers resync on gaps and periodically. */
+export function publishRoutingDelta(channel: RoutingChannel, delta: RoutingDelta, logger: Logger): void {
   try {
-    nats.publish(ROUTING_SUBJECT, JSON.stringify(delta));
+    const { signature: _unsigned, ...content } = delta;
+    channel.connection.publish(
+      ROUTING_SUBJECT,
+      JSON.stringify(signRoutingDocument("delta", content, channel.signingKey)),
+    );
   } catch (err) {
     logger.warn({ err: (err as Error).message, version: delta.version }, "routing delta not published");
   }

@@ -2,6 +2,7 @@
 // authentication, cell registration and states, routing versions, bad input, audit, restart.
 // None of it needs the cell's internal API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseRoutingPublicKey, routingSignatureValid } from "../../shared/routing/routing-signature.ts";
 import { startTestCell, type TestCell } from "../../test/harness.ts";
 import {
   startTestControlPlane,
@@ -275,12 +276,18 @@ describe("admin API", () => {
     const res = await fetch(`${cp.url}/internal/v1/routing-table`, {
       headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` },
     });
-    const table = await res.json();
+    const { signature, ...table } = await res.json();
     expect(table).toEqual({
       version,
       cells: { "cell-a": { state: "active", gateways: [cell.url] } },
       partners: {},
     });
+    // Signed by the control plane's routing key: what routers verify before using it.
+    const publicKey = parseRoutingPublicKey(cp.routingPublicKey);
+    expect(routingSignatureValid("table", { ...table, signature }, publicKey)).toBe(true);
+    expect(routingSignatureValid("table", { ...table, version: version + 1, signature }, publicKey)).toBe(
+      false,
+    );
     expect((await cp.admin("GET", "/admin/v1/routing-table")).body).toEqual(table);
   });
 

@@ -7,12 +7,15 @@ import { join } from "node:path";
 import { connect, type NatsConnection } from "nats";
 import { findBinaries } from "../../platform/binaries.ts";
 import { freePorts } from "../../platform/free-port.ts";
+import { type GlobalNatsRole, globalNatsPermissions } from "../../platform/nats-credentials.ts";
 import { type NatsServer, startNats } from "../../platform/nats-server.ts";
 import { type PostgresServer, startPostgres } from "../../platform/postgres-server.ts";
 import { createLogger } from "../../shared/logger.ts";
+import { natsConnectAuth } from "../../shared/nats-auth.ts";
 import { ROUTING_SUBJECT, type RoutingDelta } from "../../shared/routing/routing-table.ts";
 import { parseControlPlaneEnv } from "../config.ts";
 import { type RunningControlPlane, startControlPlane } from "../create-control-plane.ts";
+import { ensureRoutingSigningKey } from "../routing/routing-signing-key.ts";
 
 export const TEST_INTERNAL_TOKEN = "internal-test-token-0123456789";
 
@@ -25,6 +28,10 @@ export interface TestControlPlane {
   mintToken(role: string, name?: string): Promise<string>;
   postgresUrl: string;
   natsUrl: string;
+  /** The NATS credentials of the control plane's server (control-plane, router, operator). */
+  natsUsers: NatsServer<GlobalNatsRole>["users"];
+  /** The public key routers verify routing with (base64 DER). */
+  routingPublicKey: string;
   running: RunningControlPlane;
   /** Every routing delta published so far, in arrival order. */
   deltas: RoutingDelta[];
@@ -67,7 +74,7 @@ export async function startTestControlPlane(
   const bins = await findBinaries();
   const [pgPort, natsPort] = (await freePorts(2)) as [number, number];
   let pg: PostgresServer | undefined;
-  let nats: NatsServer | undefined;
+  let nats: NatsServer<GlobalNatsRole> | undefined;
   let subscriber: NatsConnection | undefined;
   try {
     [pg, nats] = await Promise.all([
@@ -82,6 +89,7 @@ export async function startTestControlPlane(
         dataDir: join(dir, "nats"),
         port: natsPort,
         logFile: join(dir, "nats.log"),
+        permissions: globalNatsPermissions(),
       }),
     ]);
   } catch (err) {
@@ -90,11 +98,15 @@ export async function startTestControlPlane(
     throw err;
   }
   const bootstrapToken = "adm_test_bootstrap_token_0123456789";
+  const signingKeyFile = join(dir, "routing-signing-key.pem");
+  const signing = await ensureRoutingSigningKey(signingKeyFile);
   const env = parseControlPlaneEnv({
     PORT: "0",
     DATABASE_URL: pg.url,
     NATS_URL: nats.url,
     CELLPAY_BOOTSTRAP_TOKEN: bootstrapToken,
+    NATS_NKEY_SEED_FILE: nats.users["control-plane"].seedFile,
+    ROUTING_SIGNING_KEY_FILE: signingKeyFile,
     CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     HEALTH_CHECK_INTERVAL_MS: String(opts.healthCheckIntervalMs ?? 500),
   });
@@ -102,7 +114,8 @@ export async function startTestControlPlane(
   let running = await startControlPlane(env, logger);
   const adminToken = await mintAdminToken(running.url, bootstrapToken, "admin", "test admin", 7);
   const deltas: RoutingDelta[] = [];
-  subscriber = await connect({ servers: nats.url });
+  // Listens as a router would, with the router's credential.
+  subscriber = await connect({ servers: nats.url, ...natsConnectAuth({ seed: nats.users.router.seed }) });
   const sub = subscriber.subscribe(ROUTING_SUBJECT);
   void (async () => {
     for await (const m of sub) deltas.push(JSON.parse(m.string()) as RoutingDelta);
@@ -116,6 +129,8 @@ export async function startTestControlPlane(
     mintToken: (role, name = `test ${role}`) => mintAdminToken(harness.url, adminToken, role, name),
     postgresUrl: pg.url,
     natsUrl: nats.url,
+    natsUsers: nats.users,
+    routingPublicKey: signing.publicKey,
     running,
     deltas,
     async waitForDelta(match, timeoutMs = 5000) {

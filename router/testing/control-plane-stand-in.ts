@@ -1,8 +1,11 @@
 // For router tests only: the control plane's side of the routing contract, and nothing else. It
 // serves GET /internal/v1/routing-table (Bearer token) and publishes versioned deltas on a real
 // NATS at ROUTING_SUBJECT, so router tests do not depend on the control plane being built beside them.
+import type { KeyObject } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { connect, type NatsConnection, StringCodec } from "nats";
+import { type NatsClientAuth, natsConnectAuth } from "../../shared/nats-auth.ts";
+import { signRoutingDocument } from "../../shared/routing/routing-signature.ts";
 import {
   applyDelta,
   emptyRoutingTable,
@@ -32,6 +35,10 @@ const codec = StringCodec();
 
 export async function startControlPlaneStandIn(opts: {
   natsUrl: string;
+  /** The control plane's NATS credential (the only one allowed to publish routing). */
+  natsAuth: NatsClientAuth;
+  /** Signs the table it serves and every delta, as the real control plane does. */
+  signingKey: KeyObject;
   token?: string;
   port?: number;
 }): Promise<ControlPlaneStandIn> {
@@ -40,12 +47,14 @@ export async function startControlPlaneStandIn(opts: {
   const server: Server = createServer((req, res) => {
     if (req.url !== "/internal/v1/routing-table") return void res.writeHead(404).end();
     if (req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401).end();
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(table));
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify(signRoutingDocument("table", table, opts.signingKey)));
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
-  const nc: NatsConnection = await connect({ servers: opts.natsUrl });
+  const nc: NatsConnection = await connect({ servers: opts.natsUrl, ...natsConnectAuth(opts.natsAuth) });
 
   const next = (change: TableChange): RoutingDelta => {
     const delta: RoutingDelta = {
@@ -67,7 +76,10 @@ export async function startControlPlaneStandIn(opts: {
     },
     async publish(change) {
       const delta = next(change);
-      nc.publish(ROUTING_SUBJECT, codec.encode(JSON.stringify(delta)));
+      nc.publish(
+        ROUTING_SUBJECT,
+        codec.encode(JSON.stringify(signRoutingDocument("delta", delta, opts.signingKey))),
+      );
       await nc.flush();
       return delta.version;
     },

@@ -3,8 +3,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  ensureRoutingSigningKey,
+  type RoutingSigningKey,
+} from "../../control-plane/routing/routing-signing-key.ts";
 import { ensureBinaries } from "../../platform/binaries.ts";
 import { freePort } from "../../platform/free-port.ts";
+import { type GlobalNatsRole, globalNatsPermissions } from "../../platform/nats-credentials.ts";
 import { type NatsServer, startNats } from "../../platform/nats-server.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { startTestCell, type TestCell } from "../../test/harness.ts";
@@ -13,7 +18,9 @@ import { type RunningRouter, startRouter } from "../create-router.ts";
 import { type ControlPlaneStandIn, startControlPlaneStandIn } from "./control-plane-stand-in.ts";
 
 export interface RoutingWorld {
-  nats: NatsServer;
+  nats: NatsServer<GlobalNatsRole>;
+  /** The stand-in's signing key; routers get its public half. */
+  signing: RoutingSigningKey;
   controlPlane: ControlPlaneStandIn;
   cells: TestCell[];
   dir: string;
@@ -35,8 +42,14 @@ export async function startRoutingWorld(
     port: await freePort(),
     logFile: join(dir, "nats.log"),
     name: "control-plane-nats",
+    permissions: globalNatsPermissions(),
   });
-  const controlPlane = await startControlPlaneStandIn({ natsUrl: nats.url });
+  const signing = await ensureRoutingSigningKey(join(dir, "routing-signing-key.pem"));
+  const controlPlane = await startControlPlaneStandIn({
+    natsUrl: nats.url,
+    natsAuth: { seed: nats.users["control-plane"].seed },
+    signingKey: signing.privateKey,
+  });
   const cells = await Promise.all(Array.from({ length: cellCount }, () => startTestCell(cellEnv)));
   await controlPlane.publish({
     cells: Object.fromEntries(
@@ -46,6 +59,7 @@ export async function startRoutingWorld(
   const routers: RunningRouter[] = [];
   return {
     nats,
+    signing,
     controlPlane,
     cells,
     dir,
@@ -55,6 +69,8 @@ export async function startRoutingWorld(
           PORT: "0",
           CONTROL_PLANE_URL: controlPlane.url,
           CONTROL_PLANE_NATS_URL: nats.url,
+          CONTROL_PLANE_NATS_NKEY_SEED_FILE: nats.users.router.seedFile,
+          ROUTING_PUBLIC_KEY: signing.publicKey,
           CELLPAY_INTERNAL_TOKEN: controlPlane.token,
           ROUTER_SNAPSHOT_FILE: join(dir, `${name}.snapshot.json`),
           ...env,

@@ -19,10 +19,14 @@ export const routePartnerSchema = z.object({
   frozen: z.boolean().default(false),
 });
 
+/** Base64 Ed25519 signature by the control plane (routing-signature.ts); routers refuse a document without a valid one. */
+const signatureSchema = z.string().min(1).optional();
+
 export const routingTableSchema = z.object({
   version: z.number().int().min(0),
   cells: z.record(z.string(), routeCellSchema),
   partners: z.record(z.string(), routePartnerSchema),
+  signature: signatureSchema,
 });
 
 export const routingDeltaSchema = z.object({
@@ -30,6 +34,7 @@ export const routingDeltaSchema = z.object({
   version: z.number().int().min(1),
   cells: z.record(z.string(), routeCellSchema.nullable()).default({}),
   partners: z.record(z.string(), routePartnerSchema.nullable()).default({}),
+  signature: signatureSchema,
 });
 
 export type RouteCell = z.infer<typeof routeCellSchema>;

@@ -17,6 +17,7 @@ import { cellName, type RoutingWorld, startRoutingWorld } from "../../router/tes
 import { card, client } from "../../test/harness.ts";
 import { type Receiver, startReceiver, waitFor } from "../../test/webhook-receiver.ts";
 import { createLogger } from "../logger.ts";
+import { natsConnectAuth } from "../nats-auth.ts";
 import { registerTracing, type TracingHandle } from "./otel-sdk.ts";
 import { newSpanId, newTraceId } from "./trace-context.ts";
 
@@ -39,7 +40,10 @@ beforeAll(async () => {
     sql: database.sql,
     master: loadMasterKey({ CELLPAY_MASTER_KEY: cell.masterKey }),
   });
-  nc = await connect({ servers: cell.infra.natsUrl });
+  nc = await connect({
+    servers: cell.infra.natsUrl,
+    ...natsConnectAuth({ seed: cell.infra.natsUsers.operator.seed }),
+  });
   const jsm = await nc.jetstreamManager();
   // The gateway's cell id is "cell-test" (test/harness.ts): the pipeline must use the same.
   const deps = {

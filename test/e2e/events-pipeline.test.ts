@@ -322,11 +322,11 @@ describe("events pipeline", () => {
         reason: m.header.get(deadLetterHeaders.reason),
         eventId: m.header.get(deadLetterHeaders.eventId),
       }));
-    // Unparseable: at once, by every consumer. Bad data: after 5 attempts with backoff, by the
-    // consumers that read it (ledger and settlement).
+    // Unparseable: at once, by every consumer. An event the outbox does not hold (this one was
+    // published straight to NATS): refused at once by every consumer, its data never read.
     await eventually(
-      "the bad-data event dead-lettered by ledger and settlement",
-      async () => (await letters()).filter((l) => l.eventId === badData.id).length === 2,
+      "the bad-data event dead-lettered by ledger, settlement and webhooks",
+      async () => (await letters()).filter((l) => l.eventId === badData.id).length === 3,
       30_000,
     );
     const all = await letters();
@@ -336,7 +336,7 @@ describe("events pipeline", () => {
         true,
       );
       expect(mine.find((l) => l.reason.startsWith("not an event envelope"))).toBeDefined();
-      expect(mine.find((l) => l.eventId === badData.id)?.reason).toMatch(/^failed 5 times/);
+      expect(mine.find((l) => l.eventId === badData.id)?.reason).toMatch(/^refused: not_in_outbox/);
     }
   }, 60_000);
 });

@@ -31,6 +31,7 @@ beforeAll(async () => {
       CELLPAY_CELL_ID: "cell-test",
       DATABASE_URL: cell.infra.postgresUrl,
       NATS_URL: cell.infra.natsUrl,
+      NATS_NKEY_SEED_FILE: cell.infra.natsUsers.relay.seedFile,
       LOG_LEVEL: "info",
       RELAY_IDLE_MS: "100",
     },

@@ -3,6 +3,7 @@
 // trusted TLS-terminating proxy that says https. Real router, real cell, real sockets from a
 // non-loopback address of this machine.
 
+import { generateKeyPairSync } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { request as httpsRequest } from "node:https";
 import { networkInterfaces } from "node:os";
@@ -13,6 +14,7 @@ import { type DevCertificate, ensureDevCertificate } from "../../platform/dev-ce
 import { parseRouterEnv } from "../../router/config.ts";
 import type { RunningRouter } from "../../router/create-router.ts";
 import { type RoutingWorld, startRoutingWorld } from "../../router/testing/router-fixture.ts";
+import { routingPublicKeyText } from "../../shared/routing/routing-signature.ts";
 import { client } from "../harness.ts";
 
 /** The first non-loopback IPv4 address of this machine, if it has one. */
@@ -164,6 +166,7 @@ describe("live keys over plain HTTP", () => {
       CONTROL_PLANE_NATS_URL: "nats://127.0.0.1:1",
       CELLPAY_INTERNAL_TOKEN: "x",
       ROUTER_SNAPSHOT_FILE: "/tmp/x.json",
+      ROUTING_PUBLIC_KEY: routingPublicKeyText(generateKeyPairSync("ed25519").publicKey),
     };
     expect(() => parseRouterEnv({ ...base, ROUTER_TLS_CERT_FILE: "/tmp/c.pem" })).toThrow(
       /ROUTER_TLS_KEY_FILE/,

@@ -58,3 +58,10 @@ export async function findEvent(sql: Sql, partnerId: string, id: string): Promis
     select id, partner_id, type, data, created_at from events where id = ${id} and partner_id = ${partnerId}`;
   return rows[0];
 }
+
+/** The outbox rows of these event ids (any partner): what processors trust instead of a message. */
+export function eventsByIds(sql: Sql, ids: readonly string[]): Promise<OutboxRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return sql<OutboxRow[]>`
+    select id, partner_id, type, data, created_at from events where id = any(${ids as string[]}::text[])`;
+}

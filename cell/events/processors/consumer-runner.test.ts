@@ -3,6 +3,7 @@
 // dead-lettered on its own while the rest is applied, and every message ends acked or terminated.
 import { connect, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { natsConnectAuth } from "../../../shared/nats-auth.ts";
 import { type ProcessorCell, startProcessorCell } from "../../../test/processor-cell.ts";
 import { partnerPayableBalances } from "../../db/queries/ledger.ts";
 import { provisionPartner } from "../../partners/provision.ts";
@@ -23,7 +24,10 @@ beforeAll(async () => {
   cell = await startProcessorCell(CELL, 8);
   database = cell.database;
   deps = cell.deps;
-  nc = await connect({ servers: cell.infra.natsUrl });
+  nc = await connect({
+    servers: cell.infra.natsUrl,
+    ...natsConnectAuth({ seed: cell.infra.natsUsers.operator.seed }),
+  });
   await ensureStreams(await nc.jetstreamManager(), CELL);
 });
 afterAll(async () => {

@@ -26,7 +26,7 @@ import type { EventEnvelope } from "../envelope.ts";
 import { deadLetterSubject, eventsStream } from "../streams.ts";
 import { pumpInBatches } from "./batch-pump.ts";
 import { ensureDurableConsumer } from "./durable-consumer.ts";
-import type { EventHandler } from "./event-handler.ts";
+import { type EventHandler, EventRefused, type RefusalReason } from "./event-handler.ts";
 
 export interface ConsumerRunnerOptions {
   cellId: string;
@@ -48,6 +48,8 @@ export interface ConsumerRunnerOptions {
   random?: () => number;
   /** Told every outcome (processor-metrics.ts counts them). */
   onHandled?: (consumer: string, outcome: "ok" | "retry" | "dead", seconds: number) => void;
+  /** Told every event a handler refused (outbox-check.ts): an alert, not a retry. */
+  onRefused?: (consumer: string, reason: RefusalReason) => void;
 }
 
 export const deadLetterHeaders = {
@@ -250,6 +252,17 @@ export class ConsumerRunner {
       this.finish(r, "ok");
     } catch (err) {
       const fields = { event_id: event.id, partner_id: event.partner_id, type: event.type, attempt };
+      if (err instanceof EventRefused) {
+        // Not a failure to retry: a message that does not match the cell's database.
+        this.log.warn(
+          { ...fields, reason: err.reason, err: err.message },
+          "event refused; dead-lettering it",
+        );
+        this.opts.onRefused?.(this.handler.name, err.reason);
+        await this.deadLetter(msg, `refused: ${err.reason}: ${err.message}`, event.id);
+        this.finish(r, "dead");
+        return;
+      }
       if (attempt >= this.maxDeliver) {
         await this.deadLetter(msg, `failed ${attempt} times; last error: ${messageOf(err)}`, event.id);
         this.finish(r, "dead");

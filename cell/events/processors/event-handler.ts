@@ -40,3 +40,19 @@ export function distinctById(events: readonly EventEnvelope[]): EventEnvelope[] 
   for (const e of events) if (!byId.has(e.id)) byId.set(e.id, e);
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
+
+export const refusalReasons = ["not_in_outbox", "differs_from_outbox"] as const;
+export type RefusalReason = (typeof refusalReasons)[number];
+
+/**
+ * Thrown by a handler for an event that must never be applied (retrying cannot help): the
+ * consumer runner dead-letters it at once with the reason, warns and counts it.
+ */
+export class EventRefused extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}

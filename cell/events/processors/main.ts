@@ -6,6 +6,7 @@ import { connect } from "nats";
 import { z } from "zod";
 import { guardKnownLibraryFaults } from "../../../shared/known-library-faults.ts";
 import { createLogger } from "../../../shared/logger.ts";
+import { natsClientAuthFromEnv, natsConnectAuth } from "../../../shared/nats-auth.ts";
 import { onShutdownSignal } from "../../../shared/shutdown.ts";
 import { startMetricsServer } from "../../../shared/telemetry/metrics-server.ts";
 import { startTracingFromEnv } from "../../../shared/telemetry/otel-sdk.ts";
@@ -13,11 +14,12 @@ import { createDb } from "../../db/client.ts";
 import { loadMasterKey } from "../../vault/envelope.ts";
 import { createVault } from "../../vault/vault.ts";
 import { createWebhookHandler, parseWebhookEnv, startWebhookDispatcher } from "../../webhooks/index.ts";
-import { ensureStreams } from "../streams.ts";
+import { waitForStreams } from "../streams.ts";
 import { createProcessorTelemetry } from "../worker-telemetry.ts";
 import { startConsumerRunners } from "./consumer-runner.ts";
 import type { ProcessorDeps } from "./event-handler.ts";
 import { createLedgerHandler } from "./ledger.ts";
+import { fromOutbox } from "./outbox-check.ts";
 import { createSettlementHandler } from "./settlement.ts";
 import { startSettlementCloser } from "./settlement-closer.ts";
 
@@ -25,6 +27,11 @@ const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
   DATABASE_URL: z.string().url(),
   NATS_URL: z.string().min(1),
+  /** This process's own NATS credential (NKey seed file, 0600) and optional TLS to NATS. */
+  NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
+  NATS_TLS_CERT_FILE: z.string().min(1).optional(),
+  NATS_TLS_KEY_FILE: z.string().min(1).optional(),
   CELLPAY_MASTER_KEY: z.string().optional(),
   CELLPAY_MASTER_KEY_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -66,9 +73,12 @@ try {
     servers: env.NATS_URL,
     name: `processor-${env.CELLPAY_CELL_ID}`,
     maxReconnectAttempts: -1,
+    ...natsConnectAuth(natsClientAuthFromEnv(env)),
   });
   const jsm = await nc.jetstreamManager();
-  await ensureStreams(jsm, env.CELLPAY_CELL_ID);
+  await waitForStreams(jsm, env.CELLPAY_CELL_ID, {
+    onWait: () => logger.info("waiting for the relay to create the event streams"),
+  });
   const telemetry = createProcessorTelemetry(env.CELLPAY_CELL_ID, jsm);
   const deps: ProcessorDeps = {
     cellId: env.CELLPAY_CELL_ID,
@@ -78,7 +88,10 @@ try {
     log: logger,
     clock: () => new Date(),
   };
-  const handlers = [createLedgerHandler(deps), createSettlementHandler(deps), createWebhookHandler(deps)];
+  // Every consumer takes its events from the outbox, not from the message (outbox-check.ts).
+  const handlers = [createLedgerHandler(deps), createSettlementHandler(deps), createWebhookHandler(deps)].map(
+    (h) => fromOutbox(h, deps),
+  );
   const consumers = await startConsumerRunners(handlers, {
     cellId: env.CELLPAY_CELL_ID,
     js: nc.jetstream(),
@@ -92,6 +105,7 @@ try {
     retryBaseMs: env.PROCESSOR_RETRY_BASE_MS,
     retryMaxMs: env.PROCESSOR_RETRY_MAX_MS,
     onHandled: telemetry.onHandled,
+    onRefused: telemetry.onRefused,
   });
   telemetry.watch(handlers.map((h) => h.name));
   const dispatcher = startWebhookDispatcher(deps, {

@@ -5,6 +5,7 @@ import { connect } from "nats";
 import { z } from "zod";
 import { guardKnownLibraryFaults } from "../../../shared/known-library-faults.ts";
 import { createLogger } from "../../../shared/logger.ts";
+import { natsClientAuthFromEnv, natsConnectAuth } from "../../../shared/nats-auth.ts";
 import { onShutdownSignal } from "../../../shared/shutdown.ts";
 import { startMetricsServer } from "../../../shared/telemetry/metrics-server.ts";
 import { createDb } from "../../db/client.ts";
@@ -15,6 +16,11 @@ const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
   DATABASE_URL: z.string().url(),
   NATS_URL: z.string().min(1),
+  /** This process's own NATS credential (NKey seed file, 0600) and optional TLS to NATS. */
+  NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
+  NATS_TLS_CERT_FILE: z.string().min(1).optional(),
+  NATS_TLS_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   RELAY_IDLE_MS: z.coerce.number().int().min(1).max(300_000).default(1000),
@@ -44,6 +50,7 @@ try {
     servers: env.NATS_URL,
     name: `relay-${env.CELLPAY_CELL_ID}`,
     maxReconnectAttempts: -1,
+    ...natsConnectAuth(natsClientAuthFromEnv(env)),
   });
   const relay = new OutboxRelay({
     cellId: env.CELLPAY_CELL_ID,
