@@ -10,8 +10,13 @@ const envSchema = z.object({
   CELLPAY_ADMIN_TOKEN: z
     .string()
     .regex(/^adm_[A-Za-z0-9_-]{16,}$/, "must look like adm_ followed by 16+ characters"),
-  /** Shared by the platform's services for internal APIs (cells' /internal/v1, routers' table fetch). */
-  CELLPAY_INTERNAL_TOKEN: z.string().min(16),
+  /** Credentials per audience: the cells' internal API (held by the control plane only), the
+   * routers' routing-table fetch, and metrics scraping (this /metrics and the monitor's scrapes). */
+  CELLPAY_CELL_ADMIN_TOKEN: z.string().min(16),
+  CELLPAY_ROUTER_TABLE_TOKEN: z.string().min(16),
+  CELLPAY_METRICS_TOKEN: z.string().min(16),
+  /** Ed25519 private key (base64 PKCS#8 DER) that signs move capabilities. */
+  CELLPAY_MOVE_SIGNING_KEY: z.string().min(16),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(3000),
   CELL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),

@@ -7,7 +7,10 @@ const envSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   CONTROL_PLANE_URL: z.string().url(),
   CONTROL_PLANE_NATS_URL: z.string().min(1),
-  CELLPAY_INTERNAL_TOKEN: z.string().min(1),
+  /** The routing-table read credential (GET /internal/v1/routing-table on the control plane). */
+  CELLPAY_ROUTER_TABLE_TOKEN: z.string().min(16),
+  /** The metrics-scrape credential this router's /metrics accepts (and nothing else). */
+  CELLPAY_METRICS_TOKEN: z.string().min(16),
   /** Where the last routing table is kept for a restart while the control plane is down. */
   ROUTER_SNAPSHOT_FILE: z.string().min(1),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

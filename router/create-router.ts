@@ -29,7 +29,7 @@ export async function startRouter(env: RouterEnv, logger: Logger): Promise<Runni
     {
       controlPlaneUrl: env.CONTROL_PLANE_URL,
       controlPlaneNatsUrl: env.CONTROL_PLANE_NATS_URL,
-      internalToken: env.CELLPAY_INTERNAL_TOKEN,
+      internalToken: env.CELLPAY_ROUTER_TABLE_TOKEN,
       snapshotFile: env.ROUTER_SNAPSHOT_FILE,
       resyncIntervalMs: env.RESYNC_INTERVAL_MS,
       fetchTimeoutMs: 2_000,
@@ -60,7 +60,7 @@ export async function startRouter(env: RouterEnv, logger: Logger): Promise<Runni
       instance: `${env.HOST}:${env.PORT}`,
       cells,
       store,
-      internalToken: env.CELLPAY_INTERNAL_TOKEN,
+      metricsToken: env.CELLPAY_METRICS_TOKEN,
     }),
     config: {
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,

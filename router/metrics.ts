@@ -1,10 +1,10 @@
 // The router's metrics: requests by route (partner API, docs, health, metrics: a closed set) and
 // cell and status class, each cell's breaker state and healthy instances, and the routing table
 // version. observe() is what the request handler calls once per request: one Map lookup by a
-// short key and a histogram add. GET /metrics needs the platform's internal token: the router is
-// the public endpoint.
-import { timingSafeEqual } from "node:crypto";
+// short key and a histogram add. GET /metrics needs the metrics-scrape credential (not the routing-table
+// one the router itself holds): the router is the public endpoint.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { bearerMatcher } from "../shared/http/bearer-auth.ts";
 import { registerProcessMetrics } from "../shared/telemetry/process-metrics.ts";
 import {
   type HistogramSeries,
@@ -28,7 +28,7 @@ export function createRouterTelemetry(opts: {
   instance: string;
   cells: CellPools;
   store: RoutingTableStore;
-  internalToken: string;
+  metricsToken: string;
 }): RouterTelemetry {
   const registry = new MetricsRegistry({ service: "router", instance: opts.instance });
   registerProcessMetrics(registry);
@@ -58,7 +58,7 @@ export function createRouterTelemetry(opts: {
 
   // Series by "route|cell|class": the handler never builds label arrays.
   const series = new Map<string, HistogramSeries>();
-  const expected = Buffer.from(opts.internalToken);
+  const scraper = bearerMatcher(opts.metricsToken);
   return {
     observe(route, cellId, status, ms) {
       const cls = statusClass(status);
@@ -71,9 +71,8 @@ export function createRouterTelemetry(opts: {
       s.observe(ms / 1000);
     },
     serve(req, res) {
-      const given = Buffer.from((req.headers.authorization ?? "").replace(/^Bearer /, ""));
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        res.writeHead(401, { "content-type": "text/plain" }).end("internal token required\n");
+      if (!scraper(req.headers.authorization)) {
+        res.writeHead(401, { "content-type": "text/plain" }).end("metrics-scrape credential required\n");
         return;
       }
       registry.render().then(

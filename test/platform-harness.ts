@@ -25,7 +25,15 @@ import { type PostgresServer, startPostgres } from "../platform/postgres-server.
 import { parseRouterEnv } from "../router/config.ts";
 import { type RunningRouter, startRouter } from "../router/create-router.ts";
 import { createLogger } from "../shared/logger.ts";
-import { client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "./harness.ts";
+import {
+  client,
+  startTestCell,
+  TEST_CELL_ADMIN_TOKEN,
+  TEST_METRICS_TOKEN,
+  TEST_MOVE_KEYS,
+  TEST_ROUTER_TABLE_TOKEN,
+  type TestCell,
+} from "./harness.ts";
 
 export type Move = z.infer<typeof MoveSchema>;
 export type Drain = z.infer<typeof DrainSchema>;
@@ -100,7 +108,10 @@ export async function startPlatform(opts: {
       DATABASE_URL: pg!.url,
       NATS_URL: nats!.url,
       CELLPAY_ADMIN_TOKEN: ADMIN_TOKEN,
-      CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+      CELLPAY_CELL_ADMIN_TOKEN: TEST_CELL_ADMIN_TOKEN,
+      CELLPAY_ROUTER_TABLE_TOKEN: TEST_ROUTER_TABLE_TOKEN,
+      CELLPAY_METRICS_TOKEN: TEST_METRICS_TOKEN,
+      CELLPAY_MOVE_SIGNING_KEY: TEST_MOVE_KEYS.signingKey,
       HEALTH_CHECK_INTERVAL_MS: "500",
     });
   const controlPlaneUrl = `http://127.0.0.1:${cpPort}`;
@@ -110,7 +121,8 @@ export async function startPlatform(opts: {
         PORT: "0",
         CONTROL_PLANE_URL: controlPlaneUrl,
         CONTROL_PLANE_NATS_URL: nats!.url,
-        CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+        CELLPAY_ROUTER_TABLE_TOKEN: TEST_ROUTER_TABLE_TOKEN,
+        CELLPAY_METRICS_TOKEN: TEST_METRICS_TOKEN,
         ROUTER_SNAPSHOT_FILE: join(dir, `router-${i}.snapshot.json`),
         ...opts.routerEnv,
       }),

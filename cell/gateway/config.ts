@@ -39,7 +39,12 @@ const envSchema = z.object({
   /** Card-testing defence: this many declines within the window pause a partner's card payments. */
   CARD_TESTING_MAX_DECLINES: z.coerce.number().int().min(1).default(20),
   CARD_TESTING_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
-  CELLPAY_INTERNAL_TOKEN: z.string().min(16).optional(),
+  /** The control plane's credential for the internal API (/internal/v1); unset: no internal API. */
+  CELLPAY_CELL_ADMIN_TOKEN: z.string().min(16).optional(),
+  /** The scrapers' credential for /metrics and /metrics/partners; unset: no metrics. */
+  CELLPAY_METRICS_TOKEN: z.string().min(16).optional(),
+  /** The control plane's Ed25519 public key (base64 SPKI) that signs move capabilities. */
+  CELLPAY_MOVE_VERIFY_KEY: z.string().min(16).optional(),
   // Long enough that a busy event loop is not taken for a dead Redis; a dead one fails at once
   // (no offline queue), so this only bounds a hung one.
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { card, client, startTestCell, type TestCell } from "../../test/harness.ts";
 import {
   startTestControlPlane,
-  TEST_INTERNAL_TOKEN,
+  TEST_METRICS_TOKEN,
   type TestControlPlane,
 } from "../test/control-plane-harness.ts";
 
@@ -28,10 +28,7 @@ let partner: { id: string; api_key: string };
 
 beforeAll(async () => {
   if (!haveChromium) return;
-  [cp, cell] = await Promise.all([
-    startTestControlPlane(),
-    startTestCell({ CELLPAY_CELL_ID: "cell-a", CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN }),
-  ]);
+  [cp, cell] = await Promise.all([startTestControlPlane(), startTestCell({ CELLPAY_CELL_ID: "cell-a" })]);
   const reg = await cp.admin("POST", "/admin/v1/cells", {
     id: "cell-a",
     weight: 1,
@@ -126,7 +123,7 @@ describe.skipIf(!haveChromium)("live dashboard", () => {
     expect((await fetch(`${cell.internalUrl}/metrics`)).status).toBe(401);
     const text = await (
       await fetch(`${cell.internalUrl}/metrics`, {
-        headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` },
+        headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` },
       })
     ).text();
     expect(text).toContain('route="/v1/payments",method="POST",status_class="2xx"');

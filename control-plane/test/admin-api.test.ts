@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestCell, type TestCell } from "../../test/harness.ts";
 import {
   startTestControlPlane,
-  TEST_INTERNAL_TOKEN,
+  TEST_ROUTER_TABLE_TOKEN,
   type TestControlPlane,
 } from "./control-plane-harness.ts";
 import { registrySnapshot } from "./registry-snapshot.ts";
@@ -14,10 +14,7 @@ let cp: TestControlPlane;
 let cell: TestCell;
 
 beforeAll(async () => {
-  [cp, cell] = await Promise.all([
-    startTestControlPlane(),
-    startTestCell({ CELLPAY_CELL_ID: "cell-a", CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN }),
-  ]);
+  [cp, cell] = await Promise.all([startTestControlPlane(), startTestCell({ CELLPAY_CELL_ID: "cell-a" })]);
 });
 afterAll(async () => {
   await Promise.all([cp?.stop(), cell?.stop()]);
@@ -231,7 +228,7 @@ describe("admin API", () => {
     });
     expect(denied.status).toBe(401);
     const res = await fetch(`${cp.url}/internal/v1/routing-table`, {
-      headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` },
+      headers: { authorization: `Bearer ${TEST_ROUTER_TABLE_TOKEN}` },
     });
     const table = await res.json();
     expect(table).toEqual({

@@ -11,10 +11,17 @@ import { type NatsServer, startNats } from "../../platform/nats-server.ts";
 import { type PostgresServer, startPostgres } from "../../platform/postgres-server.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { ROUTING_SUBJECT, type RoutingDelta } from "../../shared/routing/routing-table.ts";
+import {
+  TEST_CELL_ADMIN_TOKEN,
+  TEST_METRICS_TOKEN,
+  TEST_MOVE_KEYS,
+  TEST_ROUTER_TABLE_TOKEN,
+} from "../../test/harness.ts";
 import { parseControlPlaneEnv } from "../config.ts";
 import { type RunningControlPlane, startControlPlane } from "../create-control-plane.ts";
 
-export const TEST_INTERNAL_TOKEN = "internal-test-token-0123456789";
+// The test cells' credentials (test/harness.ts): the control plane holds the same ones.
+export { TEST_CELL_ADMIN_TOKEN, TEST_METRICS_TOKEN, TEST_ROUTER_TABLE_TOKEN };
 
 export interface TestControlPlane {
   url: string;
@@ -72,7 +79,10 @@ export async function startTestControlPlane(
     DATABASE_URL: pg.url,
     NATS_URL: nats.url,
     CELLPAY_ADMIN_TOKEN: adminToken,
-    CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+    CELLPAY_CELL_ADMIN_TOKEN: TEST_CELL_ADMIN_TOKEN,
+    CELLPAY_ROUTER_TABLE_TOKEN: TEST_ROUTER_TABLE_TOKEN,
+    CELLPAY_METRICS_TOKEN: TEST_METRICS_TOKEN,
+    CELLPAY_MOVE_SIGNING_KEY: TEST_MOVE_KEYS.signingKey,
     HEALTH_CHECK_INTERVAL_MS: String(opts.healthCheckIntervalMs ?? 500),
   });
   const logger = createLogger({ service: "control-plane", level: "error" });

@@ -23,6 +23,9 @@ export interface RoutingWorld {
 }
 
 /** Starts `cellCount` cells named cell-a, cell-b, … and publishes them (no partners yet) as version 1. */
+/** The metrics-scrape credential of fixture routers. */
+export const ROUTER_TEST_METRICS_TOKEN = "router-test-metrics-scrape-token";
+
 export async function startRoutingWorld(
   cellCount: number,
   cellEnv: Record<string, string> = {},
@@ -55,7 +58,8 @@ export async function startRoutingWorld(
           PORT: "0",
           CONTROL_PLANE_URL: controlPlane.url,
           CONTROL_PLANE_NATS_URL: nats.url,
-          CELLPAY_INTERNAL_TOKEN: controlPlane.token,
+          CELLPAY_ROUTER_TABLE_TOKEN: controlPlane.token,
+          CELLPAY_METRICS_TOKEN: ROUTER_TEST_METRICS_TOKEN,
           ROUTER_SNAPSHOT_FILE: join(dir, `${name}.snapshot.json`),
           ...env,
         }),

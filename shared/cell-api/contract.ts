@@ -68,3 +68,33 @@ export type PartnerState = z.infer<typeof partnerStateResponse>;
 export type PartnerTraffic = z.infer<typeof partnerTrafficResponse>;
 
 export const INTERNAL_TOKEN_HEADER = "authorization";
+/** The move capability (move-capability.ts) sent with every export and import call. */
+export const MOVE_CAPABILITY_HEADER = "cellpay-move-capability";
+/** The internal API's body limit; a move's import batches are split to stay under half of it. */
+export const INTERNAL_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+export const IMPORT_BATCH_MAX_BYTES = INTERNAL_BODY_LIMIT_BYTES / 2;
+
+// The move protocol (cell/gateway/internal/partner-moves.ts, control-plane/moves/).
+export const healthResponse = z.object({ status: z.literal("ok"), cell_id: z.string() });
+export const xidResponse = z.object({ xid: z.number().int() });
+export const exportPageResponse = z.object({
+  rows: z.array(z.record(z.string(), z.unknown())),
+  /** The cursor of the next page (the last row's primary key), null after the last page. */
+  next: z.array(z.unknown()).nullable(),
+});
+export const importRequest = z.object({ rows: z.array(z.record(z.string(), z.unknown())).max(5000) });
+export const importResponse = z.object({ imported: z.number().int() });
+export const tableChecksum = z.object({ table: z.string(), count: z.number().int(), checksum: z.string() });
+export const checksumsResponse = z.object({ tables: z.array(tableChecksum) });
+export const freezeResponse = z.object({
+  partner_id: z.string(),
+  frozen: z.boolean(),
+  in_flight: z.number().int().optional(),
+});
+export const unfreezeRequest = z.object({ status: z.enum(["active", "suspended"]).default("active") });
+export const inFlightResponse = z.object({ in_flight: z.number().int() });
+export const backlogResponse = z.object({ unpublished: z.number().int(), unprocessed: z.number().int() });
+export const purgeResponse = z.object({ partner_id: z.string(), deleted: z.number().int() });
+
+export type ExportPage = z.infer<typeof exportPageResponse>;
+export type TableChecksum = z.infer<typeof tableChecksum>;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CellApiError, createCellClient } from "../../shared/cell-api/cell-client.ts";
 import { newId } from "../../shared/ids.ts";
-import { card, client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "../harness.ts";
+import { card, client, startTestCell, TEST_CELL_ADMIN_TOKEN, type TestCell } from "../harness.ts";
 
 let cell: TestCell;
 
@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => cell?.stop());
 
 const cellClient = () =>
-  createCellClient({ internalUrls: ["http://127.0.0.1:1", cell.internalUrl], token: TEST_INTERNAL_TOKEN });
+  createCellClient({ internalUrls: ["http://127.0.0.1:1", cell.internalUrl], token: TEST_CELL_ADMIN_TOKEN });
 const pay = { amount: 100, currency: "EUR", payment_method: card() };
 
 describe("cell internal API", () => {

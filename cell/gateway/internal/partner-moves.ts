@@ -1,6 +1,7 @@
 // /internal/v1 routes for moving a partner between cells (driven by control-plane/moves):
 // export/import pages of rows, transaction ids for catch-up, checksums, the freeze that stops the
 // partner's writes in this cell, in-flight and worker backlog checks, activation and purge.
+// Export and import also need a move capability naming this cell (move-capability-check.ts).
 import type { Hono } from "hono";
 import { z } from "zod";
 import { ApiError, notFound } from "../../../shared/errors.ts";
@@ -8,6 +9,7 @@ import { partnerTable } from "../../db/partner-tables.ts";
 import { findPartner, forgetPartnerKeys } from "../../partners/partner-admin.ts";
 import {
   checksums,
+  conflictingDataKeys,
   currentXid,
   exportRows,
   importRows,
@@ -15,6 +17,7 @@ import {
   workerBacklog,
 } from "../../partners/partner-copy.ts";
 import type { AppEnv } from "../app-env.ts";
+import { requireMoveCapability } from "./move-capability-check.ts";
 import { parseBody } from "./parse-body.ts";
 
 const importBody = z.object({ rows: z.array(z.record(z.string(), z.unknown())).max(5000) });
@@ -30,6 +33,7 @@ export function registerInternalPartnerMoves(app: Hono<AppEnv>) {
   app.get("/xid", async (c) => c.json({ xid: await currentXid(c.get("deps").sql) }));
 
   app.get("/partners/:id/export/:table", async (c) => {
+    requireMoveCapability(c, c.req.param("id"), "source");
     const t = tableParam(c.req.param("table"));
     const after = c.req.query("after");
     const since = c.req.query("since_xid");
@@ -43,11 +47,24 @@ export function registerInternalPartnerMoves(app: Hono<AppEnv>) {
   });
 
   app.post("/partners/:id/import/:table", async (c) => {
+    requireMoveCapability(c, c.req.param("id"), "target");
     const t = tableParam(c.req.param("table"));
     const { rows } = await parseBody(c, importBody);
     const foreign = t.partnerColumn ? rows.find((r) => r[t.partnerColumn!] !== c.req.param("id")) : undefined;
     if (foreign) throw new ApiError("invalid_request", "Every row must belong to the partner in the path.");
-    return c.json({ imported: await importRows(c.get("deps").sql, t, rows) });
+    const { sql } = c.get("deps");
+    if (t.table === "data_keys") {
+      // A data key is shared by every partner of the cell: an import may add one this cell lacks,
+      // never replace the sealed value of one it has (that would re-key every partner's cards).
+      const conflicting = await conflictingDataKeys(sql, rows);
+      if (conflicting.length > 0) {
+        throw new ApiError(
+          "data_key_conflict",
+          `Data key '${conflicting[0]!.slice(0, 40)}' already exists here with another sealed value.`,
+        );
+      }
+    }
+    return c.json({ imported: await importRows(sql, t, rows) });
   });
 
   app.get("/partners/:id/checksums", async (c) =>
