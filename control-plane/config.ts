@@ -1,5 +1,6 @@
 // The control plane's configuration, from the environment, parsed once at start.
 import { z } from "zod";
+import { parseEnv } from "../shared/http/parse-env.ts";
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(17000),
@@ -30,10 +31,5 @@ const envSchema = z.object({
 export type ControlPlaneEnv = z.infer<typeof envSchema>;
 
 export function parseControlPlaneEnv(env: Record<string, string | undefined>): ControlPlaneEnv {
-  const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`control plane configuration is invalid:\n${lines.join("\n")}`);
-  }
-  return result.data;
+  return parseEnv("control plane", envSchema, env);
 }

@@ -1,6 +1,7 @@
 // The gateway's configuration, from the environment, parsed once at start. The local launcher
 // sets these from cells.yaml; in production the deployment does.
 import { z } from "zod";
+import { parseEnv } from "../../shared/http/parse-env.ts";
 
 const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
@@ -56,10 +57,5 @@ const envSchema = z.object({
 export type GatewayEnv = z.infer<typeof envSchema>;
 
 export function parseGatewayEnv(env: Record<string, string | undefined>): GatewayEnv {
-  const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`gateway configuration is invalid:\n${lines.join("\n")}`);
-  }
-  return result.data;
+  return parseEnv("gateway", envSchema, env);
 }

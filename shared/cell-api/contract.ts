@@ -69,7 +69,7 @@ export type PartnerTraffic = z.infer<typeof partnerTrafficResponse>;
 
 export const INTERNAL_TOKEN_HEADER = "authorization";
 /** The move capability (move-capability.ts) sent with every export and import call. */
-export const MOVE_CAPABILITY_HEADER = "cellpay-move-capability";
+export { MOVE_CAPABILITY_HEADER } from "../http/protocol-headers.ts";
 /** The internal API's body limit; a move's import batches are split to stay under half of it. */
 export const INTERNAL_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 export const IMPORT_BATCH_MAX_BYTES = INTERNAL_BODY_LIMIT_BYTES / 2;
