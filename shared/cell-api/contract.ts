@@ -98,3 +98,27 @@ export const purgeResponse = z.object({ partner_id: z.string(), deleted: z.numbe
 
 export type ExportPage = z.infer<typeof exportPageResponse>;
 export type TableChecksum = z.infer<typeof tableChecksum>;
+
+// Path and query parameters of the internal routes.
+const id = z.string().min(1).max(64);
+export const partnerIdParams = z.object({ id });
+export const partnerKeyParams = z.object({ id, keyId: id });
+export const partnerTableParams = z.object({ id, table: z.string().min(1).max(64) });
+export const exportQuery = z.object({
+  /** JSON array: the primary key of the last row of the previous page. */
+  after: z
+    .string()
+    .max(4096)
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return undefined;
+      try {
+        const v: unknown = JSON.parse(s);
+        if (Array.isArray(v)) return v as unknown[];
+      } catch {}
+      ctx.addIssue({ code: "custom", message: "must be a JSON array (a page's `next`)" });
+      return z.NEVER;
+    }),
+  since_xid: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+});
