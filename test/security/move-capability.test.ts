@@ -196,6 +196,23 @@ describe("import", () => {
     expect(res.body.error?.request_id).toMatch(/^req_/);
   });
 
+  it("answers bad input with a 400 in the error shape, never a 500", async () => {
+    const capability = valid();
+    for (const [method, path, body] of [
+      ["GET", `/partners/${mover.partnerId}/export/api_keys?after=not-json`, undefined],
+      ["GET", `/partners/${mover.partnerId}/export/api_keys?limit=0`, undefined],
+      ["GET", `/partners/${mover.partnerId}/export/pg_authid`, undefined],
+      ["POST", importPath(mover.partnerId, "payments"), "{not json"],
+      ["POST", importPath(mover.partnerId, "payments"), { rows: "nope" }],
+    ] as const) {
+      const cell = method === "GET" ? source : target;
+      const res = await internal(cell, method, path, { capability, ...(body === undefined ? {} : { body }) });
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(res.body.error?.type, path).toBe("invalid_request_error");
+      expect(res.body.error?.request_id).toMatch(/^req_/);
+    }
+  });
+
   it("takes the whole partner with a valid capability: its key and card token work on the target", async () => {
     const admin = (cell: TestCell) =>
       createCellClient({ internalUrls: [cell.internalUrl], token: TEST_CELL_ADMIN_TOKEN });
