@@ -16,6 +16,19 @@ const cellClient = () =>
 const pay = { amount: 100, currency: "EUR", payment_method: card() };
 
 describe("cell internal API", () => {
+  it("publishes its contract as OpenAPI, every route documented from the shared schemas", async () => {
+    const res = await fetch(`${cell.internalUrl}/internal/v1/openapi.json`, {
+      headers: { authorization: `Bearer ${TEST_CELL_ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.values(doc.paths).flatMap((p) => Object.keys(p));
+    expect(operations).toHaveLength(18);
+    expect(Object.keys(doc.paths)).toContain("/partners/{id}/import/{table}");
+    // Like the rest of the internal API, only to the cell-admin credential.
+    expect((await fetch(`${cell.internalUrl}/internal/v1/openapi.json`)).status).toBe(401);
+  });
+
   it("refuses calls without the internal token, and partner keys are not internal tokens", async () => {
     const { apiKey } = await cell.partner();
     const noToken = await fetch(`${cell.internalUrl}/internal/v1/health`);

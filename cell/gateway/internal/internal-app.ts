@@ -19,6 +19,7 @@ import { registerImportRows } from "./routes/import-rows.ts";
 import { registerInFlight } from "./routes/in-flight.ts";
 import { registerIssueKey } from "./routes/issue-key.ts";
 import { registerListKeys } from "./routes/list-keys.ts";
+import { registerInternalOpenApi } from "./routes/openapi.ts";
 import { registerPartnerTraffic } from "./routes/partner-traffic.ts";
 import { registerProvisionPartner } from "./routes/provision-partner.ts";
 import { registerPurgePartner } from "./routes/purge-partner.ts";
@@ -62,5 +63,6 @@ export function createInternalApp(cellAdminToken: string | undefined): OpenAPIHo
   registerWorkerBacklog(app);
   registerActivatePartner(app);
   registerPurgePartner(app);
+  registerInternalOpenApi(app);
   return app;
 }
