@@ -45,7 +45,7 @@ export async function rollBackMove(deps: ControlPlaneDeps, moveId: string, reaso
     const targetCell = await getCellOr404(deps.db, move.targetCellId);
     await deps.cellClients
       .forCell(targetCell)
-      .purge(move.partnerId)
+      .purge(move.partnerId, deps.moveCapabilities.issue(move))
       .catch((err: unknown) =>
         deps.logger.warn({ err: (err as Error).message, move_id: move.id }, "target copy not purged"),
       );

@@ -67,7 +67,7 @@ export interface CellClient {
   inFlight(partnerId: string): Promise<number>;
   backlog(partnerId: string): Out<typeof backlogResponse>;
   activate(partnerId: string, status: "active" | "suspended"): Out<typeof partnerStateResponse>;
-  purge(partnerId: string): Out<typeof purgeResponse>;
+  purge(partnerId: string, capability: string): Out<typeof purgeResponse>;
   ready(): Promise<boolean>;
 }
 
@@ -189,7 +189,8 @@ export function createCellClient(opts: {
     backlog: (id) => call(backlogResponse, { method: "GET", path: `/partners/${seg(id)}/backlog` }),
     activate: (id, status) =>
       call(partnerStateResponse, { method: "POST", path: `/partners/${seg(id)}/activate`, body: { status } }),
-    purge: (id) => call(purgeResponse, { method: "DELETE", path: `/partners/${seg(id)}` }),
+    purge: (id, cap) =>
+      call(purgeResponse, { method: "DELETE", path: `/partners/${seg(id)}`, headers: capability(cap) }),
     async ready() {
       try {
         await call(healthResponse, { method: "GET", path: "/health", timeoutMs: 2000 });

@@ -115,7 +115,7 @@ describe("partner copy between cells", () => {
     const purged = await createCellClient({
       internalUrls: [target.internalUrl],
       token: TEST_CELL_ADMIN_TOKEN,
-    }).purge(partnerId);
+    }).purge(partnerId, testMoveCapability(partnerId));
     expect(purged.deleted).toBeGreaterThan(40);
     expect((await onTarget("GET", "/v1/payments")).status).toBe(401);
   });

@@ -196,6 +196,18 @@ describe("import", () => {
     expect(res.body.error?.request_id).toMatch(/^req_/);
   });
 
+  it("refuses a purge without a capability of that partner naming this cell", async () => {
+    const path = `/partners/${other.partnerId}`;
+    expectCapabilityRefused(await internal(target, "DELETE", path));
+    expectCapabilityRefused(await internal(target, "DELETE", path, { capability: valid() }));
+    expectCapabilityRefused(
+      await internal(target, "DELETE", path, {
+        capability: testMoveCapability(other.partnerId, { source: SOURCE, target: "cell-elsewhere" }),
+      }),
+    );
+    expect((await client(target.url, other.apiKey)("GET", "/v1/payments")).status).toBe(200);
+  });
+
   it("answers bad input with a 400 in the error shape, never a 500", async () => {
     const capability = valid();
     for (const [method, path, body] of [
