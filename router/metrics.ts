@@ -4,7 +4,8 @@
 // short key and a histogram add. GET /metrics needs the metrics-scrape credential (not the routing-table
 // one the router itself holds): the router is the public endpoint.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bearerMatcher } from "../shared/http/bearer-auth.ts";
+import { bearerMatcher, credentialRequired } from "../shared/http/bearer-auth.ts";
+import { newId } from "../shared/ids.ts";
 import { registerProcessMetrics } from "../shared/telemetry/process-metrics.ts";
 import {
   type HistogramSeries,
@@ -13,6 +14,7 @@ import {
   statusClass,
 } from "../shared/telemetry/registry.ts";
 import type { CellPools } from "./cell-pool.ts";
+import { sendError } from "./respond.ts";
 import type { RoutingTableStore } from "./routing-table-store.ts";
 
 export type RouterRoute = "partner_api" | "docs" | "health" | "metrics";
@@ -72,7 +74,7 @@ export function createRouterTelemetry(opts: {
     },
     serve(req, res) {
       if (!scraper(req.headers.authorization)) {
-        res.writeHead(401, { "content-type": "text/plain" }).end("metrics-scrape credential required\n");
+        sendError(res, credentialRequired("metrics-scrape"), newId("req"));
         return;
       }
       registry.render().then(

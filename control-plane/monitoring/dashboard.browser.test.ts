@@ -117,7 +117,7 @@ describe.skipIf(!haveChromium)("live dashboard", () => {
     expect(alerts.body.object).toBe("list");
   });
 
-  it("serves Prometheus text from the gateway by route pattern, to the internal token only", async () => {
+  it("serves Prometheus text from the gateway by route pattern, to the metrics-scrape credential only", async () => {
     // Only on the internal listener: the public port (the routers' target) has no /metrics.
     expect((await fetch(`${cell.url}/metrics`)).status).toBe(404);
     expect((await fetch(`${cell.internalUrl}/metrics`)).status).toBe(401);

@@ -221,7 +221,7 @@ describe("admin API", () => {
     expect(next.body.has_more).toBe(false);
   });
 
-  it("gives routers the whole table with its version, behind the internal token", async () => {
+  it("gives routers the whole table with its version, behind the routing-table read credential", async () => {
     const version = (await registrySnapshot(cp.postgresUrl)).routingVersion;
     const denied = await fetch(`${cp.url}/internal/v1/routing-table`, {
       headers: { authorization: "Bearer nope" },

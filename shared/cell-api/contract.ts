@@ -1,6 +1,6 @@
 // The cell's internal API: what the control plane asks of a cell. Served by every gateway under
 // /internal/v1 on its internal listener (INTERNAL_PORT, a port the router never forwards to),
-// authenticated by the platform's internal token (never a partner key). The zod schemas here are the single contract for
+// authenticated by the control plane's cell-admin credential (never a partner key). The zod schemas here are the single contract for
 // both sides (cell/gateway/internal/ serves it, control-plane/ calls it through cell-client.ts).
 import { z } from "zod";
 

@@ -29,7 +29,7 @@ describe("cell internal API", () => {
     expect((await fetch(`${cell.internalUrl}/internal/v1/openapi.json`)).status).toBe(401);
   });
 
-  it("refuses calls without the internal token, and partner keys are not internal tokens", async () => {
+  it("refuses calls without the cell-admin credential, and partner keys are not internal credentials", async () => {
     const { apiKey } = await cell.partner();
     const noToken = await fetch(`${cell.internalUrl}/internal/v1/health`);
     expect(noToken.status).toBe(401);

@@ -1,6 +1,6 @@
 // The cell's internal API and metrics live on the internal listener only: the public port (the
 // one the routers forward to) answers 404 for them with any credentials, and the internal port
-// serves them to the internal token and nothing else of the partner API.
+// serves them to the internal credentials and nothing else of the partner API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   card,
@@ -59,7 +59,7 @@ describe("the public port", () => {
     },
   );
 
-  it("refuses internal writes too: POST /internal/v1/partners is 404 with the internal token", async () => {
+  it("refuses internal writes too: POST /internal/v1/partners is 404 with the cell-admin credential", async () => {
     const res = await fetch(`${cell.url}/internal/v1/partners`, {
       method: "POST",
       headers: { ...asInternal, "content-type": "application/json" },
