@@ -67,7 +67,6 @@ export type UpdatePartnerRequest = z.infer<typeof updatePartnerRequest>;
 export type PartnerState = z.infer<typeof partnerStateResponse>;
 export type PartnerTraffic = z.infer<typeof partnerTrafficResponse>;
 
-export const INTERNAL_TOKEN_HEADER = "authorization";
 /** The move capability (move-capability.ts) sent with every export and import call. */
 export { MOVE_CAPABILITY_HEADER } from "../http/protocol-headers.ts";
 /** The internal API's body limit; a move's import batches are split to stay under half of it. */
