@@ -22,5 +22,7 @@ export interface AppEnv {
     requestId: string;
     log: Logger;
     admin: AdminActor;
+    /** The error onError rendered, logged once (with a 5xx) by request-context. */
+    error: unknown;
   };
 }

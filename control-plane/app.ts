@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "../shared/errors.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { ControlPlaneDeps } from "./deps.ts";
-import { notFound, onError } from "./error-handler.ts";
+import { notFoundOr405, onError } from "./error-handler.ts";
 import { adminAuth } from "./middleware/admin-auth.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { registerCreateAdminToken } from "./routes/admin-tokens/create.ts";
@@ -47,7 +47,7 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   });
   app.use(requestContext());
   app.onError(onError);
-  app.notFound(notFound);
+  app.notFound(notFoundOr405(() => app.routes));
 
   registerHealth(app);
   registerDocs(app); // before admin auth: the API's description is public

@@ -1,5 +1,6 @@
 // The control plane's configuration, from the environment, parsed once at start.
 import { z } from "zod";
+import { parseEnv } from "../shared/http/parse-env.ts";
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(17000),
@@ -21,8 +22,13 @@ const envSchema = z.object({
     .string()
     .regex(/^adm_[A-Za-z0-9_-]{16,}$/, "must look like adm_ followed by 16+ characters")
     .optional(),
-  /** Shared by the platform's services for internal APIs (cells' /internal/v1, routers' table fetch). */
-  CELLPAY_INTERNAL_TOKEN: z.string().min(16),
+  /** Credentials per audience: the cells' internal API (held by the control plane only), the
+   * routers' routing-table fetch, and metrics scraping (this /metrics and the monitor's scrapes). */
+  CELLPAY_CELL_ADMIN_TOKEN: z.string().min(16),
+  CELLPAY_ROUTER_TABLE_TOKEN: z.string().min(16),
+  CELLPAY_METRICS_TOKEN: z.string().min(16),
+  /** Ed25519 private key (base64 PKCS#8 DER) that signs move capabilities. */
+  CELLPAY_MOVE_SIGNING_KEY: z.string().min(16),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(3000),
   CELL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -36,10 +42,5 @@ const envSchema = z.object({
 export type ControlPlaneEnv = z.infer<typeof envSchema>;
 
 export function parseControlPlaneEnv(env: Record<string, string | undefined>): ControlPlaneEnv {
-  const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`control plane configuration is invalid:\n${lines.join("\n")}`);
-  }
-  return result.data;
+  return parseEnv("control plane", envSchema, env);
 }

@@ -3,6 +3,7 @@
 // environment; tests call it with the servers they started.
 import { serve } from "@hono/node-server";
 import { connect } from "nats";
+import { loadSigningKey } from "../shared/cell-api/move-capability.ts";
 import type { Logger } from "../shared/logger.ts";
 import { natsClientAuthFromEnv, natsConnectAuth } from "../shared/nats-auth.ts";
 import { ensureBootstrapToken } from "./admin-tokens/admin-tokens.ts";
@@ -15,6 +16,7 @@ import { migrateControlPlaneDatabase } from "./db/migrate.ts";
 import type { ControlPlaneDeps } from "./deps.ts";
 import { Monitor } from "./monitoring/monitor.ts";
 import { monitorOptionsFromEnv } from "./monitoring/monitor-options.ts";
+import { createMoveCapabilities } from "./moves/move-capabilities.ts";
 import { rollBackUnfinishedMoves, startMoveMaintenance } from "./moves/move-maintenance.ts";
 import { loadRoutingSigningKey } from "./routing/routing-signing-key.ts";
 
@@ -41,8 +43,13 @@ export async function startControlPlane(env: ControlPlaneEnv, logger: Logger): P
     db: database.db,
     nats: { connection: nats, signingKey: signing.privateKey },
     logger,
-    cellClients: createCellClients({ token: env.CELLPAY_INTERNAL_TOKEN, timeoutMs: env.CELL_TIMEOUT_MS }),
-    internalToken: env.CELLPAY_INTERNAL_TOKEN,
+    cellClients: createCellClients({ token: env.CELLPAY_CELL_ADMIN_TOKEN, timeoutMs: env.CELL_TIMEOUT_MS }),
+    credentials: {
+      cellAdmin: env.CELLPAY_CELL_ADMIN_TOKEN,
+      routerTable: env.CELLPAY_ROUTER_TABLE_TOKEN,
+      metrics: env.CELLPAY_METRICS_TOKEN,
+    },
+    moveCapabilities: createMoveCapabilities(loadSigningKey(env.CELLPAY_MOVE_SIGNING_KEY), () => new Date()),
     clock: () => new Date(),
     random: Math.random,
   };

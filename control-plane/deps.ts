@@ -3,7 +3,17 @@ import type { Logger } from "../shared/logger.ts";
 import type { CellClients } from "./cells/cell-clients.ts";
 import type { ControlPlaneDb } from "./db/client.ts";
 import type { Monitor } from "./monitoring/monitor.ts";
+import type { MoveCapabilities } from "./moves/move-capabilities.ts";
 import type { RoutingChannel } from "./routing/commit-routing-change.ts";
+
+export interface PlatformCredentials {
+  /** Sent to the cells' internal API (/internal/v1); held by the control plane alone. */
+  cellAdmin: string;
+  /** Accepted from routers on GET /internal/v1/routing-table, and nothing else. */
+  routerTable: string;
+  /** Accepted on this /metrics and sent when scraping cells, workers and routers. */
+  metrics: string;
+}
 
 export interface ControlPlaneDeps {
   db: ControlPlaneDb;
@@ -11,7 +21,10 @@ export interface ControlPlaneDeps {
   nats: RoutingChannel;
   logger: Logger;
   cellClients: CellClients;
-  internalToken: string;
+  /** One credential per audience (never one token for all): see config.ts. */
+  credentials: PlatformCredentials;
+  /** Signs the capabilities a move's export/import calls carry. */
+  moveCapabilities: MoveCapabilities;
   clock: () => Date;
   /** Placement ties are broken with this (tests can make it deterministic). */
   random: () => number;

@@ -50,7 +50,7 @@ export function printBanner(opts: {
     ),
     "",
     "  Internal listeners (internal API, /metrics; never reached through the routers):",
-    `  curl -s ${opts.cells[0]?.internalUrls[0] ?? ""}/metrics -H "Authorization: Bearer $(cat .data/internal-token)"`,
+    `  curl -s ${opts.cells[0]?.internalUrls[0] ?? ""}/metrics -H "Authorization: Bearer $(cat .data/metrics-token)"`,
     "",
     "Press Ctrl-C to stop every process.",
   ];

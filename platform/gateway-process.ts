@@ -13,7 +13,9 @@ export async function startGatewayProcess(opts: {
   databaseUrl: string;
   redisUrl?: string;
   masterKeyFile: string;
-  internalToken?: string;
+  /** The credentials this gateway accepts: cell-admin (internal API), metrics scrape, and the
+   * move-capability verification key. */
+  credentials?: { cellAdminToken: string; metricsToken: string; moveVerifyKey: string };
   logFile: string;
   env?: Record<string, string>;
 }): Promise<ManagedProcess> {
@@ -30,7 +32,13 @@ export async function startGatewayProcess(opts: {
       DATABASE_URL: opts.databaseUrl,
       CELLPAY_MASTER_KEY_FILE: opts.masterKeyFile,
       ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
-      ...(opts.internalToken ? { CELLPAY_INTERNAL_TOKEN: opts.internalToken } : {}),
+      ...(opts.credentials
+        ? {
+            CELLPAY_CELL_ADMIN_TOKEN: opts.credentials.cellAdminToken,
+            CELLPAY_METRICS_TOKEN: opts.credentials.metricsToken,
+            CELLPAY_MOVE_VERIFY_KEY: opts.credentials.moveVerifyKey,
+          }
+        : {}),
       ...opts.env,
     },
     ready: {

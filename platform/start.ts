@@ -136,7 +136,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
         databaseUrl,
         redisUrl: componentUrl(cell, "redis"),
         masterKeyFile: secrets.masterKeyFile,
-        internalToken: secrets.internalToken,
+        credentials: secrets,
         logFile: join(logs, `gateway-${i}.log`),
         env: localDemoWebhooks,
       }),
@@ -149,6 +149,7 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
     DATABASE_URL: databaseUrl,
     NATS_URL: componentUrl(cell, "nats"),
     CELLPAY_MASTER_KEY_FILE: secrets.masterKeyFile,
+    CELLPAY_METRICS_TOKEN: secrets.metricsToken,
     ...localDemoWebhooks,
   };
   const metricsEnv = async () => {
@@ -200,7 +201,10 @@ async function startControlPlane(
         CELLPAY_BOOTSTRAP_TOKEN: secrets.bootstrapToken,
         NATS_NKEY_SEED_FILE: global.natsUsers["control-plane"].seedFile,
         ROUTING_SIGNING_KEY_FILE: routingKeyFile,
-        CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
+        CELLPAY_CELL_ADMIN_TOKEN: secrets.cellAdminToken,
+        CELLPAY_ROUTER_TABLE_TOKEN: secrets.routerTableToken,
+        CELLPAY_METRICS_TOKEN: secrets.metricsToken,
+        CELLPAY_MOVE_SIGNING_KEY: secrets.moveSigningKey,
         ROUTER_URLS: Array.from(
           { length: config.routers.instances },
           (_, i) => `${scheme}://127.0.0.1:${config.routers.port + i}`,
@@ -238,7 +242,8 @@ async function startRouters(
         CONTROL_PLANE_NATS_URL: global.natsUrl,
         CONTROL_PLANE_NATS_NKEY_SEED_FILE: global.natsUsers.router.seedFile,
         ROUTING_PUBLIC_KEY: routingPublicKey,
-        CELLPAY_INTERNAL_TOKEN: secrets.internalToken,
+        CELLPAY_ROUTER_TABLE_TOKEN: secrets.routerTableToken,
+        CELLPAY_METRICS_TOKEN: secrets.metricsToken,
         ROUTER_SNAPSHOT_FILE: join(dir, "routing-table.json"),
         // A short HSTS max-age: a browser that once saw localhost over HTTPS must not refuse
         // plain HTTP to every other local project for a year.

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { ApiError } from "../shared/errors.ts";
+import { MOVING_HEADER, RETRY_AFTER_MS_HEADER } from "../shared/http/protocol-headers.ts";
 import { newId } from "../shared/ids.ts";
 import type { Logger } from "../shared/logger.ts";
 import { partnerIdFromAuthorization } from "../shared/routing/partner-from-key.ts";
@@ -121,7 +122,7 @@ export function createRouterApp(deps: RouterDeps): Handler {
       // The cell refused the partner for its rate limit: refuse it here until the bucket can have
       // refilled, so a flood over the limit costs the cell nothing (other partners keep its CPU).
       if (route && upstream.status === 429) {
-        const waitMs = Number(upstream.headers["cellpay-retry-after-ms"]);
+        const waitMs = Number(upstream.headers[RETRY_AFTER_MS_HEADER]);
         if (waitMs > 0) {
           if (limitedUntil.size > 100_000) limitedUntil.clear();
           limitedUntil.set(route.partnerId, Date.now() + Math.min(waitMs, 60_000));
@@ -129,7 +130,7 @@ export function createRouterApp(deps: RouterDeps): Handler {
       }
       // The cell refused the partner as moving before doing anything: hold it like a frozen
       // partner and resend it where the table points once the move has flipped or rolled back.
-      if (route && upstream.status === 503 && upstream.headers["cellpay-moving"] !== undefined) {
+      if (route && upstream.status === 503 && upstream.headers[MOVING_HEADER] !== undefined) {
         const left = route.deadline - Date.now();
         if (left > 0) {
           upstream.body.resume();

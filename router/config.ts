@@ -34,7 +34,10 @@ const envSchema = z.object({
   ROUTING_PUBLIC_KEY_FILE: parsedWith((file) => parseRoutingPublicKey(readFileSync(file, "utf8"))).optional(),
   /** Where gateways may be: hostnames, IPs and CIDRs, comma-separated. A table naming another is refused. */
   ROUTER_GATEWAY_ALLOWLIST: parsedWith(parseGatewayAllowlist).default(parseGatewayAllowlist("127.0.0.1/32")),
-  CELLPAY_INTERNAL_TOKEN: z.string().min(1),
+  /** The routing-table read credential (GET /internal/v1/routing-table on the control plane). */
+  CELLPAY_ROUTER_TABLE_TOKEN: z.string().min(16),
+  /** The metrics-scrape credential this router's /metrics accepts (and nothing else). */
+  CELLPAY_METRICS_TOKEN: z.string().min(16),
   /** Where the last routing table is kept for a restart while the control plane is down. */
   ROUTER_SNAPSHOT_FILE: z.string().min(1),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

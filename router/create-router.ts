@@ -37,7 +37,7 @@ export async function startRouter(env: RouterEnv, logger: Logger): Promise<Runni
         publicKey: (env.ROUTING_PUBLIC_KEY ?? env.ROUTING_PUBLIC_KEY_FILE)!,
         allowlist: env.ROUTER_GATEWAY_ALLOWLIST,
       }),
-      internalToken: env.CELLPAY_INTERNAL_TOKEN,
+      internalToken: env.CELLPAY_ROUTER_TABLE_TOKEN,
       snapshotFile: env.ROUTER_SNAPSHOT_FILE,
       resyncIntervalMs: env.RESYNC_INTERVAL_MS,
       fetchTimeoutMs: 2_000,
@@ -68,7 +68,7 @@ export async function startRouter(env: RouterEnv, logger: Logger): Promise<Runni
       instance: `${env.HOST}:${env.PORT}`,
       cells,
       store,
-      internalToken: env.CELLPAY_INTERNAL_TOKEN,
+      metricsToken: env.CELLPAY_METRICS_TOKEN,
     }),
     config: {
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,

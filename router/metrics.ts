@@ -1,10 +1,11 @@
 // The router's metrics: requests by route (partner API, docs, health, metrics: a closed set) and
 // cell and status class, each cell's breaker state and healthy instances, and the routing table
 // version. observe() is what the request handler calls once per request: one Map lookup by a
-// short key and a histogram add. GET /metrics needs the platform's internal token: the router is
-// the public endpoint.
-import { timingSafeEqual } from "node:crypto";
+// short key and a histogram add. GET /metrics needs the metrics-scrape credential (not the routing-table
+// one the router itself holds): the router is the public endpoint.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { bearerMatcher, credentialRequired } from "../shared/http/bearer-auth.ts";
+import { newId } from "../shared/ids.ts";
 import { registerProcessMetrics } from "../shared/telemetry/process-metrics.ts";
 import {
   type HistogramSeries,
@@ -13,6 +14,7 @@ import {
   statusClass,
 } from "../shared/telemetry/registry.ts";
 import type { CellPools } from "./cell-pool.ts";
+import { sendError } from "./respond.ts";
 import type { RoutingTableStore } from "./routing-table-store.ts";
 
 export type RouterRoute = "partner_api" | "docs" | "health" | "metrics";
@@ -28,7 +30,7 @@ export function createRouterTelemetry(opts: {
   instance: string;
   cells: CellPools;
   store: RoutingTableStore;
-  internalToken: string;
+  metricsToken: string;
 }): RouterTelemetry {
   const registry = new MetricsRegistry({ service: "router", instance: opts.instance });
   registerProcessMetrics(registry);
@@ -66,7 +68,7 @@ export function createRouterTelemetry(opts: {
 
   // Series by "route|cell|class": the handler never builds label arrays.
   const series = new Map<string, HistogramSeries>();
-  const expected = Buffer.from(opts.internalToken);
+  const scraper = bearerMatcher(opts.metricsToken);
   return {
     observe(route, cellId, status, ms) {
       const cls = statusClass(status);
@@ -79,9 +81,8 @@ export function createRouterTelemetry(opts: {
       s.observe(ms / 1000);
     },
     serve(req, res) {
-      const given = Buffer.from((req.headers.authorization ?? "").replace(/^Bearer /, ""));
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        res.writeHead(401, { "content-type": "text/plain" }).end("internal token required\n");
+      if (!scraper(req.headers.authorization)) {
+        sendError(res, credentialRequired("metrics-scrape"), newId("req"));
         return;
       }
       registry.render().then(

@@ -4,11 +4,12 @@
 // gateway, only GET/HEAD and a POST with an Idempotency-Key (the cell replays it) are resent.
 import { Readable } from "node:stream";
 import { ApiError } from "../shared/errors.ts";
+import { FORWARDED_AT_HEADER } from "../shared/http/protocol-headers.ts";
 import type { CellPool } from "./cell-pool.ts";
 import { errorCode } from "./upstream.ts";
 
 /** Milliseconds since the epoch when the router sent this attempt to the cell. */
-export const FORWARDED_AT_HEADER = "cellpay-forwarded-at";
+export { FORWARDED_AT_HEADER };
 
 export interface OutgoingRequest {
   method: string;

@@ -74,6 +74,10 @@ const catalogue = {
   move_in_progress: [409, "invalid_request_error"],
   webhook_delivery_pending: [409, "invalid_request_error"],
   internal_token_required: [401, "authentication_error"],
+  /** Export/import of a partner's rows without a valid move capability for this cell and partner. */
+  move_capability_required: [403, "permission_error"],
+  /** An imported data key whose sealed value differs from the one this cell holds under that id. */
+  data_key_conflict: [409, "invalid_request_error"],
   cell_not_ready: [422, "invalid_request_error"],
   cell_request_failed: [502, "api_error"],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, ErrorType]>;

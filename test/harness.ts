@@ -10,10 +10,16 @@ import { type RunningGateway, startGateway } from "../cell/gateway/create-gatewa
 import { provisionPartner } from "../cell/partners/provision.ts";
 import { generateMasterKeyBase64 } from "../cell/vault/envelope.ts";
 import { type CellInfra, startTestCellInfra } from "../platform/cell-infra.ts";
+import { generateMoveKeyPair } from "../shared/cell-api/move-capability.ts";
 import { createLogger } from "../shared/logger.ts";
 
-/** The internal token test cells accept on /internal/v1 and /metrics (internal listener only). */
-export const TEST_INTERNAL_TOKEN = "test-internal-token-for-cells";
+/** The credentials test cells accept on their internal listener: one per audience. */
+export const TEST_CELL_ADMIN_TOKEN = "test-cell-admin-token-for-cells";
+export const TEST_METRICS_TOKEN = "test-metrics-scrape-token-for-all";
+/** What test routers present to the control plane for its routing table. */
+export const TEST_ROUTER_TABLE_TOKEN = "test-router-table-token-for-routers";
+/** The move-capability key pair of every test cell and test control plane (this process). */
+export const TEST_MOVE_KEYS = generateMoveKeyPair();
 
 export interface TestCell {
   infra: CellInfra;
@@ -52,7 +58,9 @@ export async function startTestCell(env: Record<string, string> = {}): Promise<T
       CELLPAY_MASTER_KEY: masterKey,
       LOG_LEVEL: "debug",
       ACQUIRER_TIMEOUT_MS: "300",
-      CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+      CELLPAY_CELL_ADMIN_TOKEN: TEST_CELL_ADMIN_TOKEN,
+      CELLPAY_METRICS_TOKEN: TEST_METRICS_TOKEN,
+      CELLPAY_MOVE_VERIFY_KEY: TEST_MOVE_KEYS.verifyKey,
       WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", // local receivers (test/security/ssrf.test.ts turns it off)
       ...env,
     });

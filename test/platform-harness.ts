@@ -30,7 +30,15 @@ import { parseRouterEnv } from "../router/config.ts";
 import { type RunningRouter, startRouter } from "../router/create-router.ts";
 import { createLogger } from "../shared/logger.ts";
 import { natsConnectAuth } from "../shared/nats-auth.ts";
-import { client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "./harness.ts";
+import {
+  client,
+  startTestCell,
+  TEST_CELL_ADMIN_TOKEN,
+  TEST_METRICS_TOKEN,
+  TEST_MOVE_KEYS,
+  TEST_ROUTER_TABLE_TOKEN,
+  type TestCell,
+} from "./harness.ts";
 
 export type Move = z.infer<typeof MoveSchema>;
 export type Drain = z.infer<typeof DrainSchema>;
@@ -112,7 +120,10 @@ export async function startPlatform(opts: {
       CELLPAY_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
       NATS_NKEY_SEED_FILE: nats!.users["control-plane"].seedFile,
       ROUTING_SIGNING_KEY_FILE: signingKeyFile,
-      CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+      CELLPAY_CELL_ADMIN_TOKEN: TEST_CELL_ADMIN_TOKEN,
+      CELLPAY_ROUTER_TABLE_TOKEN: TEST_ROUTER_TABLE_TOKEN,
+      CELLPAY_METRICS_TOKEN: TEST_METRICS_TOKEN,
+      CELLPAY_MOVE_SIGNING_KEY: TEST_MOVE_KEYS.signingKey,
       HEALTH_CHECK_INTERVAL_MS: "500",
     });
   const controlPlaneUrl = `http://127.0.0.1:${cpPort}`;
@@ -124,7 +135,8 @@ export async function startPlatform(opts: {
         CONTROL_PLANE_NATS_URL: nats!.url,
         CONTROL_PLANE_NATS_NKEY_SEED_FILE: nats!.users.router.seedFile,
         ROUTING_PUBLIC_KEY: signing.publicKey,
-        CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+        CELLPAY_ROUTER_TABLE_TOKEN: TEST_ROUTER_TABLE_TOKEN,
+        CELLPAY_METRICS_TOKEN: TEST_METRICS_TOKEN,
         ROUTER_SNAPSHOT_FILE: join(dir, `router-${i}.snapshot.json`),
         ...opts.routerEnv,
       }),

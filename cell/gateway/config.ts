@@ -1,6 +1,7 @@
 // The gateway's configuration, from the environment, parsed once at start. The local launcher
 // sets these from cells.yaml; in production the deployment does.
 import { z } from "zod";
+import { parseEnv } from "../../shared/http/parse-env.ts";
 
 const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
@@ -39,7 +40,12 @@ const envSchema = z.object({
   /** Card-testing defence: this many declines within the window pause a partner's card payments. */
   CARD_TESTING_MAX_DECLINES: z.coerce.number().int().min(1).default(20),
   CARD_TESTING_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
-  CELLPAY_INTERNAL_TOKEN: z.string().min(16).optional(),
+  /** The control plane's credential for the internal API (/internal/v1); unset: no internal API. */
+  CELLPAY_CELL_ADMIN_TOKEN: z.string().min(16).optional(),
+  /** The scrapers' credential for /metrics and /metrics/partners; unset: no metrics. */
+  CELLPAY_METRICS_TOKEN: z.string().min(16).optional(),
+  /** The control plane's Ed25519 public key (base64 SPKI) that signs move capabilities. */
+  CELLPAY_MOVE_VERIFY_KEY: z.string().min(16).optional(),
   // Long enough that a busy event loop is not taken for a dead Redis; a dead one fails at once
   // (no offline queue), so this only bounds a hung one.
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
@@ -51,10 +57,5 @@ const envSchema = z.object({
 export type GatewayEnv = z.infer<typeof envSchema>;
 
 export function parseGatewayEnv(env: Record<string, string | undefined>): GatewayEnv {
-  const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`gateway configuration is invalid:\n${lines.join("\n")}`);
-  }
-  return result.data;
+  return parseEnv("gateway", envSchema, env);
 }

@@ -3,6 +3,7 @@
 // environment; tests call it with the servers they started.
 import { createServer, type Server } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
+import { loadVerifyKey } from "../../shared/cell-api/move-capability.ts";
 import { answerClientError, answerUnparsableRequest } from "../../shared/http/client-error.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { AcquirerConnector } from "../acquirer/connector.ts";
@@ -97,7 +98,9 @@ export async function startGateway(
       defaultRateLimit: { rate: env.RATE_LIMIT_RATE, burst: env.RATE_LIMIT_BURST },
       defaultMaxConcurrency: env.PARTNER_MAX_CONCURRENCY,
       declineLimit: { maxDeclines: env.CARD_TESTING_MAX_DECLINES, windowMs: env.CARD_TESTING_WINDOW_MS },
-      internalToken: env.CELLPAY_INTERNAL_TOKEN,
+      cellAdminToken: env.CELLPAY_CELL_ADMIN_TOKEN,
+      metricsToken: env.CELLPAY_METRICS_TOKEN,
+      moveVerifyKey: env.CELLPAY_MOVE_VERIFY_KEY ? loadVerifyKey(env.CELLPAY_MOVE_VERIFY_KEY) : undefined,
       webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS === "true",
     },
     sql,

@@ -1,4 +1,5 @@
 // Everything a gateway needs, built once at boot (main.ts) or by a test harness, then passed in.
+import type { KeyObject } from "node:crypto";
 import type { Logger } from "../../shared/logger.ts";
 import type { AcquirerConnector } from "../acquirer/connector.ts";
 import type { PaymentCache } from "../cache/payment-cache.ts";
@@ -26,8 +27,12 @@ export interface GatewayConfig {
   defaultMaxConcurrency: number;
   /** Card-testing defence: declines per window that pause a partner's card payments. */
   declineLimit: DeclineLimit;
-  /** Token of the cell's internal API (the control plane's); undefined disables that API. */
-  internalToken: string | undefined;
+  /** The control plane's cell-admin credential for /internal/v1; undefined disables that API. */
+  cellAdminToken: string | undefined;
+  /** The metrics-scrape credential for /metrics; undefined disables the metrics. */
+  metricsToken: string | undefined;
+  /** Verifies move capabilities (export/import); undefined refuses every export and import. */
+  moveVerifyKey: KeyObject | undefined;
   /** Test-mode webhook endpoints may target private addresses: local development only. */
   webhookAllowPrivateTargets: boolean;
 }

@@ -1,74 +1,10 @@
-// zod failures become a 400 naming the field (`param` is the dotted path of the first issue).
-// A schema can name a more precise code through the issue's params (e.g. unknown_currency).
-// Values that pass their schema are also refused when they hold text no column can store.
-import type { Hook } from "@hono/zod-openapi";
-import { ApiError, type ErrorCode, errorCodes } from "../../shared/errors.ts";
+// The gateway's validation hook: the shared one, with the card-number detector, so a field
+// *named* with a card number is never echoed in `param` or the message.
+import { createValidationHook } from "../../shared/http/validation-hook.ts";
 import { containsCardNumber } from "../vault/pan-detector.ts";
 import type { AppEnv } from "./app-env.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: the hook is shared by every route's schemas
-export const validationHook: Hook<any, AppEnv, any, any> = (result, c) => {
-  if (result.success) {
-    const path = unstorableTextAt(result.data, []);
-    if (path) {
-      const param = path.join(".");
-      throw new ApiError(
-        "invalid_request",
-        `Invalid '${param}': must be text without NUL characters or unpaired surrogates.`,
-        {
-          param,
-        },
-      );
-    }
-    return;
-  }
-  const issue = result.error.issues[0];
-  // An unknown field is reported on its parent object: name the field itself.
-  const path = issue?.code === "unrecognized_keys" ? [...issue.path, ...issue.keys.slice(0, 1)] : issue?.path;
-  let param = path?.map(String).join(".") || undefined;
-  let custom = (issue as { params?: { code?: string } } | undefined)?.params?.code;
-  // A field *named* with a card number would be echoed in param and message: name its parent.
-  if (param !== undefined && containsCardNumber(param)) {
-    param = issue?.path.map(String).join(".") || undefined;
-    if (param !== undefined && containsCardNumber(param)) param = undefined;
-    custom = "card_number_in_free_text";
-  }
-  const code: ErrorCode =
-    custom && (errorCodes as string[]).includes(custom) ? (custom as ErrorCode) : "invalid_request";
-  const what = param ? `'${param}' ` : "";
-  let message =
-    custom === "card_number_in_free_text"
-      ? `Invalid ${what}: must not contain a card number; send card data only in the card fields.`.replace(
-          " :",
-          ":",
-        )
-      : issue
-        ? `Invalid ${what}: ${issue.message}`.replace(" :", ":")
-        : "Invalid request.";
-  // Query strings get plainer words: a parameter is unknown, or repeated (so it parsed as a list).
-  if (custom === "card_number_in_free_text") {
-    // already worded above, without the name
-  } else if (result.target === "query" && issue?.code === "unrecognized_keys") {
-    message = `Unknown query parameter '${param}'.`;
-  } else if (result.target === "query" && param && (c.req.queries(param)?.length ?? 0) > 1) {
-    message = `Query parameter '${param}' was given more than once.`;
-  }
-  throw new ApiError(code, message, param === undefined ? {} : { param });
-};
-
-// Postgres text and jsonb cannot hold U+0000, and jsonb refuses a lone surrogate: such a value
-// failed deep in a write as a 500 (or was silently altered) instead of a 400 naming the field.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what this looks for
-const unstorable = /[\u0000\p{Cs}]/u;
-
-/** The path of the first key or string value no column can store, in any schema's output. */
-function unstorableTextAt(value: unknown, path: string[]): string[] | undefined {
-  if (typeof value === "string") return unstorable.test(value) ? path : undefined;
-  if (typeof value !== "object" || value === null) return undefined;
-  for (const [key, inner] of Object.entries(value)) {
-    if (unstorable.test(key)) return [...path, key.replace(unstorable, "?")];
-    const found = unstorableTextAt(inner, [...path, key]);
-    if (found) return found;
-  }
-  return undefined;
-}
+export const validationHook = createValidationHook<AppEnv>({
+  sensitive: containsCardNumber,
+  sensitiveCode: "card_number_in_free_text",
+});

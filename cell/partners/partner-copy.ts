@@ -59,6 +59,16 @@ export async function exportRows(
   return { rows: rows.map((r) => r.row), next: rows.length === opts.limit && last ? last.cursor : null };
 }
 
+/** Ids of imported data keys this cell holds with another sealed value (an import must not replace them). */
+export async function conflictingDataKeys(sql: Sql, rows: Record<string, unknown>[]): Promise<string[]> {
+  const incoming = rows.map((r) => ({ id: String(r.id ?? ""), sealed: String(r.sealed_key ?? "") }));
+  if (incoming.length === 0) return [];
+  const held = await sql<{ id: string; sealed_key: string }[]>`
+    select id, sealed_key from data_keys where id = any(${incoming.map((r) => r.id)}::text[])`;
+  const sealedById = new Map(held.map((r) => [r.id, r.sealed_key]));
+  return incoming.filter((r) => sealedById.has(r.id) && sealedById.get(r.id) !== r.sealed).map((r) => r.id);
+}
+
 /** Upserts rows exactly as exported (jsonb_populate_recordset keeps every type and value). */
 export async function importRows(
   sql: Sql,
@@ -67,8 +77,9 @@ export async function importRows(
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const columns = await columnsOf(sql, t.table);
+  // Data keys are inserted, never updated: the caller refused those whose sealed value differs.
   const updates = columns
-    .filter((c) => !t.pk.includes(c))
+    .filter((c) => !t.pk.includes(c) && t.table !== "data_keys")
     .map((c) => `"${c}" = excluded."${c}"`)
     .join(", ");
   // An event is published by the cell that wrote it (the freeze waits for the source's relay), and

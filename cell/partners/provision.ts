@@ -27,6 +27,35 @@ export async function provisionPartner(
   return { partnerId, apiKey: key.secret };
 }
 
+/**
+ * The control plane's provisioning: idempotent, so a retried call finds the partner and only
+ * issues the key asked for (none when the partner's rows are being moved in).
+ */
+export async function provisionPlacedPartner(
+  db: Db,
+  input: { id: string; name: string; settings: Record<string, unknown>; firstKeyMode?: KeyMode | undefined },
+): Promise<{ apiKey: string | undefined }> {
+  let apiKey: string | undefined;
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(partners)
+      .values({ id: input.id, name: input.name, settings: input.settings })
+      .onConflictDoNothing();
+    if (input.firstKeyMode) {
+      const key = generateApiKey(input.id, input.firstKeyMode);
+      await tx.insert(apiKeys).values({
+        id: key.id,
+        partnerId: input.id,
+        mode: key.mode,
+        secretHash: key.secretHash,
+        hint: key.hint,
+      });
+      apiKey = key.secret;
+    }
+  });
+  return { apiKey };
+}
+
 /** A new key beside the existing ones (rotation: revoke the old one once clients moved). */
 export async function issueApiKey(
   db: Db,

@@ -26,7 +26,7 @@ export async function probeGateways(
 
 /**
  * The internal listeners whose internal API does not answer (GET /internal/v1/health with the
- * internal token) naming this cell: registration refuses a cell the control plane could not
+ * cell-admin credential) naming this cell: registration refuses a cell the control plane could not
  * manage, one whose internal URLs point at another cell, or a public URL given as internal (the
  * public port has no internal API, while its /healthz would name the cell too).
  */

@@ -37,7 +37,7 @@ export async function registerCell(deps: ControlPlaneDeps, actor: AdminActor, in
       },
     );
   }
-  const unreachable = await unreadyInternalListeners(input.id, internalGateways, deps.internalToken);
+  const unreachable = await unreadyInternalListeners(input.id, internalGateways, deps.credentials.cellAdmin);
   if (unreachable.length > 0) {
     throw new ApiError(
       "cell_not_ready",

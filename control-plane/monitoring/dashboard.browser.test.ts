@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { card, client, startTestCell, type TestCell } from "../../test/harness.ts";
 import {
   startTestControlPlane,
-  TEST_INTERNAL_TOKEN,
+  TEST_METRICS_TOKEN,
   type TestControlPlane,
 } from "../test/control-plane-harness.ts";
 
@@ -31,10 +31,7 @@ let viewerToken: string;
 
 beforeAll(async () => {
   if (!haveChromium) return;
-  [cp, cell] = await Promise.all([
-    startTestControlPlane(),
-    startTestCell({ CELLPAY_CELL_ID: "cell-a", CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN }),
-  ]);
+  [cp, cell] = await Promise.all([startTestControlPlane(), startTestCell({ CELLPAY_CELL_ID: "cell-a" })]);
   const reg = await cp.admin("POST", "/admin/v1/cells", {
     id: "cell-a",
     weight: 1,
@@ -146,13 +143,13 @@ describe.skipIf(!haveChromium)("live dashboard", () => {
     expect(alerts.body.object).toBe("list");
   });
 
-  it("serves Prometheus text from the gateway by route pattern, to the internal token only", async () => {
+  it("serves Prometheus text from the gateway by route pattern, to the metrics-scrape credential only", async () => {
     // Only on the internal listener: the public port (the routers' target) has no /metrics.
     expect((await fetch(`${cell.url}/metrics`)).status).toBe(404);
     expect((await fetch(`${cell.internalUrl}/metrics`)).status).toBe(401);
     const text = await (
       await fetch(`${cell.internalUrl}/metrics`, {
-        headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` },
+        headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` },
       })
     ).text();
     expect(text).toContain('route="/v1/payments",method="POST",status_class="2xx"');

@@ -86,7 +86,7 @@ export class Monitor {
   private async fetchText(url: string): Promise<string | undefined> {
     try {
       const res = await fetch(url, {
-        headers: { authorization: `Bearer ${this.deps.internalToken}` },
+        headers: { authorization: `Bearer ${this.deps.credentials.metrics}` },
         signal: AbortSignal.timeout(Math.max(500, this.opts.intervalMs - 200)),
       });
       return res.ok ? await res.text() : undefined;

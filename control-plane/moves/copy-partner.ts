@@ -1,14 +1,31 @@
 // Copies a partner's rows from one cell to another through their internal APIs, table by table
-// in pages; with `sinceXid`, only rows written since that source transaction id (catch-up).
+// in pages; with `sinceXid`, only rows written since that source transaction id (catch-up). Every
+// export and import carries a fresh move capability for this move; a page is imported in batches
+// that stay under the internal API's body limit whatever the rows' size.
 
 import { partnerTables } from "../../cell/db/partner-tables.ts";
 import type { CellClient } from "../../shared/cell-api/cell-client.ts";
+import { IMPORT_BATCH_MAX_BYTES } from "../../shared/cell-api/contract.ts";
 
 export const COPY_PAGE_ROWS = 1000;
 
-interface Page {
-  rows: Record<string, unknown>[];
-  next: unknown[] | null;
+/** Splits rows into batches whose JSON stays under maxBytes (a lone larger row goes alone). */
+export function importBatches(rows: Record<string, unknown>[], maxBytes = IMPORT_BATCH_MAX_BYTES) {
+  const batches: Record<string, unknown>[][] = [];
+  let batch: Record<string, unknown>[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = Buffer.byteLength(JSON.stringify(row)) + 1;
+    if (batch.length > 0 && bytes + size > maxBytes) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(row);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
 
 export async function copyPartnerRows(
@@ -16,26 +33,26 @@ export async function copyPartnerRows(
   target: CellClient,
   partnerId: string,
   opts: {
+    /** A fresh capability of the move (cheap: one signature). */
+    capability: () => string;
     sinceXid?: number;
+    pageRows?: number;
     onTable?: (done: number, total: number, rows: number) => Promise<void> | void;
-  } = {},
+  },
 ): Promise<number> {
   let copied = 0;
   let done = 0;
   for (const t of partnerTables) {
     let after: unknown[] | null = null;
     do {
-      const query = new URLSearchParams({ limit: String(COPY_PAGE_ROWS) });
-      if (after) query.set("after", JSON.stringify(after));
-      if (opts.sinceXid !== undefined) query.set("since_xid", String(opts.sinceXid));
-      const page: Page = await source.call(
-        "GET",
-        `/partners/${partnerId}/export/${t.table}?${query}`,
-        undefined,
-        30_000,
+      const page = await source.exportRows(
+        partnerId,
+        t.table,
+        { after, sinceXid: opts.sinceXid, limit: opts.pageRows ?? COPY_PAGE_ROWS },
+        opts.capability(),
       );
-      if (page.rows.length > 0) {
-        await target.call("POST", `/partners/${partnerId}/import/${t.table}`, { rows: page.rows }, 30_000);
+      for (const batch of importBatches(page.rows)) {
+        await target.importRows(partnerId, t.table, batch, opts.capability());
       }
       copied += page.rows.length;
       after = page.next;
@@ -47,21 +64,12 @@ export async function copyPartnerRows(
 }
 
 export async function sourceXid(source: CellClient): Promise<number> {
-  return (await source.call<{ xid: number }>("GET", "/xid")).xid;
-}
-
-export interface TableChecksum {
-  table: string;
-  count: number;
-  checksum: string;
+  return source.xid();
 }
 
 /** Per-table comparison of the verified tables on both cells. */
 export async function compareChecksums(source: CellClient, target: CellClient, partnerId: string) {
-  const [a, b] = await Promise.all([
-    source.call<{ tables: TableChecksum[] }>("GET", `/partners/${partnerId}/checksums`, undefined, 30_000),
-    target.call<{ tables: TableChecksum[] }>("GET", `/partners/${partnerId}/checksums`, undefined, 30_000),
-  ]);
+  const [a, b] = await Promise.all([source.checksums(partnerId), target.checksums(partnerId)]);
   const targetByTable = new Map(b.tables.map((t) => [t.table, t]));
   const tables = a.tables.map((t) => {
     const other = targetByTable.get(t.table);

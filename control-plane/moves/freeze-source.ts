@@ -19,7 +19,7 @@ export async function freezeOnEveryGateway(
   token: string,
   partnerId: string,
 ): Promise<void> {
-  await Promise.all(perGateway(cell, token).map((g) => g.call("POST", `/partners/${partnerId}/freeze`)));
+  await Promise.all(perGateway(cell, token).map((g) => g.freeze(partnerId)));
 }
 
 export async function unfreezeOnEveryGateway(
@@ -29,9 +29,7 @@ export async function unfreezeOnEveryGateway(
   status: "active" | "suspended",
 ): Promise<void> {
   // Best effort per gateway: a dead gateway restarts reading the status from its database.
-  await Promise.allSettled(
-    perGateway(cell, token).map((g) => g.call("DELETE", `/partners/${partnerId}/freeze`, { status })),
-  );
+  await Promise.allSettled(perGateway(cell, token).map((g) => g.unfreeze(partnerId, status)));
 }
 
 /** Waits until no gateway runs a request of the partner; throws after timeoutMs. */
@@ -44,11 +42,7 @@ export async function waitNoRequestsInFlight(
   const deadline = Date.now() + timeoutMs;
   const gateways = perGateway(cell, token);
   for (;;) {
-    const counts = await Promise.all(
-      gateways.map((g) =>
-        g.call<{ in_flight: number }>("GET", `/partners/${partnerId}/in-flight`).then((r) => r.in_flight),
-      ),
-    );
+    const counts = await Promise.all(gateways.map((g) => g.inFlight(partnerId)));
     if (counts.every((n) => n === 0)) return;
     if (Date.now() > deadline) throw new Error(`requests still in flight after ${timeoutMs} ms`);
     await sleep(10);
@@ -63,10 +57,7 @@ export async function waitWorkersCaughtUp(
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const b = await source.call<{ unpublished: number; unprocessed: number }>(
-      "GET",
-      `/partners/${partnerId}/backlog`,
-    );
+    const b = await source.backlog(partnerId);
     if (b.unpublished === 0 && b.unprocessed === 0) return true;
     if (Date.now() > deadline) return false;
     await sleep(25);

@@ -30,7 +30,7 @@ export async function purgeExpiredSources(deps: ControlPlaneDeps, now = new Date
     if (progress.purged || !progress.purge_after || new Date(progress.purge_after) > now) continue;
     try {
       const source = await getCellOr404(deps.db, row.sourceCellId);
-      await deps.cellClients.forCell(source).call("DELETE", `/partners/${row.partnerId}`);
+      await deps.cellClients.forCell(source).purge(row.partnerId, deps.moveCapabilities.issue(row));
       await updateMove(deps.db, row.id, { progress: { ...progress, purged: true } });
       purged++;
     } catch (err) {

@@ -32,7 +32,7 @@ export async function rollBackMove(deps: ControlPlaneDeps, moveId: string, reaso
       return;
     }
     const sourceCell = await getCellOr404(deps.db, move.sourceCellId);
-    await unfreezeOnEveryGateway(sourceCell, deps.internalToken, move.partnerId, partner.status);
+    await unfreezeOnEveryGateway(sourceCell, deps.credentials.cellAdmin, move.partnerId, partner.status);
     if (partner.frozen) {
       const delta = await deps.db.transaction(async (tx) => {
         const row = (
@@ -45,7 +45,7 @@ export async function rollBackMove(deps: ControlPlaneDeps, moveId: string, reaso
     const targetCell = await getCellOr404(deps.db, move.targetCellId);
     await deps.cellClients
       .forCell(targetCell)
-      .call("DELETE", `/partners/${move.partnerId}`)
+      .purge(move.partnerId, deps.moveCapabilities.issue(move))
       .catch((err: unknown) =>
         deps.logger.warn({ err: (err as Error).message, move_id: move.id }, "target copy not purged"),
       );

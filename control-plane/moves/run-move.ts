@@ -65,7 +65,9 @@ export async function runMove(
 
     progress.since_xid = await sourceXid(source);
     await save("copying");
+    const capability = () => deps.moveCapabilities.issue(move);
     progress.rows_copied = await copyPartnerRows(source, target, move.partnerId, {
+      capability,
       onTable: async (done, total, rows) => {
         Object.assign(progress, { tables_done: done, tables_total: total, rows_copied: rows });
         await save(undefined);
@@ -75,7 +77,10 @@ export async function runMove(
     await save("catching_up");
     for (let pass = 1; pass <= 5; pass++) {
       const xid = await sourceXid(source);
-      const n = await copyPartnerRows(source, target, move.partnerId, { sinceXid: progress.since_xid });
+      const n = await copyPartnerRows(source, target, move.partnerId, {
+        capability,
+        sinceXid: progress.since_xid,
+      });
       Object.assign(progress, {
         since_xid: xid,
         catch_up_passes: pass,
@@ -91,11 +96,19 @@ export async function runMove(
     await save("frozen");
     await setFrozen(deps, move.partnerId, true);
     await new Promise((r) => setTimeout(r, config.propagationMs));
-    await freezeOnEveryGateway(sourceCell, deps.internalToken, move.partnerId);
-    await waitNoRequestsInFlight(sourceCell, deps.internalToken, move.partnerId, config.freezeTimeoutMs);
+    await freezeOnEveryGateway(sourceCell, deps.credentials.cellAdmin, move.partnerId);
+    await waitNoRequestsInFlight(
+      sourceCell,
+      deps.credentials.cellAdmin,
+      move.partnerId,
+      config.freezeTimeoutMs,
+    );
     if (!(await waitWorkersCaughtUp(source, move.partnerId, 3000)))
       log.warn("source workers still behind at the final copy");
-    const n = await copyPartnerRows(source, target, move.partnerId, { sinceXid: progress.since_xid });
+    const n = await copyPartnerRows(source, target, move.partnerId, {
+      capability,
+      sinceXid: progress.since_xid,
+    });
     progress.rows_copied = (progress.rows_copied ?? 0) + n;
 
     await save("verifying");
@@ -108,7 +121,7 @@ export async function runMove(
           .map((t) => t.table)
           .join(", ")}`,
       );
-    await target.call("POST", `/partners/${move.partnerId}/activate`, { status: partner.status });
+    await target.activate(move.partnerId, partner.status);
 
     // The flip: registry, routing version and move status in one transaction.
     const stallMs = Date.now() - frozenAt;

@@ -1,18 +1,8 @@
 // Schemas shared by the admin API's resources: the error shape, pagination, list envelopes.
 import { z } from "@hono/zod-openapi";
-import { errorCodes } from "../../shared/errors.ts";
+import { errorBodySchema } from "../../shared/http/error-schema.ts";
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      type: z.string().openapi({ example: "invalid_request_error" }),
-      code: z.enum(errorCodes as [string, ...string[]]).openapi({ example: "invalid_request" }),
-      message: z.string(),
-      param: z.string().optional().openapi({ example: "cell_id" }),
-      request_id: z.string(),
-    }),
-  })
-  .openapi("AdminError");
+export const ErrorSchema = errorBodySchema.openapi("AdminError");
 
 const error = (description: string) => ({
   description,

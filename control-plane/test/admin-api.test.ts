@@ -6,7 +6,7 @@ import { parseRoutingPublicKey, routingSignatureValid } from "../../shared/routi
 import { startTestCell, type TestCell } from "../../test/harness.ts";
 import {
   startTestControlPlane,
-  TEST_INTERNAL_TOKEN,
+  TEST_ROUTER_TABLE_TOKEN,
   type TestControlPlane,
 } from "./control-plane-harness.ts";
 import { registrySnapshot } from "./registry-snapshot.ts";
@@ -15,10 +15,7 @@ let cp: TestControlPlane;
 let cell: TestCell;
 
 beforeAll(async () => {
-  [cp, cell] = await Promise.all([
-    startTestControlPlane(),
-    startTestCell({ CELLPAY_CELL_ID: "cell-a", CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN }),
-  ]);
+  [cp, cell] = await Promise.all([startTestControlPlane(), startTestCell({ CELLPAY_CELL_ID: "cell-a" })]);
 });
 afterAll(async () => {
   await Promise.all([cp?.stop(), cell?.stop()]);
@@ -267,14 +264,14 @@ describe("admin API", () => {
     expect(next.status).toBe(200);
   });
 
-  it("gives routers the whole table with its version, behind the internal token", async () => {
+  it("gives routers the whole table with its version, behind the routing-table read credential", async () => {
     const version = (await registrySnapshot(cp.postgresUrl)).routingVersion;
     const denied = await fetch(`${cp.url}/internal/v1/routing-table`, {
       headers: { authorization: "Bearer nope" },
     });
     expect(denied.status).toBe(401);
     const res = await fetch(`${cp.url}/internal/v1/routing-table`, {
-      headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` },
+      headers: { authorization: `Bearer ${TEST_ROUTER_TABLE_TOKEN}` },
     });
     const { signature, ...table } = await res.json();
     expect(table).toEqual({

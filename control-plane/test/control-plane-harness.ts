@@ -13,11 +13,18 @@ import { type PostgresServer, startPostgres } from "../../platform/postgres-serv
 import { createLogger } from "../../shared/logger.ts";
 import { natsConnectAuth } from "../../shared/nats-auth.ts";
 import { ROUTING_SUBJECT, type RoutingDelta } from "../../shared/routing/routing-table.ts";
+import {
+  TEST_CELL_ADMIN_TOKEN,
+  TEST_METRICS_TOKEN,
+  TEST_MOVE_KEYS,
+  TEST_ROUTER_TABLE_TOKEN,
+} from "../../test/harness.ts";
 import { parseControlPlaneEnv } from "../config.ts";
 import { type RunningControlPlane, startControlPlane } from "../create-control-plane.ts";
 import { ensureRoutingSigningKey } from "../routing/routing-signing-key.ts";
 
-export const TEST_INTERNAL_TOKEN = "internal-test-token-0123456789";
+// The test cells' credentials (test/harness.ts): the control plane holds the same ones.
+export { TEST_CELL_ADMIN_TOKEN, TEST_METRICS_TOKEN, TEST_ROUTER_TABLE_TOKEN };
 
 export interface TestControlPlane {
   url: string;
@@ -107,7 +114,10 @@ export async function startTestControlPlane(
     CELLPAY_BOOTSTRAP_TOKEN: bootstrapToken,
     NATS_NKEY_SEED_FILE: nats.users["control-plane"].seedFile,
     ROUTING_SIGNING_KEY_FILE: signingKeyFile,
-    CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+    CELLPAY_CELL_ADMIN_TOKEN: TEST_CELL_ADMIN_TOKEN,
+    CELLPAY_ROUTER_TABLE_TOKEN: TEST_ROUTER_TABLE_TOKEN,
+    CELLPAY_METRICS_TOKEN: TEST_METRICS_TOKEN,
+    CELLPAY_MOVE_SIGNING_KEY: TEST_MOVE_KEYS.signingKey,
     HEALTH_CHECK_INTERVAL_MS: String(opts.healthCheckIntervalMs ?? 500),
   });
   const logger = createLogger({ service: "control-plane", level: "error" });

@@ -7,7 +7,7 @@ import { createCellClient } from "../../shared/cell-api/cell-client.ts";
 import { card, client, startTestCell, type TestCell } from "../../test/harness.ts";
 import {
   startTestControlPlane,
-  TEST_INTERNAL_TOKEN,
+  TEST_CELL_ADMIN_TOKEN,
   type TestControlPlane,
 } from "./control-plane-harness.ts";
 import { registrySnapshot } from "./registry-snapshot.ts";
@@ -20,7 +20,6 @@ const onboarded: { id: string; cell_id: CellId; api_key: string }[] = [];
 
 const cellEnv = (id: string) => ({
   CELLPAY_CELL_ID: id,
-  CELLPAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
   KEY_CACHE_TTL_MS: "0",
 });
 const pay = (partner: { cell_id: CellId; api_key: string }) =>
@@ -127,7 +126,7 @@ describe("onboarding through the control plane", () => {
     expect(res.body.settings).toMatchObject(limits);
     const inCell = await createCellClient({
       internalUrls: [cells[p.cell_id]!.internalUrl],
-      token: TEST_INTERNAL_TOKEN,
+      token: TEST_CELL_ADMIN_TOKEN,
     }).getPartner(p.id);
     expect(inCell.settings).toMatchObject(limits);
   });

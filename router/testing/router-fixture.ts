@@ -30,6 +30,9 @@ export interface RoutingWorld {
 }
 
 /** Starts `cellCount` cells named cell-a, cell-b, … and publishes them (no partners yet) as version 1. */
+/** The metrics-scrape credential of fixture routers. */
+export const ROUTER_TEST_METRICS_TOKEN = "router-test-metrics-scrape-token";
+
 export async function startRoutingWorld(
   cellCount: number,
   cellEnv: Record<string, string> = {},
@@ -71,7 +74,8 @@ export async function startRoutingWorld(
           CONTROL_PLANE_NATS_URL: nats.url,
           CONTROL_PLANE_NATS_NKEY_SEED_FILE: nats.users.router.seedFile,
           ROUTING_PUBLIC_KEY: signing.publicKey,
-          CELLPAY_INTERNAL_TOKEN: controlPlane.token,
+          CELLPAY_ROUTER_TABLE_TOKEN: controlPlane.token,
+          CELLPAY_METRICS_TOKEN: ROUTER_TEST_METRICS_TOKEN,
           ROUTER_SNAPSHOT_FILE: join(dir, `${name}.snapshot.json`),
           ...env,
         }),

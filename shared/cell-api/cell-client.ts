@@ -1,17 +1,29 @@
 // The control plane's client for one cell's internal API (see contract.ts). Tries the internal
 // listeners of the cell's gateways in turn, so one dead gateway instance does not fail an admin
 // action. These are the gateways' internal URLs, never their public ones: the public port does
-// not serve /internal/v1.
+// not serve /internal/v1. Every answer is parsed by the contract's schema, the same the cell
+// serves. The token is the cell-admin credential; export and import also carry a move capability.
 import type { z } from "zod";
 import {
+  backlogResponse,
+  checksumsResponse,
+  type ExportPage,
+  exportPageResponse,
+  freezeResponse,
+  healthResponse,
+  importResponse,
+  inFlightResponse,
   issueKeyResponse,
   listKeysResponse,
+  MOVE_CAPABILITY_HEADER,
   type ProvisionPartnerRequest,
   partnerStateResponse,
   partnerTrafficResponse,
   provisionPartnerResponse,
+  purgeResponse,
   revokeKeyResponse,
   type UpdatePartnerRequest,
+  xidResponse,
 } from "./contract.ts";
 
 export class CellApiError extends Error {
@@ -24,58 +36,101 @@ export class CellApiError extends Error {
   }
 }
 
+type Out<S extends z.ZodType> = Promise<z.infer<S>>;
+
+export interface ExportQuery {
+  after?: unknown[] | null | undefined;
+  sinceXid?: number | undefined;
+  limit?: number | undefined;
+}
+
 export interface CellClient {
-  provisionPartner(req: ProvisionPartnerRequest): Promise<z.infer<typeof provisionPartnerResponse>>;
-  updatePartner(partnerId: string, req: UpdatePartnerRequest): Promise<z.infer<typeof partnerStateResponse>>;
-  getPartner(partnerId: string): Promise<z.infer<typeof partnerStateResponse>>;
-  issueKey(partnerId: string, mode: "test" | "live"): Promise<z.infer<typeof issueKeyResponse>>;
-  revokeKey(partnerId: string, keyId: string): Promise<z.infer<typeof revokeKeyResponse>>;
-  listKeys(partnerId: string): Promise<z.infer<typeof listKeysResponse>>;
-  traffic(partnerId: string): Promise<z.infer<typeof partnerTrafficResponse>>;
-  /** Raw call for the move protocol and others: JSON in, parsed JSON out. */
-  call<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T>;
+  provisionPartner(req: ProvisionPartnerRequest): Out<typeof provisionPartnerResponse>;
+  updatePartner(partnerId: string, req: UpdatePartnerRequest): Out<typeof partnerStateResponse>;
+  getPartner(partnerId: string): Out<typeof partnerStateResponse>;
+  issueKey(partnerId: string, mode: "test" | "live"): Out<typeof issueKeyResponse>;
+  revokeKey(partnerId: string, keyId: string): Out<typeof revokeKeyResponse>;
+  listKeys(partnerId: string): Out<typeof listKeysResponse>;
+  traffic(partnerId: string, timeoutMs?: number): Out<typeof partnerTrafficResponse>;
+  // The move protocol.
+  xid(): Promise<number>;
+  exportRows(partnerId: string, table: string, query: ExportQuery, capability: string): Promise<ExportPage>;
+  importRows(
+    partnerId: string,
+    table: string,
+    rows: Record<string, unknown>[],
+    capability: string,
+  ): Out<typeof importResponse>;
+  checksums(partnerId: string): Out<typeof checksumsResponse>;
+  freeze(partnerId: string): Out<typeof freezeResponse>;
+  unfreeze(partnerId: string, status: "active" | "suspended"): Out<typeof freezeResponse>;
+  inFlight(partnerId: string): Promise<number>;
+  backlog(partnerId: string): Out<typeof backlogResponse>;
+  activate(partnerId: string, status: "active" | "suspended"): Out<typeof partnerStateResponse>;
+  purge(partnerId: string, capability: string): Out<typeof purgeResponse>;
   ready(): Promise<boolean>;
 }
+
+interface Call {
+  method: string;
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+const MOVE_TIMEOUT_MS = 30_000;
+const seg = encodeURIComponent;
 
 export function createCellClient(opts: {
   /** Base URLs of the gateways' internal listeners (INTERNAL_PORT), not their public URLs. */
   internalUrls: string[];
+  /** The cell-admin credential. */
   token: string;
   timeoutMs?: number;
 }): CellClient {
   let next = 0;
-  async function call<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    timeoutMs = opts.timeoutMs ?? 10_000,
-  ): Promise<T> {
+  async function call<S extends z.ZodType>(schema: S, req: Call): Promise<z.infer<S>> {
     let lastError: unknown;
     const start = next++;
     for (let i = 0; i < opts.internalUrls.length; i++) {
       const base = opts.internalUrls[(start + i) % opts.internalUrls.length]!;
       let res: Response;
       try {
-        res = await fetch(`${base}/internal/v1${path}`, {
-          method,
+        res = await fetch(`${base}/internal/v1${req.path}`, {
+          method: req.method,
           headers: {
             authorization: `Bearer ${opts.token}`,
-            ...(body === undefined ? {} : { "content-type": "application/json" }),
+            ...(req.body === undefined ? {} : { "content-type": "application/json" }),
+            ...req.headers,
           },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(timeoutMs),
+          ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
+          signal: AbortSignal.timeout(req.timeoutMs ?? opts.timeoutMs ?? 10_000),
         });
       } catch (err) {
         lastError = err; // this gateway is unreachable: try the next one
         continue;
       }
       const text = await res.text();
-      const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : {};
+      } catch {
+        throw new CellApiError(`cell answered ${res.status} with a body that is not JSON`, 502, undefined);
+      }
       if (!res.ok) {
-        const error = json.error as { code?: string; message?: string } | undefined;
+        const error = (json as { error?: { code?: string; message?: string } }).error;
         throw new CellApiError(error?.message ?? `cell answered ${res.status}`, res.status, error?.code);
       }
-      return json as T;
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        throw new CellApiError(
+          `cell answered ${req.method} ${req.path.split("?")[0]} off contract`,
+          502,
+          undefined,
+        );
+      }
+      return parsed.data;
     }
     throw new CellApiError(
       `no gateway of the cell answered: ${(lastError as Error)?.message}`,
@@ -83,21 +138,62 @@ export function createCellClient(opts: {
       "cell_unreachable",
     );
   }
+  const capability = (c: string) => ({ [MOVE_CAPABILITY_HEADER]: c });
   return {
-    call,
-    provisionPartner: (req) => call("POST", "/partners", req).then((r) => provisionPartnerResponse.parse(r)),
-    updatePartner: (id, req) =>
-      call("PATCH", `/partners/${id}`, req).then((r) => partnerStateResponse.parse(r)),
-    getPartner: (id) => call("GET", `/partners/${id}`).then((r) => partnerStateResponse.parse(r)),
+    provisionPartner: (body) => call(provisionPartnerResponse, { method: "POST", path: "/partners", body }),
+    updatePartner: (id, body) =>
+      call(partnerStateResponse, { method: "PATCH", path: `/partners/${seg(id)}`, body }),
+    getPartner: (id) => call(partnerStateResponse, { method: "GET", path: `/partners/${seg(id)}` }),
     issueKey: (id, mode) =>
-      call("POST", `/partners/${id}/keys`, { mode }).then((r) => issueKeyResponse.parse(r)),
+      call(issueKeyResponse, { method: "POST", path: `/partners/${seg(id)}/keys`, body: { mode } }),
     revokeKey: (id, keyId) =>
-      call("DELETE", `/partners/${id}/keys/${keyId}`).then((r) => revokeKeyResponse.parse(r)),
-    listKeys: (id) => call("GET", `/partners/${id}/keys`).then((r) => listKeysResponse.parse(r)),
-    traffic: (id) => call("GET", `/partners/${id}/traffic`).then((r) => partnerTrafficResponse.parse(r)),
+      call(revokeKeyResponse, { method: "DELETE", path: `/partners/${seg(id)}/keys/${seg(keyId)}` }),
+    listKeys: (id) => call(listKeysResponse, { method: "GET", path: `/partners/${seg(id)}/keys` }),
+    traffic: (id, timeoutMs) =>
+      call(partnerTrafficResponse, {
+        method: "GET",
+        path: `/partners/${seg(id)}/traffic`,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      }),
+    xid: async () => (await call(xidResponse, { method: "GET", path: "/xid" })).xid,
+    exportRows(id, table, query, cap) {
+      const q = new URLSearchParams({ limit: String(query.limit ?? 1000) });
+      if (query.after) q.set("after", JSON.stringify(query.after));
+      if (query.sinceXid !== undefined) q.set("since_xid", String(query.sinceXid));
+      return call(exportPageResponse, {
+        method: "GET",
+        path: `/partners/${seg(id)}/export/${seg(table)}?${q}`,
+        headers: capability(cap),
+        timeoutMs: MOVE_TIMEOUT_MS,
+      });
+    },
+    importRows: (id, table, rows, cap) =>
+      call(importResponse, {
+        method: "POST",
+        path: `/partners/${seg(id)}/import/${seg(table)}`,
+        body: { rows },
+        headers: capability(cap),
+        timeoutMs: MOVE_TIMEOUT_MS,
+      }),
+    checksums: (id) =>
+      call(checksumsResponse, {
+        method: "GET",
+        path: `/partners/${seg(id)}/checksums`,
+        timeoutMs: MOVE_TIMEOUT_MS,
+      }),
+    freeze: (id) => call(freezeResponse, { method: "POST", path: `/partners/${seg(id)}/freeze` }),
+    unfreeze: (id, status) =>
+      call(freezeResponse, { method: "DELETE", path: `/partners/${seg(id)}/freeze`, body: { status } }),
+    inFlight: async (id) =>
+      (await call(inFlightResponse, { method: "GET", path: `/partners/${seg(id)}/in-flight` })).in_flight,
+    backlog: (id) => call(backlogResponse, { method: "GET", path: `/partners/${seg(id)}/backlog` }),
+    activate: (id, status) =>
+      call(partnerStateResponse, { method: "POST", path: `/partners/${seg(id)}/activate`, body: { status } }),
+    purge: (id, cap) =>
+      call(purgeResponse, { method: "DELETE", path: `/partners/${seg(id)}`, headers: capability(cap) }),
     async ready() {
       try {
-        await call("GET", "/health", undefined, 2000);
+        await call(healthResponse, { method: "GET", path: "/health", timeoutMs: 2000 });
         return true;
       } catch {
         return false;

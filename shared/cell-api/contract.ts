@@ -1,6 +1,6 @@
 // The cell's internal API: what the control plane asks of a cell. Served by every gateway under
 // /internal/v1 on its internal listener (INTERNAL_PORT, a port the router never forwards to),
-// authenticated by the platform's internal token (never a partner key). The zod schemas here are the single contract for
+// authenticated by the control plane's cell-admin credential (never a partner key). The zod schemas here are the single contract for
 // both sides (cell/gateway/internal/ serves it, control-plane/ calls it through cell-client.ts).
 import { z } from "zod";
 
@@ -67,4 +67,57 @@ export type UpdatePartnerRequest = z.infer<typeof updatePartnerRequest>;
 export type PartnerState = z.infer<typeof partnerStateResponse>;
 export type PartnerTraffic = z.infer<typeof partnerTrafficResponse>;
 
-export const INTERNAL_TOKEN_HEADER = "authorization";
+/** The move capability (move-capability.ts) sent with every export and import call. */
+export { MOVE_CAPABILITY_HEADER } from "../http/protocol-headers.ts";
+/** The internal API's body limit; a move's import batches are split to stay under half of it. */
+export const INTERNAL_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+export const IMPORT_BATCH_MAX_BYTES = INTERNAL_BODY_LIMIT_BYTES / 2;
+
+// The move protocol (cell/gateway/internal/partner-moves.ts, control-plane/moves/).
+export const healthResponse = z.object({ status: z.literal("ok"), cell_id: z.string() });
+export const xidResponse = z.object({ xid: z.number().int() });
+export const exportPageResponse = z.object({
+  rows: z.array(z.record(z.string(), z.unknown())),
+  /** The cursor of the next page (the last row's primary key), null after the last page. */
+  next: z.array(z.unknown()).nullable(),
+});
+export const importRequest = z.object({ rows: z.array(z.record(z.string(), z.unknown())).max(5000) });
+export const importResponse = z.object({ imported: z.number().int() });
+export const tableChecksum = z.object({ table: z.string(), count: z.number().int(), checksum: z.string() });
+export const checksumsResponse = z.object({ tables: z.array(tableChecksum) });
+export const freezeResponse = z.object({
+  partner_id: z.string(),
+  frozen: z.boolean(),
+  in_flight: z.number().int().optional(),
+});
+export const unfreezeRequest = z.object({ status: z.enum(["active", "suspended"]).default("active") });
+export const inFlightResponse = z.object({ in_flight: z.number().int() });
+export const backlogResponse = z.object({ unpublished: z.number().int(), unprocessed: z.number().int() });
+export const purgeResponse = z.object({ partner_id: z.string(), deleted: z.number().int() });
+
+export type ExportPage = z.infer<typeof exportPageResponse>;
+export type TableChecksum = z.infer<typeof tableChecksum>;
+
+// Path and query parameters of the internal routes.
+const id = z.string().min(1).max(64);
+export const partnerIdParams = z.object({ id });
+export const partnerKeyParams = z.object({ id, keyId: id });
+export const partnerTableParams = z.object({ id, table: z.string().min(1).max(64) });
+export const exportQuery = z.object({
+  /** JSON array: the primary key of the last row of the previous page. */
+  after: z
+    .string()
+    .max(4096)
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return undefined;
+      try {
+        const v: unknown = JSON.parse(s);
+        if (Array.isArray(v)) return v as unknown[];
+      } catch {}
+      ctx.addIssue({ code: "custom", message: "must be a JSON array (a page's `next`)" });
+      return z.NEVER;
+    }),
+  since_xid: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+});

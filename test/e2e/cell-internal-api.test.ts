@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CellApiError, createCellClient } from "../../shared/cell-api/cell-client.ts";
 import { newId } from "../../shared/ids.ts";
-import { card, client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "../harness.ts";
+import { card, client, startTestCell, TEST_CELL_ADMIN_TOKEN, type TestCell } from "../harness.ts";
 
 let cell: TestCell;
 
@@ -12,11 +12,24 @@ beforeAll(async () => {
 afterAll(() => cell?.stop());
 
 const cellClient = () =>
-  createCellClient({ internalUrls: ["http://127.0.0.1:1", cell.internalUrl], token: TEST_INTERNAL_TOKEN });
+  createCellClient({ internalUrls: ["http://127.0.0.1:1", cell.internalUrl], token: TEST_CELL_ADMIN_TOKEN });
 const pay = { amount: 100, currency: "EUR", payment_method: card() };
 
 describe("cell internal API", () => {
-  it("refuses calls without the internal token, and partner keys are not internal tokens", async () => {
+  it("publishes its contract as OpenAPI, every route documented from the shared schemas", async () => {
+    const res = await fetch(`${cell.internalUrl}/internal/v1/openapi.json`, {
+      headers: { authorization: `Bearer ${TEST_CELL_ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.values(doc.paths).flatMap((p) => Object.keys(p));
+    expect(operations).toHaveLength(18);
+    expect(Object.keys(doc.paths)).toContain("/partners/{id}/import/{table}");
+    // Like the rest of the internal API, only to the cell-admin credential.
+    expect((await fetch(`${cell.internalUrl}/internal/v1/openapi.json`)).status).toBe(401);
+  });
+
+  it("refuses calls without the cell-admin credential, and partner keys are not internal credentials", async () => {
     const { apiKey } = await cell.partner();
     const noToken = await fetch(`${cell.internalUrl}/internal/v1/health`);
     expect(noToken.status).toBe(401);

@@ -2,10 +2,11 @@
 // another come out identical (same checksums), catch-up by transaction id picks up later changes,
 // and the freeze refuses the partner's requests with 503 partner_moving.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partnerTables } from "../../cell/db/partner-tables.ts";
 import { generateMasterKeyBase64 } from "../../cell/vault/envelope.ts";
+import { copyPartnerRows } from "../../control-plane/moves/copy-partner.ts";
 import { createCellClient } from "../../shared/cell-api/cell-client.ts";
-import { card, client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "../harness.ts";
+import { card, client, startTestCell, TEST_CELL_ADMIN_TOKEN, type TestCell } from "../harness.ts";
+import { testMoveCapability } from "../move-capabilities.ts";
 
 let source: TestCell;
 let target: TestCell;
@@ -19,26 +20,15 @@ afterAll(async () => {
   await Promise.all([source?.stop(), target?.stop()]);
 });
 
-type Page = { rows: Record<string, unknown>[]; next: unknown[] | null };
-
 async function copy(partnerId: string, sinceXid?: number): Promise<number> {
-  const from = createCellClient({ internalUrls: [source.internalUrl], token: TEST_INTERNAL_TOKEN });
-  const to = createCellClient({ internalUrls: [target.internalUrl], token: TEST_INTERNAL_TOKEN });
-  let copied = 0;
-  for (const t of partnerTables) {
-    let after: unknown[] | null = null;
-    do {
-      const query = new URLSearchParams({ limit: "7" });
-      if (after) query.set("after", JSON.stringify(after));
-      if (sinceXid !== undefined) query.set("since_xid", String(sinceXid));
-      const page: Page = await from.call("GET", `/partners/${partnerId}/export/${t.table}?${query}`);
-      if (page.rows.length)
-        await to.call("POST", `/partners/${partnerId}/import/${t.table}`, { rows: page.rows });
-      copied += page.rows.length;
-      after = page.next;
-    } while (after);
-  }
-  return copied;
+  const from = createCellClient({ internalUrls: [source.internalUrl], token: TEST_CELL_ADMIN_TOKEN });
+  const to = createCellClient({ internalUrls: [target.internalUrl], token: TEST_CELL_ADMIN_TOKEN });
+  // Pages of 7 rows: every table of the partner takes several pages.
+  return copyPartnerRows(from, to, partnerId, {
+    capability: () => testMoveCapability(partnerId),
+    pageRows: 7,
+    ...(sinceXid === undefined ? {} : { sinceXid }),
+  });
 }
 
 describe("partner copy between cells", () => {
@@ -64,8 +54,8 @@ describe("partner copy between cells", () => {
     await call("POST", "/v1/refunds", { payment_id: ids[0], amount: 10 });
     await call("POST", "/v1/card_tokens", { card: card().card });
 
-    const api = createCellClient({ internalUrls: [source.internalUrl], token: TEST_INTERNAL_TOKEN });
-    const { xid } = await api.call<{ xid: number }>("GET", "/xid");
+    const api = createCellClient({ internalUrls: [source.internalUrl], token: TEST_CELL_ADMIN_TOKEN });
+    const xid = await api.xid();
     expect(await copy(partnerId)).toBeGreaterThan(40);
 
     // Changes after the copy started: a capture and a new payment.
@@ -75,13 +65,11 @@ describe("partner copy between cells", () => {
     expect(caught).toBeGreaterThanOrEqual(2);
     expect(caught).toBeLessThan(20);
 
-    const a = await api.call<{ tables: { table: string; count: number; checksum: string }[] }>(
-      "GET",
-      `/partners/${partnerId}/checksums`,
-    );
-    const b = await createCellClient({ internalUrls: [target.internalUrl], token: TEST_INTERNAL_TOKEN }).call<
-      typeof a
-    >("GET", `/partners/${partnerId}/checksums`);
+    const a = await api.checksums(partnerId);
+    const b = await createCellClient({
+      internalUrls: [target.internalUrl],
+      token: TEST_CELL_ADMIN_TOKEN,
+    }).checksums(partnerId);
     expect(b.tables).toEqual(a.tables);
     expect(a.tables.find((t) => t.table === "payments")!.count).toBe(21);
 
@@ -112,7 +100,7 @@ describe("partner copy between cells", () => {
     });
     expect(paidByToken.body).toMatchObject({ status: "succeeded", card: { last4: "4444" } });
 
-    const frozen = await api.call<{ frozen: boolean }>("POST", `/partners/${partnerId}/freeze`);
+    const frozen = await api.freeze(partnerId);
     expect(frozen.frozen).toBe(true);
     const refused = await call("POST", "/v1/payments", {
       amount: 5,
@@ -121,15 +109,13 @@ describe("partner copy between cells", () => {
     });
     expect(refused.status).toBe(503);
     expect(refused.body.error?.code).toBe("partner_moving");
-    await api.call("DELETE", `/partners/${partnerId}/freeze`, { status: "active" });
+    await api.unfreeze(partnerId, "active");
     expect((await call("GET", "/v1/payments")).status).toBe(200);
 
     const purged = await createCellClient({
       internalUrls: [target.internalUrl],
-      token: TEST_INTERNAL_TOKEN,
-    }).call<{
-      deleted: number;
-    }>("DELETE", `/partners/${partnerId}`);
+      token: TEST_CELL_ADMIN_TOKEN,
+    }).purge(partnerId, testMoveCapability(partnerId));
     expect(purged.deleted).toBeGreaterThan(40);
     expect((await onTarget("GET", "/v1/payments")).status).toBe(401);
   });

@@ -12,7 +12,7 @@ import {
   verifySignature,
 } from "../../cell/webhooks/index.ts";
 import { createCellClient } from "../../shared/cell-api/cell-client.ts";
-import { card, client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "../harness.ts";
+import { card, client, startTestCell, TEST_CELL_ADMIN_TOKEN, type TestCell } from "../harness.ts";
 import {
   latencyOf,
   percentile,
@@ -113,7 +113,7 @@ describe("webhooks", () => {
       // The webhook health the control plane shows on the partner page, from the cell's internal API.
       const health = await createCellClient({
         internalUrls: [cell.internalUrl],
-        token: TEST_INTERNAL_TOKEN,
+        token: TEST_CELL_ADMIN_TOKEN,
       }).traffic(partnerId);
       expect(health.webhooks).toEqual({
         endpoints_enabled: 1,

@@ -1,8 +1,15 @@
 // The cell's internal API and metrics live on the internal listener only: the public port (the
 // one the routers forward to) answers 404 for them with any credentials, and the internal port
-// serves them to the internal token and nothing else of the partner API.
+// serves them to the internal credentials and nothing else of the partner API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { card, client, startTestCell, TEST_INTERNAL_TOKEN, type TestCell } from "../harness.ts";
+import {
+  card,
+  client,
+  startTestCell,
+  TEST_CELL_ADMIN_TOKEN,
+  TEST_METRICS_TOKEN,
+  type TestCell,
+} from "../harness.ts";
 
 let cell: TestCell;
 let apiKey: string;
@@ -29,7 +36,8 @@ const internalPaths = [
   "/metrics/partners",
 ];
 
-const asInternal = { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` };
+const asInternal = { authorization: `Bearer ${TEST_CELL_ADMIN_TOKEN}` };
+const asScraper = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
 
 async function get(base: string, path: string, headers: Record<string, string> = {}) {
   const res = await fetch(base + path, { headers });
@@ -39,9 +47,9 @@ async function get(base: string, path: string, headers: Record<string, string> =
 
 describe("the public port", () => {
   it.each(internalPaths)(
-    "answers 404 route_not_found for GET %s, with the internal token or a partner key",
+    "answers 404 route_not_found for GET %s, with internal credentials or a partner key",
     async (path) => {
-      for (const headers of [{}, asInternal, { authorization: `Bearer ${apiKey}` }]) {
+      for (const headers of [{}, asInternal, asScraper, { authorization: `Bearer ${apiKey}` }]) {
         const res = await get(cell.url, path, headers);
         expect(res.status).toBe(404);
         const body = JSON.parse(res.text) as { error: Record<string, string> };
@@ -51,7 +59,7 @@ describe("the public port", () => {
     },
   );
 
-  it("refuses internal writes too: POST /internal/v1/partners is 404 with the internal token", async () => {
+  it("refuses internal writes too: POST /internal/v1/partners is 404 with the cell-admin credential", async () => {
     const res = await fetch(`${cell.url}/internal/v1/partners`, {
       method: "POST",
       headers: { ...asInternal, "content-type": "application/json" },
@@ -75,21 +83,21 @@ describe("the internal port", () => {
     expect(new URL(cell.internalUrl).hostname).toBe("127.0.0.1");
   });
 
-  it("serves /metrics and /metrics/partners to the internal token only", async () => {
+  it("serves /metrics and /metrics/partners to the metrics-scrape credential only", async () => {
     for (const path of ["/metrics", "/metrics/partners"]) {
       expect((await get(cell.internalUrl, path)).status).toBe(401);
       expect((await get(cell.internalUrl, path, { authorization: `Bearer ${apiKey}` })).status).toBe(401);
     }
-    const metrics = await get(cell.internalUrl, "/metrics", asInternal);
+    const metrics = await get(cell.internalUrl, "/metrics", asScraper);
     expect(metrics.status).toBe(200);
     expect(metrics.type).toContain("text/plain");
     expect(metrics.text).toContain('route="/v1/payments",method="POST",status_class="2xx"');
-    const partners = await get(cell.internalUrl, "/metrics/partners", asInternal);
+    const partners = await get(cell.internalUrl, "/metrics/partners", asScraper);
     expect(partners.status).toBe(200);
     expect(partners.type).toContain("application/json");
   });
 
-  it("serves the internal API to the internal token only", async () => {
+  it("serves the internal API to the cell-admin credential only", async () => {
     expect((await get(cell.internalUrl, "/internal/v1/health")).status).toBe(401);
     const health = await get(cell.internalUrl, "/internal/v1/health", asInternal);
     expect(health.status).toBe(200);

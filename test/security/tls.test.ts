@@ -164,7 +164,8 @@ describe("live keys over plain HTTP", () => {
       PORT: "0",
       CONTROL_PLANE_URL: "http://127.0.0.1:1",
       CONTROL_PLANE_NATS_URL: "nats://127.0.0.1:1",
-      CELLPAY_INTERNAL_TOKEN: "x",
+      CELLPAY_ROUTER_TABLE_TOKEN: "router-table-token-x",
+      CELLPAY_METRICS_TOKEN: "metrics-scrape-token-x",
       ROUTER_SNAPSHOT_FILE: "/tmp/x.json",
       ROUTING_PUBLIC_KEY: routingPublicKeyText(generateKeyPairSync("ed25519").publicKey),
     };

@@ -45,6 +45,8 @@ const envSchema = z.object({
   PROCESSOR_RETRY_MAX_MS: z.coerce.number().int().min(1).default(60_000),
   /** Optional: serve GET /metrics on this port (127.0.0.1). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The metrics-scrape credential /metrics accepts. */
+  CELLPAY_METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 function parseEnv(env: Record<string, string | undefined>) {
@@ -116,7 +118,11 @@ try {
   const metrics =
     env.METRICS_PORT === undefined
       ? undefined
-      : await startMetricsServer(telemetry.registry, { port: env.METRICS_PORT, log: logger });
+      : await startMetricsServer(telemetry.registry, {
+          port: env.METRICS_PORT,
+          log: logger,
+          token: env.CELLPAY_METRICS_TOKEN,
+        });
   // platform/worker-process.ts waits for this line, so it is written whatever LOG_LEVEL hides.
   logger
     .child({}, { level: "info" })

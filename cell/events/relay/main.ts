@@ -28,6 +28,8 @@ const envSchema = z.object({
   RELAY_GATHER_MS: z.coerce.number().int().min(0).max(1000).default(10),
   /** Optional: serve GET /metrics on this port (127.0.0.1). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The metrics-scrape credential /metrics accepts. */
+  CELLPAY_METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 function parseEnv(env: Record<string, string | undefined>) {
@@ -68,6 +70,7 @@ try {
       ? undefined
       : await startMetricsServer(createRelayTelemetry(env.CELLPAY_CELL_ID, database.sql, relay.stats), {
           port: env.METRICS_PORT,
+          token: env.CELLPAY_METRICS_TOKEN,
           log: logger,
         });
   // platform/worker-process.ts waits for this line, so it is written whatever LOG_LEVEL hides.

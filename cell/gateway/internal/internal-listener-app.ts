@@ -2,6 +2,8 @@
 // Prometheus reach, never the router (the router forwards to the public port alone, so no path a
 // partner sends, however encoded, can land here). It serves the internal API (/internal/v1), the
 // metrics (/metrics, /metrics/partners) and a liveness check; the public app serves none of them.
+// Each has its own audience: /internal/v1 the control plane's cell-admin credential, /metrics the
+// metrics-scrape credential.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import type { GatewayDeps } from "../deps.ts";
@@ -29,7 +31,7 @@ export function createInternalListenerApp(
   // Liveness of this listener, for the launcher's readiness probe. Names the cell and nothing
   // else. (Registration checks /internal/v1/health instead, which the public port cannot fake.)
   app.get("/healthz", (c) => c.json({ status: "ok", cell_id: deps.config.cellId }));
-  registerMetrics(app, telemetry);
-  app.route("/internal/v1", createInternalApp(deps.config.internalToken));
+  registerMetrics(app, telemetry, deps.config.metricsToken);
+  app.route("/internal/v1", createInternalApp(deps.config.cellAdminToken));
   return app;
 }

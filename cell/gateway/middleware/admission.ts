@@ -7,10 +7,10 @@
 //   late too. Shedding them lets the cell catch up instead of staying seconds behind.
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../../shared/errors.ts";
+import { FORWARDED_AT_HEADER } from "../../../shared/http/protocol-headers.ts";
 import type { AppEnv } from "../app-env.ts";
 
 /** Set by the router on each attempt (router/proxy.ts). */
-const FORWARDED_AT_HEADER = "cellpay-forwarded-at";
 /** Beyond this the stamp says more about clock skew between hosts than about queueing. */
 const IMPLAUSIBLE_AGE_MS = 60_000;
 

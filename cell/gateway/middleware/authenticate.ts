@@ -4,6 +4,7 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "../../../shared/errors.ts";
+import { MOVING_HEADER } from "../../../shared/http/protocol-headers.ts";
 import { hashApiKey, parseApiKey } from "../../partners/api-keys.ts";
 import type { AppEnv } from "../app-env.ts";
 
@@ -67,7 +68,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => {
     if (record.partnerStatus === "moving") {
       // Nothing was done: the router holds the request and sends it again to the partner's new cell.
       throw new ApiError("partner_moving", "This account is being moved; retry shortly.", {
-        headers: { "retry-after": "1", "cellpay-moving": "1" },
+        headers: { "retry-after": "1", [MOVING_HEADER]: "1" },
       });
     }
     if (record.partnerStatus !== "active") {

@@ -4,6 +4,7 @@
 // settings, else the platform defaults.
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../../shared/errors.ts";
+import { MOVING_HEADER, RETRY_AFTER_MS_HEADER } from "../../../shared/http/protocol-headers.ts";
 import type { BucketLimit } from "../../limits/token-bucket.ts";
 import type { AppEnv } from "../app-env.ts";
 
@@ -29,7 +30,7 @@ export const partnerLimits = (defaults: PartnerLimitDefaults): MiddlewareHandler
         `Rate limit of ${limit.rate} requests/s (burst ${limit.burst}) exceeded.`,
         {
           // The precise wait lets the router refuse this partner itself until then (router/app.ts).
-          headers: { "retry-after": retryAfter, "cellpay-retry-after-ms": String(taken.retryAfterMs) },
+          headers: { "retry-after": retryAfter, [RETRY_AFTER_MS_HEADER]: String(taken.retryAfterMs) },
         },
       );
     }
@@ -48,7 +49,7 @@ export const partnerLimits = (defaults: PartnerLimitDefaults): MiddlewareHandler
     if (frozenPartners.has(partnerId)) {
       release();
       throw new ApiError("partner_moving", "This account is being moved; retry shortly.", {
-        headers: { "retry-after": "1", "cellpay-moving": "1" },
+        headers: { "retry-after": "1", [MOVING_HEADER]: "1" },
       });
     }
     try {

@@ -1,19 +1,9 @@
 // Schemas shared by several resources: the error shape, money, metadata, list envelopes.
 import { z } from "@hono/zod-openapi";
-import { errorCodes } from "../../../shared/errors.ts";
+import { errorBodySchema } from "../../../shared/http/error-schema.ts";
 import { MAX_AMOUNT, normalizeCurrency } from "../../payments/currencies.ts";
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      type: z.string().openapi({ example: "invalid_request_error" }),
-      code: z.enum(errorCodes as [string, ...string[]]).openapi({ example: "invalid_request" }),
-      message: z.string(),
-      param: z.string().optional().openapi({ example: "amount" }),
-      request_id: z.string().openapi({ example: "req_0mh1x2y3z4abcdefghijklmn" }),
-    }),
-  })
-  .openapi("Error");
+export const ErrorSchema = errorBodySchema.openapi("Error");
 
 export const AmountSchema = z
   .number()

@@ -1,9 +1,8 @@
 // GET /metrics of the control plane itself: process metrics and what the monitor sees (scrape
-// rounds, open alerts by rule), for Prometheus. Needs the internal token, like the cells' and
-// routers' /metrics.
-import { timingSafeEqual } from "node:crypto";
+// rounds, open alerts by rule), for Prometheus. Needs the metrics-scrape credential, like the
+// cells', workers' and routers' /metrics.
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { ApiError } from "../../../shared/errors.ts";
+import { bearerMatcher, credentialRequired } from "../../../shared/http/bearer-auth.ts";
 import { registerProcessMetrics } from "../../../shared/telemetry/process-metrics.ts";
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "../../../shared/telemetry/registry.ts";
 import type { AppEnv } from "../../app-env.ts";
@@ -28,10 +27,8 @@ export function registerControlPlaneMetrics(app: OpenAPIHono<AppEnv>, monitor: M
       g.set([rule], open.filter((a) => a.rule === rule).length);
   };
   app.get("/metrics", async (c) => {
-    const given = Buffer.from((c.req.header("authorization") ?? "").replace(/^Bearer /, ""));
-    const expected = Buffer.from(c.get("deps").internalToken);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new ApiError("internal_token_required", "This endpoint needs the platform's internal token.");
+    if (!bearerMatcher(c.get("deps").credentials.metrics)(c.req.header("authorization"))) {
+      throw credentialRequired("metrics-scrape");
     }
     return c.body(await registry.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });

@@ -1,5 +1,4 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { partnerTrafficResponse } from "../../../shared/cell-api/contract.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { cellView, getCellOr404, partnerCountOf } from "../../cells/cell-registry.ts";
 import { getPartnerOr404, partnerView } from "../../partners/partner-registry.ts";
@@ -30,8 +29,7 @@ export function registerRetrievePartner(app: OpenAPIHono<AppEnv>) {
     const cell = await getCellOr404(db, partner.cellId);
     const traffic = await cellClients
       .forCell(cell)
-      .call("GET", `/partners/${id}/traffic`, undefined, TRAFFIC_TIMEOUT_MS)
-      .then((r) => partnerTrafficResponse.parse(r))
+      .traffic(id, TRAFFIC_TIMEOUT_MS)
       .catch((err: unknown) => {
         c.get("log").warn({ cell_id: cell.id, err: (err as Error).message }, "partner traffic unavailable");
         return null;
