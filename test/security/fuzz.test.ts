@@ -61,7 +61,11 @@ beforeAll(async () => {
       await startWorkerProcess({
         name: `fuzz-${kind}`,
         entry: `cell/events/${kind}/main.ts`,
-        env: workerEnv,
+        // Each worker with its own NATS credential (platform/nats-credentials.ts).
+        env: {
+          ...workerEnv,
+          NATS_NKEY_SEED_FILE: cell.infra.natsUsers[kind === "relay" ? "relay" : "processor"].seedFile,
+        },
         logFile: join(cell.infra.dataDir, "logs", `fuzz-${kind}.log`),
       }),
     );

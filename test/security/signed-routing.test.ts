@@ -9,7 +9,12 @@ import { join } from "node:path";
 import { connect, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningRouter } from "../../router/create-router.ts";
-import { eventually, type RoutingWorld, startRoutingWorld } from "../../router/testing/router-fixture.ts";
+import {
+  eventually,
+  ROUTER_TEST_METRICS_TOKEN,
+  type RoutingWorld,
+  startRoutingWorld,
+} from "../../router/testing/router-fixture.ts";
 import { natsConnectAuth } from "../../shared/nats-auth.ts";
 import { signRoutingDocument } from "../../shared/routing/routing-signature.ts";
 import { ROUTING_SUBJECT, type RoutingDelta } from "../../shared/routing/routing-table.ts";
@@ -23,7 +28,7 @@ let partner: { partnerId: string; apiKey: string };
 /** The router's counter of refused routing documents, as its /metrics shows it. */
 async function rejected(r: RunningRouter, reason: string): Promise<number> {
   const res = await fetch(`${r.url}/metrics`, {
-    headers: { authorization: `Bearer ${world.controlPlane.token}` },
+    headers: { authorization: `Bearer ${ROUTER_TEST_METRICS_TOKEN}` },
   });
   const line = (await res.text())
     .split("\n")
