@@ -74,6 +74,7 @@ const catalogue = {
   internal_token_required: [401, "authentication_error"],
   cell_not_ready: [422, "invalid_request_error"],
   cell_request_failed: [502, "api_error"],
+  key_rotation_in_progress: [409, "invalid_request_error"],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, ErrorType]>;
 
 export type ErrorCode = keyof typeof catalogue;

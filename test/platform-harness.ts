@@ -12,7 +12,8 @@ import { startConsumerRunners } from "../cell/events/processors/consumer-runner.
 import { createLedgerHandler } from "../cell/events/processors/ledger.ts";
 import { createSettlementHandler } from "../cell/events/processors/settlement.ts";
 import { OutboxRelay } from "../cell/events/relay/outbox-relay.ts";
-import { generateMasterKeyBase64, loadMasterKey } from "../cell/vault/envelope.ts";
+import { generateMasterKeyBase64 } from "../cell/vault/envelope.ts";
+import { keyringSource } from "../cell/vault/master-keyring.ts";
 import { createVault } from "../cell/vault/vault.ts";
 import { parseControlPlaneEnv } from "../control-plane/config.ts";
 import { type RunningControlPlane, startControlPlane } from "../control-plane/create-control-plane.ts";
@@ -249,7 +250,11 @@ async function startCellWorkers(
     cellId,
     sql: database.sql,
     db: database.db,
-    vault: await createVault({ ...database, master: loadMasterKey({ CELLPAY_MASTER_KEY: masterKey }) }),
+    vault: await createVault({
+      ...database,
+      keyring: keyringSource({ CELLPAY_MASTER_KEY: masterKey }),
+      cellId,
+    }),
     log,
     clock: () => new Date(),
   };

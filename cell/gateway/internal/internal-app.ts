@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { internalAuth } from "./internal-auth.ts";
+import { registerInternalKeys } from "./keys.ts";
 import { registerInternalPartnerMoves } from "./partner-moves.ts";
 import { registerInternalPartners } from "./partners.ts";
 
@@ -14,5 +15,6 @@ export function createInternalApp(token: string | undefined): Hono<AppEnv> {
   });
   registerInternalPartners(app);
   registerInternalPartnerMoves(app);
+  registerInternalKeys(app);
   return app;
 }
