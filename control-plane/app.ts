@@ -18,6 +18,9 @@ import { registerStartDrain } from "./routes/drains/create.ts";
 import { registerRetrieveDrain } from "./routes/drains/retrieve.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerInternalRoutingTable } from "./routes/internal/routing-table.ts";
+import { registerRotateDataKey } from "./routes/keys/rotate-data.ts";
+import { registerRotateMasterKey } from "./routes/keys/rotate-master.ts";
+import { registerCellKeyStatus } from "./routes/keys/status.ts";
 import { registerListAlerts } from "./routes/monitoring/alerts.ts";
 import { registerDashboard } from "./routes/monitoring/dashboard.ts";
 import { registerLiveApi } from "./routes/monitoring/live-api.ts";
@@ -81,5 +84,8 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerStartDrain(app);
   registerRetrieveDrain(app);
   registerListAlerts(app);
+  registerRotateMasterKey(app);
+  registerRotateDataKey(app);
+  registerCellKeyStatus(app);
   return app;
 }

@@ -46,29 +46,27 @@ export const apiKeys = pgTable(
 /**
  * Cell data keys, sealed by the cell's key-encryption key (vault/cell-kek.ts); ciphertexts name
  * their key id. `state`: `active` encrypts (one per cell), `decrypt_only` is being re-encrypted
- * away, `retired` is referenced by no ciphertext and never encrypts again.
+ * away, `retired` is referenced by no ciphertext and never encrypts again. No unique "one active
+ * per cell" index: a move's import upserts rows as the source cell last saw them (a key this cell
+ * has since demoted may come back "active"), which must not fail the move; the vault takes the
+ * newest active key of its cell.
  */
-export const dataKeys = pgTable(
-  "data_keys",
-  {
-    id: text("id").primaryKey(),
-    sealedKey: text("sealed_key").notNull(),
-    masterKeyId: text("master_key_id").notNull(),
-    /** The cell whose KEK sealed it (a partner move brings other cells' rows); null: legacy `mk1.`. */
-    cellId: text("cell_id"),
-    state: text("state", { enum: ["active", "decrypt_only", "retired"] })
-      .notNull()
-      .default("active"),
-    /** Encryptions reserved under this key, in blocks (vault/data-key-store.ts): bounds GCM's nonce risk. */
-    encryptions: bigint("encryptions", { mode: "number" }).notNull().default(0),
-    /** HMAC of the key itself: equal for the same key in every cell, whatever KEK seals it. */
-    keyCheck: text("key_check"),
-    createdAt: createdAt(),
-    retiredAt: timestamp("retired_at", { withTimezone: true }),
-  },
-  // Moves bring other cells' active keys (their cell_id): only one key per cell may encrypt.
-  (t) => [uniqueIndex("data_keys_one_active").on(t.cellId).where(sql`state = 'active'`)],
-);
+export const dataKeys = pgTable("data_keys", {
+  id: text("id").primaryKey(),
+  sealedKey: text("sealed_key").notNull(),
+  masterKeyId: text("master_key_id").notNull(),
+  /** The cell whose KEK sealed it (a partner move brings other cells' rows); null: legacy `mk1.`. */
+  cellId: text("cell_id"),
+  state: text("state", { enum: ["active", "decrypt_only", "retired"] })
+    .notNull()
+    .default("active"),
+  /** Encryptions reserved under this key, in blocks (vault/data-key-store.ts): bounds GCM's nonce risk. */
+  encryptions: bigint("encryptions", { mode: "number" }).notNull().default(0),
+  /** HMAC of the key itself: equal for the same key in every cell, whatever KEK seals it. */
+  keyCheck: text("key_check"),
+  createdAt: createdAt(),
+  retiredAt: timestamp("retired_at", { withTimezone: true }),
+});
 
 /**
  * Data-key rotations of this cell (never copied by moves): re-encrypting every ciphertext onto

@@ -130,7 +130,8 @@ export async function rotationStep(deps: RotationDeps, rotationId: string): Prom
     // End of a pass: sweep. Values under the cell's current active key count as done too (a key
     // that reached its encryption limit during the rotation replaced the target).
     const [active] = await tx<{ id: string }[]>`
-      select id from data_keys where cell_id = ${deps.cellId} and state = 'active'`;
+      select id from data_keys where cell_id = ${deps.cellId} and state = 'active'
+      order by created_at desc limit 1`;
     const left =
       (await countOtherKeyRefs(tx as unknown as Sql, toKey.id)) -
       (active && active.id !== toKey.id ? await countRefsTo(tx as unknown as Sql, active.id) : 0);

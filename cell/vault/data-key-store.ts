@@ -71,7 +71,8 @@ export async function ensureActiveDataKey(sql: Sql, ring: MasterKeyring, cellId:
         where id = ${row.id}`;
     }
     const [row] = await tx<DataKeyRow[]>`
-      select * from data_keys where cell_id = ${cellId} and state = 'active'`;
+      select * from data_keys where cell_id = ${cellId} and state = 'active'
+      order by created_at desc limit 1`;
     if (row) return { id: row.id, key: openRow(ring, cellId, row) };
     return insertActiveKey(tx, ring, cellId);
   })) as { id: string; key: Buffer };
@@ -102,7 +103,8 @@ export async function activeKeyWithRoom(
   return (await sql.begin(async (tx) => {
     await lockDataKeys(tx);
     const [row] = await tx<DataKeyRow[]>`
-      select * from data_keys where cell_id = ${cellId} and state = 'active'`;
+      select * from data_keys where cell_id = ${cellId} and state = 'active'
+      order by created_at desc limit 1`;
     if (row && Number(row.encryptions) + block <= limit) {
       await tx`update data_keys set encryptions = encryptions + ${block} where id = ${row.id}`;
       return { id: row.id, key: openRow(ring, cellId, row), rotated: false };

@@ -21,5 +21,4 @@ CREATE TABLE "vault_canary" (
 ALTER TABLE "data_keys" ADD COLUMN "cell_id" text;--> statement-breakpoint
 ALTER TABLE "data_keys" ADD COLUMN "state" text DEFAULT 'active' NOT NULL;--> statement-breakpoint
 ALTER TABLE "data_keys" ADD COLUMN "encryptions" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
-ALTER TABLE "data_keys" ADD COLUMN "key_check" text;--> statement-breakpoint
-CREATE UNIQUE INDEX "data_keys_one_active" ON "data_keys" USING btree ("cell_id") WHERE state = 'active';
+ALTER TABLE "data_keys" ADD COLUMN "key_check" text;
