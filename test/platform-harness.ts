@@ -203,7 +203,16 @@ export async function startPlatform(opts: {
       }),
       ...opts.cells.map((c) =>
         startTestCell({ ...cellEnv, ...rate, CELLPAY_CELL_ID: c.id, ...opts.cellEnv }).then(async (cell) => {
-          cells.push({ id: c.id, cell, stopWorkers: await startCellWorkers(c.id, cell, masterKey) });
+          cells.push({
+            id: c.id,
+            cell,
+            stopWorkers: await startCellWorkers(
+              c.id,
+              cell,
+              masterKey,
+              opts.cellEnv?.CELLPAY_MASTER_KEYS_FILE,
+            ),
+          });
           return cell;
         }),
       ),
@@ -239,6 +248,7 @@ async function startCellWorkers(
   cellId: string,
   cell: TestCell,
   masterKey: string,
+  keyringFile?: string,
 ): Promise<() => Promise<void>> {
   const log = createLogger({ service: "worker", cellId, level: "silent" });
   const database = createDb(cell.infra.postgresUrl, { max: 4, applicationName: `workers-${cellId}` });
@@ -252,7 +262,9 @@ async function startCellWorkers(
     db: database.db,
     vault: await createVault({
       ...database,
-      keyring: keyringSource({ CELLPAY_MASTER_KEY: masterKey }),
+      keyring: keyringSource(
+        keyringFile ? { CELLPAY_MASTER_KEYS_FILE: keyringFile } : { CELLPAY_MASTER_KEY: masterKey },
+      ),
       cellId,
     }),
     log,
