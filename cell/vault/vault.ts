@@ -101,7 +101,9 @@ export async function createVault(opts: VaultOptions): Promise<Vault> {
   }
 
   async function refill(): Promise<void> {
-    const want = block + Math.max(0, -active.left);
+    // Only the time-based re-check with room left: reserve nothing, just confirm the key is active
+    // (reserving a block each time would burn the count of a quiet key).
+    const want = active.left > block / 4 ? 0 : block + Math.max(0, -active.left);
     const current = active;
     if (await reserveEncryptions(sql, current.id, want, limit)) {
       current.left += want;
