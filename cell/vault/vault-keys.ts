@@ -67,6 +67,17 @@ export function createVaultKeys(deps: {
 }): VaultKeys {
   const { sql, cellId } = deps;
   let stopped = false;
+  // A keyring file being edited or broken is the operator's to fix: say so (the message names the
+  // file and the field, never a key) instead of a bare 500.
+  const loadRing = () => {
+    try {
+      return deps.keyring();
+    } catch (err) {
+      throw new ApiError("invalid_request", `Cannot load the master keyring: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  };
   let running: Promise<void> | undefined;
 
   async function runLoop(rotationId: string) {
@@ -104,7 +115,7 @@ export function createVaultKeys(deps: {
 
   return {
     async status() {
-      const ring = deps.keyring();
+      const ring = loadRing();
       const rows = await sql<DataKeyRow[]>`select * from data_keys order by created_at`;
       const rotation = await latestRotation(sql);
       const now = Date.now();
@@ -131,7 +142,7 @@ export function createVaultKeys(deps: {
     },
 
     async rotateMaster() {
-      const ring = deps.keyring();
+      const ring = loadRing();
       const result = await resealDataKeys(sql, ring, cellId, (done, total) =>
         deps.log?.info({ done, total, master_key_id: ring.active.id }, "re-sealing data keys"),
       );
@@ -145,7 +156,7 @@ export function createVaultKeys(deps: {
     },
 
     async rotateData() {
-      const ring = deps.keyring();
+      const ring = loadRing();
       const created = (await sql.begin(async (tx) => {
         await lockDataKeys(tx);
         const [run] = await tx`select id from data_key_rotations where status = 'running' limit 1`;
