@@ -18,6 +18,7 @@ import { registerStartDrain } from "./routes/drains/create.ts";
 import { registerRetrieveDrain } from "./routes/drains/retrieve.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerInternalRoutingTable } from "./routes/internal/routing-table.ts";
+import { registerDestroyRetiredKeys } from "./routes/keys/destroy-retired.ts";
 import { registerRotateDataKey } from "./routes/keys/rotate-data.ts";
 import { registerRotateMasterKey } from "./routes/keys/rotate-master.ts";
 import { registerCellKeyStatus } from "./routes/keys/status.ts";
@@ -87,5 +88,6 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerRotateMasterKey(app);
   registerRotateDataKey(app);
   registerCellKeyStatus(app);
+  registerDestroyRetiredKeys(app);
   return app;
 }

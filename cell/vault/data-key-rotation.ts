@@ -149,7 +149,8 @@ export async function rotationStep(deps: RotationDeps, rotationId: string): Prom
   })) as boolean;
 }
 
-async function countRefsTo(sql: Sql, keyId: string): Promise<number> {
+/** Ciphertexts under `keyId`. */
+export async function countRefsTo(sql: Sql, keyId: string): Promise<number> {
   let n = 0;
   for (const t of sealedColumns) {
     for (const col of t.columns) {

@@ -9,6 +9,7 @@ import type { Sql } from "../db/client.ts";
 import { resealCanary } from "./canary.ts";
 import {
   countOtherKeyRefs,
+  countRefsTo,
   latestRotation,
   type RotationView,
   rotationStep,
@@ -49,6 +50,8 @@ export interface VaultKeys {
   status(): Promise<KeyStatus>;
   rotateMaster(): Promise<{ master_key_id: string; resealed: number; total: number }>;
   rotateData(): Promise<RotationView>;
+  /** Deletes retired keys that no ciphertext of this cell references (checked again here). */
+  destroyRetired(): Promise<{ destroyed: string[]; still_referenced: string[] }>;
   close(): Promise<void>;
 }
 
@@ -181,6 +184,27 @@ export function createVaultKeys(deps: {
         "data key rotation started",
       );
       return rotationView((await latestRotation(sql))!);
+    },
+
+    async destroyRetired() {
+      return (await sql.begin(async (tx) => {
+        await lockDataKeys(tx);
+        const retired = await tx<
+          { id: string }[]
+        >`select id from data_keys where state = 'retired' order by id`;
+        const destroyed: string[] = [];
+        const stillReferenced: string[] = [];
+        for (const { id } of retired) {
+          if ((await countRefsTo(tx as unknown as Sql, id)) > 0) {
+            stillReferenced.push(id);
+            continue;
+          }
+          await tx`delete from data_keys where id = ${id} and state = 'retired'`;
+          destroyed.push(id);
+        }
+        deps.log?.info({ destroyed, still_referenced: stillReferenced }, "retired data keys destroyed");
+        return { destroyed, still_referenced: stillReferenced };
+      })) as { destroyed: string[]; still_referenced: string[] };
     },
 
     async close() {

@@ -64,3 +64,22 @@ export async function rotateDataKey(
   );
   return rotation;
 }
+
+/** Deletes the cell's retired data keys that nothing references any more (the cell re-checks). */
+export async function destroyRetiredDataKeys(deps: ControlPlaneDeps, actor: AdminActor, cellId: string) {
+  const cell = await getCellOr404(deps.db, cellId);
+  const result = await callCell(cell.id, () =>
+    deps.cellClients
+      .forCell(cell)
+      .call<{ destroyed: string[]; still_referenced: string[] }>(
+        "POST",
+        "/keys/destroy-retired",
+        undefined,
+        60_000,
+      ),
+  );
+  await deps.db.transaction((tx) =>
+    writeAudit(tx, actor, { action: "keys.destroy_retired", target: cell.id, before: null, after: result }),
+  );
+  return result;
+}

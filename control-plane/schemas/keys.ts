@@ -64,3 +64,7 @@ export const RotateMasterBodySchema = z
 
 export type CellKeyStatus = z.infer<typeof CellKeyStatusSchema>;
 export type DataKeyRotation = z.infer<typeof DataKeyRotationSchema>;
+
+export const DestroyedKeysSchema = z
+  .object({ destroyed: z.array(z.string()), still_referenced: z.array(z.string()) })
+  .openapi("DestroyedDataKeys");

@@ -91,6 +91,8 @@ describe("keys rotation with the admin CLI, across a partner move", () => {
     expect(a.data_keys.filter((k) => k.state === "active")).toHaveLength(1);
     expect(a.data_keys.some((k) => k.state === "retired")).toBe(true);
     await allPay();
+    expect(await cli("keys", "destroy-retired", "--cell", "cell-a")).toMatch(/destroyed:\s+dk_/);
+    await allPay();
 
     const started = await platform.admin<Move>("POST", `/admin/v1/partners/${partner.id}/move`, {
       target_cell_id: "cell-b",

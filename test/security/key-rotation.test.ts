@@ -188,6 +188,12 @@ describe("key rotation under load", () => {
     const logged = await admin.sql`select count(*)::int as n from reencrypt_log`;
     expect(done.rotation!.reencrypted).toBe(logged[0]!.n);
     expect(done.rotation!.reencrypted).toBeGreaterThanOrEqual(oldTokens.length);
+
+    // Retired and referenced by nothing: destroyed; every token still pays without it.
+    const destroyed = await internal<{ destroyed: string[] }>("POST", "/keys/destroy-retired");
+    expect(destroyed.body.destroyed).toContain(oldKey.id);
+    for (const token of oldTokens.slice(0, 10))
+      expect((await payWithToken(token)).body.status).toBe("succeeded");
   }, 180_000);
 
   it("a rotation interrupted by a gateway shutdown resumes from its cursor at the next start, each row once", async () => {
@@ -279,6 +285,17 @@ describe("per-cell key-encryption keys and the encryption limit", () => {
       select split_part(card_ciphertext, '.', 2) as k, count(*)::int as n from card_tokens
       where partner_id = ${partnerId} group by 1`;
     expect(used.every((u) => u.n <= 10)).toBe(true);
+    for (const t of made) expect((await vault.detokenize(partnerId, t.id))?.pan).toBe("4242424242424242");
+
+    // A key marked retired while ciphertexts still name it is not destroyed.
+    const referenced = used[0]!.k;
+    await admin.sql`update data_keys set state = 'retired' where id = ${referenced}`;
+    const destroyed = await internal<{ destroyed: string[]; still_referenced: string[] }>(
+      "POST",
+      "/keys/destroy-retired",
+    );
+    expect(destroyed.body.still_referenced).toContain(referenced);
+    expect(destroyed.body.destroyed).not.toContain(referenced);
     for (const t of made) expect((await vault.detokenize(partnerId, t.id))?.pan).toBe("4242424242424242");
   });
 });

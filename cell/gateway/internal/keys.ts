@@ -12,4 +12,7 @@ export function registerInternalKeys(app: Hono<AppEnv>) {
 
   /** A new active data key now; old ciphertexts re-encrypted in the background (GET /keys shows progress). */
   app.post("/keys/rotate-data", async (c) => c.json(await c.get("deps").vault.keys.rotateData(), 202));
+
+  /** Deletes retired data keys no ciphertext references (the last step of a data-key rotation). */
+  app.post("/keys/destroy-retired", async (c) => c.json(await c.get("deps").vault.keys.destroyRetired()));
 }

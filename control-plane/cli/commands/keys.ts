@@ -1,4 +1,4 @@
-// `keys status|rotate-master|rotate-data`: the cells' data keys and their rotations
+// `keys status|rotate-master|rotate-data|destroy-retired`: the cells' data keys and their rotations
 // (control-plane/keys/cell-keys.ts → each cell's /internal/v1/keys).
 import { option, UsageError } from "../args.ts";
 import type { CliCommand, CliContext } from "../command.ts";
@@ -75,6 +75,24 @@ export const command: CliCommand = {
         );
         if (ctx.json) return ctx.print(JSON.stringify(res, null, 2));
         ctx.print(table(res.data, ["cell_id", "master_key_id", "resealed", "total"]));
+      },
+    },
+    "destroy-retired": {
+      usage: "keys destroy-retired --cell <id>",
+      summary: "delete the cell's retired data keys that no ciphertext references (re-checked by the cell)",
+      async run(ctx) {
+        const cell = cellOption(ctx);
+        const res = await ctx.api.request<{ destroyed: string[]; still_referenced: string[] }>(
+          "POST",
+          `/admin/v1/cells/${encodeURIComponent(cell)}/keys/destroy-retired`,
+        );
+        if (ctx.json) return ctx.print(JSON.stringify(res, null, 2));
+        ctx.print(
+          block({
+            destroyed: res.destroyed.join(" ") || "none",
+            still_referenced: res.still_referenced.join(" ") || "none",
+          }),
+        );
       },
     },
     "rotate-data": {
