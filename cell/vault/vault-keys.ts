@@ -119,8 +119,10 @@ export function createVaultKeys(deps: {
   return {
     async status() {
       const ring = loadRing();
-      const rows = await sql<DataKeyRow[]>`select * from data_keys order by created_at`;
+      // The rotation first: a rotation read as done is then never shown with its keys as they were
+      // before its last step (which retires them in the same transaction).
       const rotation = await latestRotation(sql);
+      const rows = await sql<DataKeyRow[]>`select * from data_keys order by created_at`;
       const now = Date.now();
       return {
         cell_id: cellId,
