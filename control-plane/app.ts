@@ -22,6 +22,10 @@ import { registerStartDrain } from "./routes/drains/create.ts";
 import { registerRetrieveDrain } from "./routes/drains/retrieve.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerInternalRoutingTable } from "./routes/internal/routing-table.ts";
+import { registerDestroyRetiredKeys } from "./routes/keys/destroy-retired.ts";
+import { registerRotateDataKey } from "./routes/keys/rotate-data.ts";
+import { registerRotateMasterKey } from "./routes/keys/rotate-master.ts";
+import { registerCellKeyStatus } from "./routes/keys/status.ts";
 import { registerListAlerts } from "./routes/monitoring/alerts.ts";
 import { registerDashboard } from "./routes/monitoring/dashboard.ts";
 import { registerLiveApi } from "./routes/monitoring/live-api.ts";
@@ -89,5 +93,9 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerStartDrain(app);
   registerRetrieveDrain(app);
   registerListAlerts(app);
+  registerRotateMasterKey(app);
+  registerRotateDataKey(app);
+  registerCellKeyStatus(app);
+  registerDestroyRetiredKeys(app);
   return app;
 }

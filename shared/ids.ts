@@ -11,6 +11,7 @@ export type IdPrefix =
   | "evt"
   | "req"
   | "dk"
+  | "dkr"
   | "we"
   | "mv"
   | "cell"

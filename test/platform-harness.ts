@@ -13,7 +13,8 @@ import { createLedgerHandler } from "../cell/events/processors/ledger.ts";
 import { fromOutbox } from "../cell/events/processors/outbox-check.ts";
 import { createSettlementHandler } from "../cell/events/processors/settlement.ts";
 import { OutboxRelay } from "../cell/events/relay/outbox-relay.ts";
-import { generateMasterKeyBase64, loadMasterKey } from "../cell/vault/envelope.ts";
+import { generateMasterKeyBase64 } from "../cell/vault/envelope.ts";
+import { keyringSource } from "../cell/vault/master-keyring.ts";
 import { createVault } from "../cell/vault/vault.ts";
 import { parseControlPlaneEnv } from "../control-plane/config.ts";
 import { type RunningControlPlane, startControlPlane } from "../control-plane/create-control-plane.ts";
@@ -231,7 +232,12 @@ export async function startPlatform(opts: {
       ...opts.cells.map((c) =>
         startTestCell({ ...cellEnv, ...rate, CELLPAY_CELL_ID: c.id, ...opts.cellEnv }).then(async (cell) => {
           // A cell whose workers do not start is not in `cells` yet: stop it here, not leak it.
-          const stopWorkers = await startCellWorkers(c.id, cell, masterKey).catch(async (err: unknown) => {
+          const stopWorkers = await startCellWorkers(
+            c.id,
+            cell,
+            masterKey,
+            opts.cellEnv?.CELLPAY_MASTER_KEYS_FILE,
+          ).catch(async (err: unknown) => {
             await cell.stop();
             throw err;
           });
@@ -281,6 +287,7 @@ async function startCellWorkers(
   cellId: string,
   cell: TestCell,
   masterKey: string,
+  keyringFile?: string,
 ): Promise<() => Promise<void>> {
   const log = createLogger({ service: "worker", cellId, level: "silent" });
   const database = createDb(cell.infra.postgresUrl, { max: 4, applicationName: `workers-${cellId}` });
@@ -306,7 +313,13 @@ async function startCellWorkers(
     cellId,
     sql: database.sql,
     db: database.db,
-    vault: await createVault({ ...database, master: loadMasterKey({ CELLPAY_MASTER_KEY: masterKey }) }),
+    vault: await createVault({
+      ...database,
+      keyring: keyringSource(
+        keyringFile ? { CELLPAY_MASTER_KEYS_FILE: keyringFile } : { CELLPAY_MASTER_KEY: masterKey },
+      ),
+      cellId,
+    }),
     log,
     clock: () => new Date(),
   };

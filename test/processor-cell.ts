@@ -4,7 +4,8 @@
 import { createDb } from "../cell/db/client.ts";
 import { migrateCellDatabase } from "../cell/db/migrate.ts";
 import type { ProcessorDeps } from "../cell/events/processors/event-handler.ts";
-import { generateMasterKeyBase64, loadMasterKey } from "../cell/vault/envelope.ts";
+import { generateMasterKeyBase64 } from "../cell/vault/envelope.ts";
+import { keyringSource } from "../cell/vault/master-keyring.ts";
 import { createVault } from "../cell/vault/vault.ts";
 import { type CellInfra, startTestCellInfra } from "../platform/cell-infra.ts";
 import { createLogger } from "../shared/logger.ts";
@@ -21,12 +22,12 @@ export async function startProcessorCell(cellId = "cell-test", poolMax = 4): Pro
   try {
     await migrateCellDatabase(infra.postgresUrl);
     const database = createDb(infra.postgresUrl, { max: poolMax });
-    const master = loadMasterKey({ CELLPAY_MASTER_KEY: generateMasterKeyBase64() });
+    const keyring = keyringSource({ CELLPAY_MASTER_KEY: generateMasterKeyBase64() });
     const deps: ProcessorDeps = {
       cellId,
       sql: database.sql,
       db: database.db,
-      vault: await createVault({ db: database.db, sql: database.sql, master }),
+      vault: await createVault({ db: database.db, sql: database.sql, keyring, cellId }),
       log: createLogger({ service: "test", level: "silent" }),
       clock: () => new Date(),
     };

@@ -43,13 +43,58 @@ export const apiKeys = pgTable(
   (t) => [uniqueIndex("api_keys_secret_hash").on(t.secretHash), index("api_keys_partner").on(t.partnerId)],
 );
 
-/** Cell data keys, sealed by the master key (envelope encryption); ciphertexts name their key id. */
+/**
+ * Cell data keys, sealed by the cell's key-encryption key (vault/cell-kek.ts); ciphertexts name
+ * their key id. `state`: `active` encrypts (one per cell), `decrypt_only` is being re-encrypted
+ * away, `retired` is referenced by no ciphertext and never encrypts again. No unique "one active
+ * per cell" index: a move's import upserts rows as the source cell last saw them (a key this cell
+ * has since demoted may come back "active"), which must not fail the move; the vault takes the
+ * newest active key of its cell.
+ */
 export const dataKeys = pgTable("data_keys", {
   id: text("id").primaryKey(),
   sealedKey: text("sealed_key").notNull(),
   masterKeyId: text("master_key_id").notNull(),
+  /** The cell whose KEK sealed it (a partner move brings other cells' rows); null: legacy `mk1.`. */
+  cellId: text("cell_id"),
+  state: text("state", { enum: ["active", "decrypt_only", "retired"] })
+    .notNull()
+    .default("active"),
+  /** Encryptions reserved under this key, in blocks (vault/data-key-store.ts): bounds GCM's nonce risk. */
+  encryptions: bigint("encryptions", { mode: "number" }).notNull().default(0),
+  /** HMAC of the key itself: equal for the same key in every cell, whatever KEK seals it. */
+  keyCheck: text("key_check"),
   createdAt: createdAt(),
   retiredAt: timestamp("retired_at", { withTimezone: true }),
+});
+
+/**
+ * Data-key rotations of this cell (never copied by moves): re-encrypting every ciphertext onto
+ * `toKeyId`, resumable from the cursor (table, last id), which advances in the same transaction
+ * as the rows it covers.
+ */
+export const dataKeyRotations = pgTable("data_key_rotations", {
+  id: text("id").primaryKey(),
+  toKeyId: text("to_key_id").notNull(),
+  status: text("status", { enum: ["running", "done"] })
+    .notNull()
+    .default("running"),
+  cursorTable: text("cursor_table").notNull().default(""),
+  cursorId: text("cursor_id").notNull().default(""),
+  passes: integer("passes").notNull().default(0),
+  reencrypted: bigint("reencrypted", { mode: "number" }).notNull().default(0),
+  /** Ciphertexts under other keys when the rotation started (progress denominator). */
+  total: bigint("total", { mode: "number" }).notNull().default(0),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp("finished_at", { withTimezone: true }),
+});
+
+/** A known value sealed for this cell: opening it at start proves the master keys are the right ones. */
+export const vaultCanary = pgTable("vault_canary", {
+  id: text("id").primaryKey(),
+  sealed: text("sealed").notNull(),
+  masterKeyId: text("master_key_id").notNull(),
+  createdAt: createdAt(),
 });
 
 export const cardTokens = pgTable(

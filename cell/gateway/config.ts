@@ -19,6 +19,8 @@ const envSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   CELLPAY_MASTER_KEY: z.string().optional(),
   CELLPAY_MASTER_KEY_FILE: z.string().optional(),
+  /** A keyring `{"active": id, "keys": {id: base64}}` instead of one key (vault/master-keyring.ts). */
+  CELLPAY_MASTER_KEYS_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PG_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   ACQUIRER_TIMEOUT_MS: z.coerce.number().int().min(10).default(8000),

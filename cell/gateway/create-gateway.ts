@@ -16,7 +16,8 @@ import { createTokenBuckets } from "../limits/token-bucket.ts";
 import { createKeyLookup } from "../partners/key-lookup.ts";
 import { batchedPaymentWrites } from "../payments/payment-writes.ts";
 import { startRecoverer } from "../payments/recoverer.ts";
-import { deriveSubkey, KEY_CACHE_SIGNING_LABEL, loadMasterKey } from "../vault/envelope.ts";
+import { deriveSubkey, KEY_CACHE_SIGNING_LABEL } from "../vault/envelope.ts";
+import { keyringSource } from "../vault/master-keyring.ts";
 import { createVault } from "../vault/vault.ts";
 import { createGatewayApp } from "./app.ts";
 import type { GatewayEnv } from "./config.ts";
@@ -80,8 +81,20 @@ export async function startGateway(
     applicationName: `gateway-${env.CELLPAY_CELL_ID}`,
   });
   const { sql, db } = database;
-  const master = loadMasterKey(env);
-  const vault = await createVault({ db, sql, master });
+  const keyring = keyringSource(env);
+  // Refuses to start (the start-up canary) when the master keys do not open this cell's keys.
+  const vault = await createVault({
+    db,
+    sql,
+    keyring,
+    cellId: env.CELLPAY_CELL_ID,
+    log: logger,
+    runRotations: true,
+  }).catch(async (err: unknown) => {
+    await database.end();
+    throw err;
+  });
+  const digestRoot = keyring.load().digestRoot;
   const redis = env.REDIS_URL
     ? createRedis(env.REDIS_URL, logger, { commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS })
     : undefined;
@@ -113,7 +126,7 @@ export async function startGateway(
       ttlMs: env.KEY_CACHE_TTL_MS,
       redis,
       health: redisHealth,
-      signingKey: deriveSubkey(master, KEY_CACHE_SIGNING_LABEL),
+      signingKey: deriveSubkey(digestRoot, KEY_CACHE_SIGNING_LABEL),
       log: logger,
     }),
     redis,
@@ -154,6 +167,7 @@ export async function startGateway(
     });
   } catch (err) {
     await recoverer.stop();
+    await vault.close();
     redis?.disconnect();
     await database.end();
     throw err;
@@ -166,6 +180,7 @@ export async function startGateway(
       // Both listeners stop taking connections and finish what they run, then the pool goes.
       await Promise.all([closeServer(server), closeServer(internalServer)]);
       await recoverer.stop();
+      await vault.close();
       redis?.disconnect();
       await database.end();
     },

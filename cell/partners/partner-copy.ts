@@ -59,14 +59,31 @@ export async function exportRows(
   return { rows: rows.map((r) => r.row), next: rows.length === opts.limit && last ? last.cursor : null };
 }
 
-/** Ids of imported data keys this cell holds with another sealed value (an import must not replace them). */
+/**
+ * Ids of imported data keys that are another key than the one this cell holds under that id (an
+ * import must not replace them). The sealed values may differ for the same key, and do after a
+ * move or a master rotation (each cell seals for its own KEK, cell/vault/cell-kek.ts); the key
+ * check value does not, so it decides. Rows from before key checks fall back to the sealed value.
+ */
 export async function conflictingDataKeys(sql: Sql, rows: Record<string, unknown>[]): Promise<string[]> {
-  const incoming = rows.map((r) => ({ id: String(r.id ?? ""), sealed: String(r.sealed_key ?? "") }));
+  const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  const incoming = rows.map((r) => ({
+    id: String(r.id ?? ""),
+    sealed: String(r.sealed_key ?? ""),
+    check: text(r.key_check),
+  }));
   if (incoming.length === 0) return [];
-  const held = await sql<{ id: string; sealed_key: string }[]>`
-    select id, sealed_key from data_keys where id = any(${incoming.map((r) => r.id)}::text[])`;
-  const sealedById = new Map(held.map((r) => [r.id, r.sealed_key]));
-  return incoming.filter((r) => sealedById.has(r.id) && sealedById.get(r.id) !== r.sealed).map((r) => r.id);
+  const held = await sql<{ id: string; sealed_key: string; key_check: string | null }[]>`
+    select id, sealed_key, key_check from data_keys where id = any(${incoming.map((r) => r.id)}::text[])`;
+  const heldById = new Map(held.map((r) => [r.id, r]));
+  return incoming
+    .filter((r) => {
+      const mine = heldById.get(r.id);
+      if (!mine) return false;
+      const myCheck = text(mine.key_check);
+      return myCheck && r.check ? myCheck !== r.check : mine.sealed_key !== r.sealed;
+    })
+    .map((r) => r.id);
 }
 
 /** Upserts rows exactly as exported (jsonb_populate_recordset keeps every type and value). */

@@ -11,7 +11,9 @@ export interface MasterKey {
 }
 
 const keyBytes = 32;
-const ivBytes = 12; // the GCM standard nonce; random per message, so no counter to persist
+// The GCM standard nonce, random per message: with random 96-bit nonces NIST SP 800-38D allows at
+// most 2^32 encryptions under one key, so data keys count theirs (vault/data-key-store.ts).
+const ivBytes = 12;
 const tagBytes = 16;
 
 /**
@@ -144,8 +146,8 @@ function parseCiphertext(ciphertext: string): { dataKeyId: string; parts: string
   return { dataKeyId: parts[1], parts: parts.slice(2) };
 }
 
-/** `<iv>.<tag>.<ct>` in base64url. */
-function seal(key: Buffer, plaintext: Buffer, aad: string): string {
+/** `<iv>.<tag>.<ct>` in base64url (AES-256-GCM, random 96-bit nonce). */
+export function seal(key: Buffer, plaintext: Buffer, aad: string): string {
   const iv = randomBytes(ivBytes);
   const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: tagBytes });
   cipher.setAAD(Buffer.from(aad, "utf8"));
@@ -153,7 +155,7 @@ function seal(key: Buffer, plaintext: Buffer, aad: string): string {
   return [iv, cipher.getAuthTag(), ct].map((b) => b.toString("base64url")).join(".");
 }
 
-function open(key: Buffer, [iv, tag, ct]: string[], aad: string): Buffer {
+export function open(key: Buffer, [iv, tag, ct]: string[], aad: string): Buffer {
   if (iv === undefined || tag === undefined || ct === undefined) throw new Error("Malformed ciphertext.");
   const ivBuf = Buffer.from(iv, "base64url");
   const tagBuf = Buffer.from(tag, "base64url");

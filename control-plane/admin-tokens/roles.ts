@@ -13,6 +13,7 @@ export const permissions = [
   "cells.register",
   "partners.manage", // onboard, suspend/resume, limits, keys
   "tokens.manage",
+  "keys.manage", // master and data key rotation (admin only: it holds every permission)
 ] as const;
 export type Permission = (typeof permissions)[number];
 

@@ -40,6 +40,16 @@ export const routePermissions: Record<string, RoutePermission> = {
   "PUT /admin/v1/cells/{id}/state": { permission: "cells.operate", action: "cell.set_state", reason: true },
   "POST /admin/v1/cells/{id}/drain": { permission: "cells.operate", action: "cell.drain", reason: true },
   "GET /admin/v1/drains/{id}": { permission: "read", action: "drain.retrieve" },
+  // Keys (control-plane/keys/cell-keys.ts). Rotation creates and re-seals; only destroying
+  // retired keys removes key material, so only it needs a reason.
+  "GET /admin/v1/cells/{id}/keys": { permission: "read", action: "keys.status" },
+  "POST /admin/v1/keys/rotate-master": { permission: "keys.manage", action: "keys.rotate_master" },
+  "POST /admin/v1/cells/{id}/keys/rotate-data": { permission: "keys.manage", action: "keys.rotate_data" },
+  "POST /admin/v1/cells/{id}/keys/destroy-retired": {
+    permission: "keys.manage",
+    action: "keys.destroy_retired",
+    reason: true,
+  },
   "GET /admin/v1/moves/{id}": { permission: "read", action: "move.retrieve" },
   "GET /admin/v1/routing-table": { permission: "read", action: "routing_table.retrieve" },
   "GET /admin/v1/alerts": { permission: "read", action: "alert.list" },

@@ -25,6 +25,12 @@ import {
   type UpdatePartnerRequest,
   xidResponse,
 } from "./contract.ts";
+import {
+  CellKeyStatusSchema,
+  DataKeyRotationSchema,
+  DestroyedKeysSchema,
+  MasterRotationResultSchema,
+} from "./contract-keys.ts";
 
 export class CellApiError extends Error {
   constructor(
@@ -68,6 +74,11 @@ export interface CellClient {
   backlog(partnerId: string): Out<typeof backlogResponse>;
   activate(partnerId: string, status: "active" | "suspended"): Out<typeof partnerStateResponse>;
   purge(partnerId: string, capability: string): Out<typeof purgeResponse>;
+  // Key rotation (contract-keys.ts).
+  keyStatus(): Out<typeof CellKeyStatusSchema>;
+  rotateMaster(): Out<typeof MasterRotationResultSchema>;
+  rotateData(): Out<typeof DataKeyRotationSchema>;
+  destroyRetiredKeys(): Out<typeof DestroyedKeysSchema>;
   ready(): Promise<boolean>;
 }
 
@@ -80,6 +91,8 @@ interface Call {
 }
 
 const MOVE_TIMEOUT_MS = 30_000;
+/** Re-sealing every data key of a cell, or opening a rotation: bounded work, but more than a read. */
+const KEYS_TIMEOUT_MS = 60_000;
 const seg = encodeURIComponent;
 
 export function createCellClient(opts: {
@@ -191,6 +204,21 @@ export function createCellClient(opts: {
       call(partnerStateResponse, { method: "POST", path: `/partners/${seg(id)}/activate`, body: { status } }),
     purge: (id, cap) =>
       call(purgeResponse, { method: "DELETE", path: `/partners/${seg(id)}`, headers: capability(cap) }),
+    keyStatus: () => call(CellKeyStatusSchema, { method: "GET", path: "/keys" }),
+    rotateMaster: () =>
+      call(MasterRotationResultSchema, {
+        method: "POST",
+        path: "/keys/rotate-master",
+        timeoutMs: KEYS_TIMEOUT_MS,
+      }),
+    rotateData: () =>
+      call(DataKeyRotationSchema, { method: "POST", path: "/keys/rotate-data", timeoutMs: KEYS_TIMEOUT_MS }),
+    destroyRetiredKeys: () =>
+      call(DestroyedKeysSchema, {
+        method: "POST",
+        path: "/keys/destroy-retired",
+        timeoutMs: KEYS_TIMEOUT_MS,
+      }),
     async ready() {
       try {
         await call(healthResponse, { method: "GET", path: "/health", timeoutMs: 2000 });

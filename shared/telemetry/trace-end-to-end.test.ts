@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../cell/db/client.ts";
 import { startConsumerRunners } from "../../cell/events/processors/consumer-runner.ts";
 import { OutboxRelay } from "../../cell/events/relay/outbox-relay.ts";
-import { loadMasterKey } from "../../cell/vault/envelope.ts";
+import { keyringSource } from "../../cell/vault/master-keyring.ts";
 import { createVault } from "../../cell/vault/vault.ts";
 import { createWebhookHandler, startWebhookDispatcher } from "../../cell/webhooks/index.ts";
 import type { RunningRouter } from "../../router/create-router.ts";
@@ -38,7 +38,8 @@ beforeAll(async () => {
   const vault = await createVault({
     db: database.db,
     sql: database.sql,
-    master: loadMasterKey({ CELLPAY_MASTER_KEY: cell.masterKey }),
+    keyring: keyringSource({ CELLPAY_MASTER_KEY: cell.masterKey }),
+    cellId: "cell-test",
   });
   nc = await connect({
     servers: cell.infra.natsUrl,

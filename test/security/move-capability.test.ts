@@ -162,16 +162,26 @@ describe("import", () => {
     expect((await client(target.url, mover.apiKey)("GET", "/v1/payments")).status).toBe(401);
   });
 
-  it("refuses a data key whose sealed value differs from the one this cell holds under that id", async () => {
+  it("refuses another data key under an id this cell holds, and never writes over the one held", async () => {
     const [key] = await exported("data_keys");
     expect(key).toBeDefined();
     const capability = valid();
     const path = importPath(mover.partnerId, "data_keys");
     const first = await internal(target, "POST", path, { capability, body: { rows: [key] } });
     expect(first.status).toBe(200);
-    // The same row again is harmless; another sealed value under that id is refused.
+    // The same row again is harmless, and so is the same key sealed otherwise (as another cell's
+    // KEK seals it: same key check value); it is not written over the one held.
     expect((await internal(target, "POST", path, { capability, body: { rows: [key] } })).status).toBe(200);
-    const forged = { ...key, sealed_key: `${String(key!.sealed_key).slice(0, -4)}AAAA` };
+    const resealed = { ...key, sealed_key: `${String(key!.sealed_key).slice(0, -4)}BBBB` };
+    expect((await internal(target, "POST", path, { capability, body: { rows: [resealed] } })).status).toBe(
+      200,
+    );
+    // Another key under that id (another check value) is refused.
+    const forged = {
+      ...key,
+      sealed_key: `${String(key!.sealed_key).slice(0, -4)}AAAA`,
+      key_check: "forged-key-check-value",
+    };
     const refused = await internal(target, "POST", path, { capability, body: { rows: [forged] } });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({ type: "invalid_request_error", code: "data_key_conflict" });

@@ -11,7 +11,7 @@ import { onShutdownSignal } from "../../../shared/shutdown.ts";
 import { startMetricsServer } from "../../../shared/telemetry/metrics-server.ts";
 import { startTracingFromEnv } from "../../../shared/telemetry/otel-sdk.ts";
 import { createDb } from "../../db/client.ts";
-import { loadMasterKey } from "../../vault/envelope.ts";
+import { keyringSource } from "../../vault/master-keyring.ts";
 import { createVault } from "../../vault/vault.ts";
 import { createWebhookHandler, parseWebhookEnv, startWebhookDispatcher } from "../../webhooks/index.ts";
 import { waitForStreams } from "../streams.ts";
@@ -34,6 +34,7 @@ const envSchema = z.object({
   NATS_TLS_KEY_FILE: z.string().min(1).optional(),
   CELLPAY_MASTER_KEY: z.string().optional(),
   CELLPAY_MASTER_KEY_FILE: z.string().optional(),
+  CELLPAY_MASTER_KEYS_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PG_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   PROCESSOR_MAX_DELIVER: z.coerce.number().int().min(1).max(100).default(5),
@@ -70,7 +71,7 @@ try {
     applicationName: `processor-${env.CELLPAY_CELL_ID}`,
   });
   const { sql, db } = database;
-  const vault = await createVault({ db, sql, master: loadMasterKey(env) });
+  const vault = await createVault({ db, sql, keyring: keyringSource(env), cellId: env.CELLPAY_CELL_ID });
   const nc = await connect({
     servers: env.NATS_URL,
     name: `processor-${env.CELLPAY_CELL_ID}`,

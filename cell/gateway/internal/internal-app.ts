@@ -9,6 +9,7 @@ import { ApiError } from "../../../shared/errors.ts";
 import { requireCredential } from "../../../shared/http/bearer-auth.ts";
 import type { AppEnv } from "../app-env.ts";
 import { validationHook } from "../validation-hook.ts";
+import { registerInternalKeys } from "./keys.ts";
 import { registerActivatePartner } from "./routes/activate-partner.ts";
 import { registerChecksums } from "./routes/checksums.ts";
 import { registerCurrentXid } from "./routes/current-xid.ts";
@@ -63,6 +64,8 @@ export function createInternalApp(cellAdminToken: string | undefined): OpenAPIHo
   registerWorkerBacklog(app);
   registerActivatePartner(app);
   registerPurgePartner(app);
+  // Key rotation (cell/vault/data-key-rotation.ts): plain Hono routes, not yet in the contract.
+  registerInternalKeys(app);
   registerInternalOpenApi(app);
   return app;
 }
