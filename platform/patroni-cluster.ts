@@ -1,0 +1,247 @@
+// Starts a cell's Postgres as a Patroni 3.0 cluster: a primary plus streaming standbys, each on its
+// own data folder and port, with the leader lock in etcd. Patroni runs (and runs Postgres) as the
+// unprivileged `postgres` OS user. Clients reach the primary with a multi-host URL and
+// target_session_attrs=primary, so after a failover they find the new primary by themselves.
+import { chown, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { stringify } from "yaml";
+import { assertPortFree } from "./free-port.ts";
+import { describeExit, type ExitInfo, ManagedProcess } from "./managed-process.ts";
+import {
+  createCellpayDatabase,
+  hasPgStatStatements,
+  postgresUser,
+  prepareDataDir,
+} from "./postgres-server.ts";
+import { waitFor } from "./wait-for.ts";
+
+export interface StartPatroniOptions {
+  patroniBin: string;
+  /** Directory holding initdb, postgres, pg_rewind, pg_basebackup. */
+  pgBin: string;
+  /** Patroni's scope: the cluster's name in etcd (the cell id). */
+  scope: string;
+  etcdEndpoint: string;
+  dataDir: string;
+  /** One Postgres port and one Patroni REST port per node. */
+  postgresPorts: number[];
+  restPorts: number[];
+  /** Patroni synchronous_mode: a commit is acknowledged once it is on the standby's disk too. */
+  synchronous: boolean;
+  /** logs/postgres-<i>.log for node i. */
+  logFile: (index: number) => string;
+  onUnexpectedExit?: (proc: ManagedProcess, info: ExitInfo) => void;
+}
+
+export interface PatroniMember {
+  name: string;
+  /** "leader", "sync_standby" or "replica". */
+  role: string;
+  state: string;
+  port: number;
+  lag?: number | string;
+}
+
+export interface PatroniCluster {
+  /** postgres://postgres@127.0.0.1:p0,127.0.0.1:p1/cellpay?target_session_attrs=primary */
+  url: string;
+  /** One Patroni process per node, in node order. */
+  processes: ManagedProcess[];
+  postgresPorts: number[];
+  /** The cluster as Patroni sees it (GET /cluster on the first node that answers). */
+  members(): Promise<PatroniMember[]>;
+  /** Node index of the current leader, or undefined during a failover. */
+  leaderIndex(): Promise<number | undefined>;
+  /** The postmaster's pid of node `index` (from its postmaster.pid), if it runs. */
+  postmasterPid(index: number): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+export async function startPatroniCluster(opts: StartPatroniOptions): Promise<PatroniCluster> {
+  const runAs = await postgresUser();
+  const ids = runAs ?? {};
+  const root = resolve(opts.dataDir);
+  const nodeDir = (i: number) => join(root, `node-${i}`);
+  const preload = (await hasPgStatStatements(opts.pgBin)) ? "pg_stat_statements" : "";
+  for (const [i, port] of opts.postgresPorts.entries()) {
+    await assertPortFree(port, `${opts.scope} postgres-${i}`);
+    await assertPortFree(opts.restPorts[i]!, `${opts.scope} patroni-${i}`);
+    await mkdir(nodeDir(i), { recursive: true });
+    await prepareDataDir(nodeDir(i), runAs);
+    const configFile = join(nodeDir(i), "patroni.yml");
+    await writeFile(configFile, stringify(patroniConfig(opts, i, nodeDir(i), preload)), { mode: 0o600 });
+    if (runAs !== undefined) await chown(configFile, runAs.uid, runAs.gid);
+  }
+
+  const processes: ManagedProcess[] = [];
+  const stop = async () => {
+    // Standbys first, then the leader: a leader stopping first would hand its lock to a standby
+    // that is about to stop too.
+    const leader = await leaderIndex().catch(() => undefined);
+    const order = processes.map((_, i) => i).sort((a, b) => Number(a === leader) - Number(b === leader));
+    for (const i of order) {
+      await processes[i]!.stop("SIGTERM", 30_000);
+      await stopOrphanPostmaster(i);
+    }
+  };
+  const members = async (): Promise<PatroniMember[]> => {
+    let lastError: unknown;
+    for (const port of opts.restPorts) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/cluster`, { signal: AbortSignal.timeout(1_000) });
+        const body = (await res.json()) as { members?: PatroniMember[] };
+        return body.members ?? [];
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw new Error(`no Patroni node of ${opts.scope} answers`, { cause: lastError });
+  };
+  const nameOf = (i: number) => `${opts.scope}-pg-${i}`;
+  const leaderIndex = async () => {
+    const leader = (await members()).find((m) => m.role === "leader" && m.state === "running");
+    if (leader === undefined) return undefined;
+    const i = opts.postgresPorts.findIndex((_, n) => nameOf(n) === leader.name);
+    return i < 0 ? undefined : i;
+  };
+  const postmasterPid = async (i: number) => {
+    try {
+      const pid = Number((await readFile(join(nodeDir(i), "data", "postmaster.pid"), "utf8")).split("\n")[0]);
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      return undefined;
+    }
+  };
+  // Patroni starts Postgres in its own session; should Patroni die without stopping it, do it here.
+  const stopOrphanPostmaster = async (i: number) => {
+    const pid = await postmasterPid(i);
+    if (pid === undefined) return;
+    process.kill(pid, "SIGINT");
+    await waitFor(
+      async () => {
+        if ((await postmasterPid(i)) !== undefined) throw new Error("still running");
+      },
+      { what: `${nameOf(i)} postmaster to exit`, timeoutMs: 15_000 },
+    ).catch(() => process.kill(pid, "SIGKILL"));
+  };
+
+  try {
+    for (const [i] of opts.postgresPorts.entries()) {
+      processes.push(
+        await ManagedProcess.start({
+          name: nameOf(i),
+          command: opts.patroniBin,
+          args: [join(nodeDir(i), "patroni.yml")],
+          logFile: opts.logFile(i),
+          cwd: nodeDir(i),
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C", HOME: nodeDir(i) },
+          ...ids,
+          ...(opts.onUnexpectedExit !== undefined ? { onUnexpectedExit: opts.onUnexpectedExit } : {}),
+        }),
+      );
+    }
+    const expected = opts.postgresPorts.length;
+    await waitFor(
+      async () => {
+        const all = await members();
+        const running = all.filter((m) => m.state === "running" || m.state === "streaming");
+        const ready =
+          running.length === expected &&
+          running.some((m) => m.role === "leader") &&
+          (!opts.synchronous || running.some((m) => m.role === "sync_standby"));
+        if (!ready) throw new Error(`cluster not ready: ${JSON.stringify(all)}`);
+      },
+      {
+        what: `${opts.scope}'s Patroni cluster (${expected} nodes${opts.synchronous ? ", synchronous standby" : ""})`,
+        timeoutMs: 120_000, // bootstrap: initdb, then a base backup for every standby
+        intervalMs: 250,
+        logFile: opts.logFile(0),
+        giveUpIf: () => {
+          const dead = processes.find((p) => p.exit !== undefined);
+          return dead ? `${dead.name} ${describeExit(dead.exit!)}` : undefined;
+        },
+      },
+    );
+    const leader = await leaderIndex();
+    await createCellpayDatabase(opts.postgresPorts[leader ?? 0]!);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const hosts = opts.postgresPorts.map((p) => `127.0.0.1:${p}`).join(",");
+  return {
+    url: `postgres://postgres@${hosts}/cellpay?target_session_attrs=primary`,
+    processes,
+    postgresPorts: opts.postgresPorts,
+    members,
+    leaderIndex,
+    postmasterPid,
+    stop,
+  };
+}
+
+function patroniConfig(opts: StartPatroniOptions, i: number, dir: string, preload: string) {
+  const host = (port: number) => `127.0.0.1:${port}`;
+  const superuser = { username: "postgres" };
+  return {
+    scope: opts.scope,
+    namespace: "/cellpay/",
+    name: `${opts.scope}-pg-${i}`,
+    log: { level: "INFO" },
+    restapi: { listen: host(opts.restPorts[i]!), connect_address: host(opts.restPorts[i]!) },
+    etcd3: { hosts: opts.etcdEndpoint },
+    watchdog: { mode: "off" },
+    bootstrap: {
+      dcs: {
+        // A failover within ~10 s: the leader lock expires after ttl unless renewed every
+        // loop_wait; Patroni needs loop_wait + 2 × retry_timeout <= ttl.
+        ttl: 10,
+        loop_wait: 1,
+        retry_timeout: 4,
+        // A crashed primary is failed over at once rather than crash-recovered in place (which
+        // would keep the cell down for the whole WAL replay and could recur).
+        primary_start_timeout: 0,
+        maximum_lag_on_failover: 1_048_576,
+        // With the synchronous standby gone, strict mode would block every commit; non-strict
+        // lets the primary commit alone (RPO then = commits since the standby left, if that one
+        // disk is lost too) and Patroni only promotes a node that was the synchronous standby.
+        synchronous_mode: opts.synchronous,
+        synchronous_mode_strict: false,
+        postgresql: {
+          // Fencing: the old primary never comes back as a second writer; Patroni demotes it and
+          // pg_rewind (or a fresh base backup) turns it into a standby of the new primary.
+          use_pg_rewind: true,
+          use_slots: true,
+          remove_data_directory_on_rewind_failure: true,
+          remove_data_directory_on_diverged_timelines: true,
+          parameters: {
+            max_connections: 300,
+            shared_buffers: "256MB",
+            fsync: "on",
+            synchronous_commit: "on",
+            wal_level: "replica",
+            hot_standby: "on",
+            wal_log_hints: "on",
+            max_wal_senders: 10,
+            max_replication_slots: 10,
+            wal_keep_size: "256MB",
+            ...(preload !== "" ? { shared_preload_libraries: preload } : {}),
+          },
+        },
+      },
+      initdb: [{ encoding: "UTF8" }, { locale: "C" }],
+    },
+    postgresql: {
+      listen: host(opts.postgresPorts[i]!),
+      connect_address: host(opts.postgresPorts[i]!),
+      data_dir: join(dir, "data"),
+      bin_dir: opts.pgBin,
+      pgpass: join(dir, "pgpass"),
+      authentication: { superuser, replication: superuser, rewind: superuser },
+      // Local only, like the single-node Postgres: trust on 127.0.0.1, no unix sockets.
+      pg_hba: ["host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust"],
+      parameters: { unix_socket_directories: "", listen_addresses: "127.0.0.1" },
+    },
+  };
+}

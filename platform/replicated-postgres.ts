@@ -1,0 +1,80 @@
+// A cell's replicated Postgres: its own etcd (the leader lock) plus a Patroni cluster.
+// One etcd per cell, not one per platform: if a shared etcd lost quorum, Patroni would demote the
+// primary of every cell at once, so a shared store would make one failure domain of all cells.
+import { join } from "node:path";
+import { ensureHaBinaries } from "./binaries.ts";
+import { startEtcd } from "./etcd-server.ts";
+import type { ExitInfo, ManagedProcess } from "./managed-process.ts";
+import { type PatroniCluster, startPatroniCluster } from "./patroni-cluster.ts";
+
+/** Where a replicated Postgres listens: node i on postgresPorts[i] (REST on restPorts[i]). */
+export interface PostgresHaLayout {
+  synchronous: boolean;
+  postgresPorts: number[];
+  restPorts: number[];
+  etcdClientPort: number;
+  etcdPeerPort: number;
+}
+
+export interface StartReplicatedPostgresOptions {
+  cellId: string;
+  pgBin: string;
+  /** The cell's folder: etcd/, postgres-ha/node-<i>/, logs/. */
+  dataDir: string;
+  layout: PostgresHaLayout;
+  log: (msg: string) => void;
+  onUnexpectedExit?: (proc: ManagedProcess, info: ExitInfo) => void;
+}
+
+export interface ReplicatedPostgres {
+  url: string;
+  /** Node 0's Patroni, standing where a single Postgres process would. */
+  process: ManagedProcess;
+  cluster: PatroniCluster;
+  etcd: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+export async function startReplicatedPostgres(
+  opts: StartReplicatedPostgresOptions,
+): Promise<ReplicatedPostgres> {
+  const bins = await ensureHaBinaries(opts.log);
+  const exitHook = opts.onUnexpectedExit !== undefined ? { onUnexpectedExit: opts.onUnexpectedExit } : {};
+  const etcd = await startEtcd({
+    bin: bins.etcd,
+    dataDir: join(opts.dataDir, "etcd"),
+    clientPort: opts.layout.etcdClientPort,
+    peerPort: opts.layout.etcdPeerPort,
+    logFile: join(opts.dataDir, "logs", "etcd.log"),
+    name: `${opts.cellId}-etcd`,
+    ...exitHook,
+  });
+  let cluster: PatroniCluster;
+  try {
+    cluster = await startPatroniCluster({
+      patroniBin: bins.patroni,
+      pgBin: opts.pgBin,
+      scope: opts.cellId,
+      etcdEndpoint: etcd.endpoint,
+      dataDir: join(opts.dataDir, "postgres-ha"),
+      postgresPorts: opts.layout.postgresPorts,
+      restPorts: opts.layout.restPorts,
+      synchronous: opts.layout.synchronous,
+      logFile: (i) => join(opts.dataDir, "logs", `postgres-${i}.log`),
+      ...exitHook,
+    });
+  } catch (err) {
+    await etcd.stop();
+    throw err;
+  }
+  return {
+    url: cluster.url,
+    process: cluster.processes[0]!,
+    cluster,
+    etcd: etcd.process,
+    async stop() {
+      await cluster.stop();
+      await etcd.stop();
+    },
+  };
+}
