@@ -4,6 +4,7 @@
 // target_session_attrs=primary, so after a failover they find the new primary by themselves.
 import { chown, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import postgres from "postgres";
 import { stringify } from "yaml";
 import { assertPortFree } from "./free-port.ts";
 import { describeExit, type ExitInfo, ManagedProcess } from "./managed-process.ts";
@@ -54,6 +55,8 @@ export interface PatroniCluster {
   leaderIndex(): Promise<number | undefined>;
   /** The postmaster's pid of node `index` (from its postmaster.pid), if it runs. */
   postmasterPid(index: number): Promise<number | undefined>;
+  /** Starts node `index`'s Patroni again after it died (its machine came back): it rejoins. */
+  restartNode(index: number): Promise<ManagedProcess>;
   stop(): Promise<void>;
 }
 
@@ -126,21 +129,27 @@ export async function startPatroniCluster(opts: StartPatroniOptions): Promise<Pa
     ).catch(() => process.kill(pid, "SIGKILL"));
   };
 
+  const startNode = (i: number) =>
+    ManagedProcess.start({
+      name: nameOf(i),
+      command: opts.patroniBin,
+      args: [join(nodeDir(i), "patroni.yml")],
+      logFile: opts.logFile(i),
+      cwd: nodeDir(i),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C", HOME: nodeDir(i) },
+      ...ids,
+      ...(opts.onUnexpectedExit !== undefined ? { onUnexpectedExit: opts.onUnexpectedExit } : {}),
+    });
+  const restartNode = async (i: number) => {
+    if (processes[i]?.running) throw new Error(`${nameOf(i)} is still running`);
+    // A postmaster left by a killed Patroni would keep the port: stop it first, as a reboot would.
+    await stopOrphanPostmaster(i);
+    processes[i] = await startNode(i);
+    return processes[i];
+  };
+
   try {
-    for (const [i] of opts.postgresPorts.entries()) {
-      processes.push(
-        await ManagedProcess.start({
-          name: nameOf(i),
-          command: opts.patroniBin,
-          args: [join(nodeDir(i), "patroni.yml")],
-          logFile: opts.logFile(i),
-          cwd: nodeDir(i),
-          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C", HOME: nodeDir(i) },
-          ...ids,
-          ...(opts.onUnexpectedExit !== undefined ? { onUnexpectedExit: opts.onUnexpectedExit } : {}),
-        }),
-      );
-    }
+    for (const [i] of opts.postgresPorts.entries()) processes.push(await startNode(i));
     const expected = opts.postgresPorts.length;
     await waitFor(
       async () => {
@@ -165,6 +174,14 @@ export async function startPatroniCluster(opts: StartPatroniOptions): Promise<Pa
     );
     const leader = await leaderIndex();
     await createCellpayDatabase(opts.postgresPorts[leader ?? 0]!);
+    // A client that reaches a standby before it replayed CREATE DATABASE fails at startup with
+    // 3D000 instead of moving on to the next host: return once every node serves the database.
+    for (const port of opts.postgresPorts) {
+      await waitFor(() => selectOne(port), {
+        what: `the cellpay database on ${opts.scope}'s node at :${port}`,
+        timeoutMs: 60_000,
+      });
+    }
   } catch (err) {
     await stop();
     throw err;
@@ -177,6 +194,7 @@ export async function startPatroniCluster(opts: StartPatroniOptions): Promise<Pa
     members,
     leaderIndex,
     postmasterPid,
+    restartNode,
     stop,
   };
 }
@@ -244,4 +262,20 @@ function patroniConfig(opts: StartPatroniOptions, i: number, dir: string, preloa
       parameters: { unix_socket_directories: "", listen_addresses: "127.0.0.1" },
     },
   };
+}
+
+async function selectOne(port: number): Promise<void> {
+  const sql = postgres({
+    host: "127.0.0.1",
+    port,
+    user: "postgres",
+    database: "cellpay",
+    max: 1,
+    connect_timeout: 2,
+  });
+  try {
+    await sql`select 1`;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }

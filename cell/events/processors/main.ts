@@ -4,6 +4,7 @@
 
 import { connect } from "nats";
 import { z } from "zod";
+import { postgresUrl } from "../../../shared/config/postgres-url.ts";
 import { guardKnownLibraryFaults } from "../../../shared/known-library-faults.ts";
 import { createLogger } from "../../../shared/logger.ts";
 import { onShutdownSignal } from "../../../shared/shutdown.ts";
@@ -23,7 +24,7 @@ import { startSettlementCloser } from "./settlement-closer.ts";
 
 const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
-  DATABASE_URL: z.string().url(),
+  DATABASE_URL: postgresUrl,
   NATS_URL: z.string().min(1),
   CELLPAY_MASTER_KEY: z.string().optional(),
   CELLPAY_MASTER_KEY_FILE: z.string().optional(),

@@ -3,6 +3,7 @@
 
 import { connect } from "nats";
 import { z } from "zod";
+import { postgresUrl } from "../../../shared/config/postgres-url.ts";
 import { guardKnownLibraryFaults } from "../../../shared/known-library-faults.ts";
 import { createLogger } from "../../../shared/logger.ts";
 import { onShutdownSignal } from "../../../shared/shutdown.ts";
@@ -13,7 +14,7 @@ import { OutboxRelay } from "./outbox-relay.ts";
 
 const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
-  DATABASE_URL: z.string().url(),
+  DATABASE_URL: postgresUrl,
   NATS_URL: z.string().min(1),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
