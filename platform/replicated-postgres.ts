@@ -78,3 +78,15 @@ export async function startReplicatedPostgres(
     },
   };
 }
+
+/** The local layout cells.yaml describes: 2 × replicas + 2 consecutive ports from `port`. */
+export function localHaLayout(port: number, replicas: number, synchronous = true): PostgresHaLayout {
+  const range = (from: number) => Array.from({ length: replicas }, (_, i) => from + i);
+  return {
+    synchronous,
+    postgresPorts: range(port),
+    restPorts: range(port + replicas),
+    etcdClientPort: port + 2 * replicas,
+    etcdPeerPort: port + 2 * replicas + 1,
+  };
+}

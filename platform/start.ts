@@ -26,6 +26,7 @@ import { type GlobalInfra, startGlobalInfra } from "./global-infra.ts";
 import { startHttpServiceProcess } from "./http-service-process.ts";
 import { ensureLocalSecrets, type LocalSecrets } from "./local-secrets.ts";
 import { type ManagedProcess, markPlatformStopping } from "./managed-process.ts";
+import { localHaLayout } from "./replicated-postgres.ts";
 import { startWorkerProcess } from "./worker-process.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -87,6 +88,9 @@ async function startCellInfraFor(cell: CellConfig): Promise<void> {
     cellId: cell.id,
     dataDir: join(dataRoot, "cells", cell.id),
     ports: { postgres: ports.postgres, redis: ports.redis, nats: ports.nats },
+    ...(cell.postgres.replicas > 1
+      ? { postgresHa: localHaLayout(ports.postgres, cell.postgres.replicas, cell.postgres.synchronous) }
+      : {}),
   });
   infras.push(infra);
 }
