@@ -58,6 +58,7 @@ export async function startEtcd(opts: StartEtcdOptions): Promise<EtcdServer> {
     ],
     logFile: opts.logFile,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ETCD_UNSUPPORTED_ARCH: process.arch },
+    detached: true, // outlives a Ctrl-C until the Patroni nodes have released their locks
     ...(opts.onUnexpectedExit !== undefined ? { onUnexpectedExit: opts.onUnexpectedExit } : {}),
   });
   const stop = async () => {

@@ -51,7 +51,7 @@ export interface PatroniCluster {
   postgresPorts: number[];
   /** The cluster as Patroni sees it (GET /cluster on the first node that answers). */
   members(): Promise<PatroniMember[]>;
-  /** Node index of the current leader, or undefined during a failover. */
+  /** Node index of the one node running as primary, or undefined (during a failover). */
   leaderIndex(): Promise<number | undefined>;
   /** The postmaster's pid of node `index` (from its postmaster.pid), if it runs. */
   postmasterPid(index: number): Promise<number | undefined>;
@@ -101,11 +101,13 @@ export async function startPatroniCluster(opts: StartPatroniOptions): Promise<Pa
     throw new Error(`no Patroni node of ${opts.scope} answers`, { cause: lastError });
   };
   const nameOf = (i: number) => `${opts.scope}-pg-${i}`;
+  // Postgres itself says who is primary (etcd's member list can be a run behind).
   const leaderIndex = async () => {
-    const leader = (await members()).find((m) => m.role === "leader" && m.state === "running");
-    if (leader === undefined) return undefined;
-    const i = opts.postgresPorts.findIndex((_, n) => nameOf(n) === leader.name);
-    return i < 0 ? undefined : i;
+    const states = await Promise.all(
+      opts.postgresPorts.map((port) => nodeState(port).catch(() => undefined)),
+    );
+    const primaries = states.flatMap((s, i) => (s?.primary ? [i] : []));
+    return primaries.length === 1 ? primaries[0] : undefined;
   };
   const postmasterPid = async (i: number) => {
     try {
@@ -137,6 +139,8 @@ export async function startPatroniCluster(opts: StartPatroniOptions): Promise<Pa
       logFile: opts.logFile(i),
       cwd: nodeDir(i),
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C", HOME: nodeDir(i) },
+      // Stopped by stop() in order (standbys, then the leader), not all at once by a Ctrl-C.
+      detached: true,
       ...ids,
       ...(opts.onUnexpectedExit !== undefined ? { onUnexpectedExit: opts.onUnexpectedExit } : {}),
     });
@@ -151,15 +155,17 @@ export async function startPatroniCluster(opts: StartPatroniOptions): Promise<Pa
   try {
     for (const [i] of opts.postgresPorts.entries()) processes.push(await startNode(i));
     const expected = opts.postgresPorts.length;
+    // Ask Postgres itself, not the member list in etcd: after a restart that list still shows the
+    // roles of the previous run until each node has renewed its key.
     await waitFor(
       async () => {
-        const all = await members();
-        const running = all.filter((m) => m.state === "running" || m.state === "streaming");
+        const states = await Promise.all(opts.postgresPorts.map((port) => nodeState(port)));
+        const primaries = states.filter((s) => s.primary);
         const ready =
-          running.length === expected &&
-          running.some((m) => m.role === "leader") &&
-          (!opts.synchronous || running.some((m) => m.role === "sync_standby"));
-        if (!ready) throw new Error(`cluster not ready: ${JSON.stringify(all)}`);
+          primaries.length === 1 &&
+          primaries[0]!.streaming === expected - 1 &&
+          (!opts.synchronous || primaries[0]!.sync > 0);
+        if (!ready) throw new Error(`cluster not ready: ${JSON.stringify(states)}`);
       },
       {
         what: `${opts.scope}'s Patroni cluster (${expected} nodes${opts.synchronous ? ", synchronous standby" : ""})`,
@@ -172,8 +178,8 @@ export async function startPatroniCluster(opts: StartPatroniOptions): Promise<Pa
         },
       },
     );
-    const leader = await leaderIndex();
-    await createCellpayDatabase(opts.postgresPorts[leader ?? 0]!);
+    const states = await Promise.all(opts.postgresPorts.map((port) => nodeState(port)));
+    await createCellpayDatabase(opts.postgresPorts[states.findIndex((s) => s.primary)]!);
     // A client that reaches a standby before it replayed CREATE DATABASE fails at startup with
     // 3D000 instead of moving on to the next host: return once every node serves the database.
     for (const port of opts.postgresPorts) {
@@ -262,6 +268,33 @@ function patroniConfig(opts: StartPatroniOptions, i: number, dir: string, preloa
       parameters: { unix_socket_directories: "", listen_addresses: "127.0.0.1" },
     },
   };
+}
+
+interface NodeState {
+  primary: boolean;
+  /** On a primary: standbys streaming from it, and how many of them are synchronous. */
+  streaming: number;
+  sync: number;
+}
+
+async function nodeState(port: number): Promise<NodeState> {
+  const sql = postgres({
+    host: "127.0.0.1",
+    port,
+    user: "postgres",
+    database: "postgres",
+    max: 1,
+    connect_timeout: 2,
+  });
+  try {
+    const [row] = await sql<{ primary: boolean; streaming: number; sync: number }[]>`
+      select not pg_is_in_recovery() as primary,
+             (select count(*)::int from pg_stat_replication where state = 'streaming') as streaming,
+             (select count(*)::int from pg_stat_replication where sync_state in ('sync', 'quorum')) as sync`;
+    return row!;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }
 
 async function selectOne(port: number): Promise<void> {
