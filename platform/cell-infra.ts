@@ -10,6 +10,7 @@ import { startNats } from "./nats-server.ts";
 import { type PostgresServer, startPostgres } from "./postgres-server.ts";
 import { startRedis } from "./redis-server.ts";
 import {
+  assertNoReplicatedData,
   type PostgresHaLayout,
   type ReplicatedPostgres,
   startReplicatedPostgres,
@@ -57,6 +58,7 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
     if (reservedPorts.has(ports[c])) throw new Error(`cell ${cellId}: ${c} port ${ports[c]} is reserved`);
   }
   const bins = await ensureBinaries(log);
+  if (opts.postgresHa === undefined) await assertNoReplicatedData(dataDir);
   await mkdir(join(dataDir, "logs"), { recursive: true });
   const logFile = (c: Component) => join(dataDir, "logs", `${c}.log`);
   const onUnexpectedExit = (proc: ManagedProcess, info: ExitInfo) =>

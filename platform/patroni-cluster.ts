@@ -2,7 +2,7 @@
 // own data folder and port, with the leader lock in etcd. Patroni runs (and runs Postgres) as the
 // unprivileged `postgres` OS user. Clients reach the primary with a multi-host URL and
 // target_session_attrs=primary, so after a failover they find the new primary by themselves.
-import { chown, mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, chown, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
 import { stringify } from "yaml";
@@ -81,7 +81,8 @@ export async function startPatroniCluster(opts: StartPatroniOptions): Promise<Pa
     // Standbys first, then the leader: a leader stopping first would hand its lock to a standby
     // that is about to stop too.
     const leader = await leaderIndex().catch(() => undefined);
-    const order = processes.map((_, i) => i).sort((a, b) => Number(a === leader) - Number(b === leader));
+    const started = opts.postgresPorts.flatMap((_, i) => (processes[i] !== undefined ? [i] : []));
+    const order = started.sort((a, b) => Number(a === leader) - Number(b === leader));
     for (const i of order) {
       await processes[i]!.stop("SIGTERM", 30_000);
       await stopOrphanPostmaster(i);
@@ -153,7 +154,33 @@ export async function startPatroniCluster(opts: StartPatroniOptions): Promise<Pa
   };
 
   try {
-    for (const [i] of opts.postgresPorts.entries()) processes.push(await startNode(i));
+    // Nodes without data must not race the others to bootstrap: an empty node could initdb a new
+    // cluster while another holds the real data (a cell moved from 1 to 2 copies). Start the nodes
+    // with data (or node 0 on a first start), wait for a primary, then the empty ones, which
+    // then take a base backup from it.
+    const hasData = await Promise.all(
+      opts.postgresPorts.map((_, i) => exists(join(nodeDir(i), "data", "PG_VERSION"))),
+    );
+    const first = hasData.some(Boolean) ? hasData.flatMap((d, i) => (d ? [i] : [])) : [0];
+    for (const i of first) processes[i] = await startNode(i);
+    if (first.length < opts.postgresPorts.length) {
+      await waitFor(
+        async () => {
+          if ((await leaderIndex()) === undefined) throw new Error("no primary yet");
+        },
+        {
+          what: `a primary among ${opts.scope}'s nodes ${first.join(", ")}`,
+          timeoutMs: 120_000,
+          intervalMs: 250,
+          logFile: opts.logFile(first[0]!),
+          giveUpIf: () => {
+            const dead = processes.find((p) => p !== undefined && p.exit !== undefined);
+            return dead ? `${dead.name} ${describeExit(dead.exit!)}` : undefined;
+          },
+        },
+      );
+      for (const [i] of opts.postgresPorts.entries()) processes[i] ??= await startNode(i);
+    }
     const expected = opts.postgresPorts.length;
     // Ask Postgres itself, not the member list in etcd: after a restart that list still shows the
     // roles of the previous run until each node has renewed its key.
@@ -173,7 +200,7 @@ export async function startPatroniCluster(opts: StartPatroniOptions): Promise<Pa
         intervalMs: 250,
         logFile: opts.logFile(0),
         giveUpIf: () => {
-          const dead = processes.find((p) => p.exit !== undefined);
+          const dead = processes.find((p) => p !== undefined && p.exit !== undefined);
           return dead ? `${dead.name} ${describeExit(dead.exit!)}` : undefined;
         },
       },
@@ -312,3 +339,9 @@ async function selectOne(port: number): Promise<void> {
     await sql.end({ timeout: 1 });
   }
 }
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
