@@ -46,7 +46,7 @@ export function printBanner(opts: {
     "  Cells:",
     ...opts.cells.map(
       ({ cell, gatewayUrls, internalUrls }) =>
-        `    ${cell.id.padEnd(8)} gateways ${gatewayUrls.map(port).join(" ")}  internal ${internalUrls.map(port).join(" ")}  postgres :${cell.postgres.port}  redis :${cell.redis.port}  nats :${cell.nats.port}  relay + ${cell.processors} processor(s)  (logs: .data/cells/${cell.id}/logs)`,
+        `    ${cell.id.padEnd(8)} gateways ${gatewayUrls.map(port).join(" ")}  internal ${internalUrls.map(port).join(" ")}  postgres :${cell.postgres.port}${cell.postgres.replicas > 1 ? ` (${cell.postgres.replicas} copies, patroni)` : ""}  redis :${cell.redis.port}  nats :${cell.nats.port}  relay + ${cell.processors} processor(s)  (logs: .data/cells/${cell.id}/logs)`,
     ),
     "",
     "  Internal listeners (internal API, /metrics; never reached through the routers):",

@@ -109,6 +109,37 @@ export async function ensureBinaries(log: (msg: string) => void = console.log): 
   return findBinaries();
 }
 
+/** Patroni and etcd: only needed by cells whose Postgres has replicas (cells.yaml `replicas: 2+`). */
+export interface HaBinaries {
+  patroni: string;
+  etcd: string;
+}
+
+const haPackage: Record<keyof HaBinaries, string> = { patroni: "patroni", etcd: "etcd-server" };
+
+/** Like ensureBinaries, for Patroni 3.0 and etcd 3.4 (Debian: `patroni`, `etcd-server`). */
+export async function ensureHaBinaries(log: (msg: string) => void = console.log): Promise<HaBinaries> {
+  const locateHa = async () => ({ patroni: await onPath("patroni"), etcd: await onPath("etcd") });
+  let found = await locateHa();
+  const missing = () =>
+    (Object.keys(haPackage) as (keyof HaBinaries)[]).filter((c) => found[c] === undefined);
+  if (missing().length > 0) {
+    const packages = missing().map((c) => haPackage[c]);
+    const canApt = process.getuid?.() === 0 && (await isExecutable("/usr/bin/apt-get"));
+    if (!canApt) {
+      throw new Error(
+        `a replicated Postgres needs ${packages.join(" ")}; install them, e.g. sudo apt-get install -y ${packages.join(" ")}`,
+      );
+    }
+    log(`installing missing HA packages with apt-get: ${packages.join(" ")}`);
+    await run("apt-get", ["update"], log);
+    await run("apt-get", ["install", "-y", ...packages], log);
+    found = await locateHa();
+    if (missing().length > 0) throw new Error(`apt-get did not provide ${missing().join(", ")}`);
+  }
+  return found as HaBinaries;
+}
+
 function run(command: string, args: string[], log: (msg: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {

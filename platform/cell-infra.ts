@@ -8,8 +8,14 @@ import { freePorts } from "./free-port.ts";
 import { describeExit, type ExitInfo, type ManagedProcess } from "./managed-process.ts";
 import { type CellNatsRole, cellNatsPermissions, type NatsUser } from "./nats-credentials.ts";
 import { type StartNatsOptions, startNats } from "./nats-server.ts";
-import { startPostgres } from "./postgres-server.ts";
+import { type PostgresServer, startPostgres } from "./postgres-server.ts";
 import { startRedis } from "./redis-server.ts";
+import {
+  assertNoReplicatedData,
+  type PostgresHaLayout,
+  type ReplicatedPostgres,
+  startReplicatedPostgres,
+} from "./replicated-postgres.ts";
 
 export interface CellInfraPorts {
   postgres: number;
@@ -24,8 +30,10 @@ export interface CellInfra {
   natsUrl: string;
   /** The NATS credential of each role (relay, processor; operator for the launcher and tests). */
   natsUsers: Record<CellNatsRole, NatsUser>;
-  /** postgres, redis, nats, in that order. */
+  /** postgres, redis, nats, in that order (a replicated Postgres: node 0's Patroni). */
   processes: ManagedProcess[];
+  /** Set when the cell's Postgres is a Patroni cluster (cells.yaml `replicas: 2+`). */
+  replicatedPostgres?: ReplicatedPostgres;
   /** The folder holding postgres/, redis/, nats/ and logs/. */
   dataDir: string;
   stop(): Promise<void>;
@@ -35,6 +43,8 @@ export interface StartCellInfraOptions {
   cellId: string;
   dataDir: string;
   ports: CellInfraPorts;
+  /** A Patroni cluster instead of one Postgres process (then `ports.postgres` is unused). */
+  postgresHa?: PostgresHaLayout;
   log?: (msg: string) => void;
   /** TLS for the cell's NATS (clients then take NATS_TLS_CA_FILE). */
   natsTls?: StartNatsOptions<string>["tls"];
@@ -53,6 +63,7 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
     if (reservedPorts.has(ports[c])) throw new Error(`cell ${cellId}: ${c} port ${ports[c]} is reserved`);
   }
   const bins = await ensureBinaries(log);
+  if (opts.postgresHa === undefined) await assertNoReplicatedData(dataDir);
   await mkdir(join(dataDir, "logs"), { recursive: true });
   const logFile = (c: Component) => join(dataDir, "logs", `${c}.log`);
   const onUnexpectedExit = (proc: ManagedProcess, info: ExitInfo) =>
@@ -67,7 +78,16 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
 
   const started = Date.now();
   const [pg, redis, nats] = await Promise.allSettled([
-    startPostgres({ bin: bins.pgBin, ...common("postgres") }),
+    opts.postgresHa !== undefined
+      ? startReplicatedPostgres({
+          cellId,
+          pgBin: bins.pgBin,
+          dataDir,
+          layout: opts.postgresHa,
+          log,
+          onUnexpectedExit,
+        })
+      : startPostgres({ bin: bins.pgBin, ...common("postgres") }),
     startRedis({ bin: bins.redisServer, ...common("redis") }),
     startNats({
       bin: bins.natsServer,
@@ -89,12 +109,14 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
       cause: [pg, redis, nats].find((r) => r.status === "rejected")?.reason,
     });
   }
+  const pgPorts = opts.postgresHa?.postgresPorts.join(",") ?? ports.postgres;
   log(
-    `postgres :${ports.postgres} (pid ${pg.value.process.pid}), redis :${ports.redis} (pid ${redis.value.process.pid}), ` +
+    `postgres :${pgPorts} (pid ${pg.value.process.pid}), redis :${ports.redis} (pid ${redis.value.process.pid}), ` +
       `nats :${ports.nats} (pid ${nats.value.process.pid}) up in ${Date.now() - started} ms; data in ${dataDir}`,
   );
 
-  const servers = [pg.value, redis.value, nats.value];
+  const servers: { stop(): Promise<void> }[] = [pg.value, redis.value, nats.value];
+  const replicated = isReplicated(pg.value) ? pg.value : undefined;
   let stopping: Promise<void> | undefined;
   return {
     cellId,
@@ -102,7 +124,8 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
     redisUrl: redis.value.url,
     natsUrl: nats.value.url,
     natsUsers: nats.value.users,
-    processes: servers.map((s) => s.process),
+    processes: [pg.value.process, redis.value.process, nats.value.process],
+    ...(replicated !== undefined ? { replicatedPostgres: replicated } : {}),
     dataDir,
     stop() {
       stopping ??= Promise.all(servers.map((s) => s.stop())).then(() => log("infrastructure stopped"));
@@ -111,17 +134,30 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
   };
 }
 
+function isReplicated(pg: PostgresServer | ReplicatedPostgres): pg is ReplicatedPostgres {
+  return "cluster" in pg;
+}
+
+export interface TestCellInfraOptions {
+  /** 2+: a Patroni cluster with a synchronous standby (slower to start; default 1, one process). */
+  postgresReplicas?: number;
+  synchronous?: boolean;
+}
+
 /**
  * A throw-away cell for tests: free ports, a fresh temp folder, and a stop() that also
  * deletes the folder.
  */
-export async function startTestCellInfra(cellId = "cell-test"): Promise<CellInfra> {
+export async function startTestCellInfra(
+  cellId = "cell-test",
+  testOpts: TestCellInfraOptions = {},
+): Promise<CellInfra> {
   const dataDir = await mkdtemp(join(tmpdir(), `cellpay-${cellId}-`));
   // mkdtemp makes 0700 dirs; the postgres OS user must be able to enter this one.
   await chmod(dataDir, 0o755);
   const removeDir = () => rm(dataDir, { recursive: true, force: true });
   try {
-    const infra = await startOnFreePorts(cellId, dataDir);
+    const infra = await startOnFreePorts(cellId, dataDir, testOpts);
     let stopping: Promise<void> | undefined;
     return {
       ...infra,
@@ -137,11 +173,37 @@ export async function startTestCellInfra(cellId = "cell-test"): Promise<CellInfr
 }
 
 /** A port found free can still be taken before our server binds it: try other ports then. */
-async function startOnFreePorts(cellId: string, dataDir: string): Promise<CellInfra> {
+async function startOnFreePorts(
+  cellId: string,
+  dataDir: string,
+  testOpts: TestCellInfraOptions,
+): Promise<CellInfra> {
+  const replicas = testOpts.postgresReplicas ?? 1;
   for (let attempt = 1; ; attempt++) {
-    const [postgres, redis, nats] = (await freePorts(3)) as [number, number, number];
+    const [postgres, redis, nats, ...ha] = (await freePorts(replicas > 1 ? 2 * replicas + 5 : 3)) as [
+      number,
+      number,
+      number,
+      ...number[],
+    ];
+    const postgresHa: PostgresHaLayout | undefined =
+      replicas > 1
+        ? {
+            synchronous: testOpts.synchronous ?? true,
+            postgresPorts: ha.slice(0, replicas),
+            restPorts: ha.slice(replicas, 2 * replicas),
+            etcdClientPort: ha[2 * replicas]!,
+            etcdPeerPort: ha[2 * replicas + 1]!,
+          }
+        : undefined;
     try {
-      return await startCellInfra({ cellId, dataDir, ports: { postgres, redis, nats }, log: () => {} });
+      return await startCellInfra({
+        cellId,
+        dataDir,
+        ports: { postgres, redis, nats },
+        ...(postgresHa !== undefined ? { postgresHa } : {}),
+        log: () => {},
+      });
     } catch (err) {
       if (attempt >= 3 || !/already in use|EADDRINUSE/.test(messageOf(err))) throw err;
     }

@@ -20,6 +20,11 @@ export interface ManagedProcessOptions {
   /** Run as this user (PostgreSQL refuses to run as root). */
   uid?: number;
   gid?: number;
+  /**
+   * Own process group: Ctrl-C (SIGINT to the launcher's group) does not reach it, so it stops only
+   * when stop() says, in order (etcd must outlive the Patroni nodes that release their locks in it).
+   */
+  detached?: boolean;
   /** Signal sent by stop() and by the exit hook when this Node process ends. */
   stopSignal?: NodeJS.Signals;
   /** Called when the process ends without stop() having been called. */
@@ -66,6 +71,7 @@ export class ManagedProcess {
         cwd: opts.cwd ?? "/",
         env: opts.env ?? process.env,
         stdio: ["ignore", fd, fd],
+        ...(opts.detached === true ? { detached: true } : {}),
         ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
         ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
       });

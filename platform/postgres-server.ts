@@ -39,7 +39,7 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-interface RunAs {
+export interface RunAs {
   uid: number;
   gid: number;
 }
@@ -139,13 +139,13 @@ async function assertOurServer(port: number, dataDir: string): Promise<void> {
   if (served !== dataDir) throw new Error(`port ${port} is served by another postgres (data dir ${served})`);
 }
 
-async function createCellpayDatabase(port: number): Promise<void> {
+export async function createCellpayDatabase(port: number): Promise<void> {
   const rows = await query(port, "postgres", "select 1 from pg_database where datname = 'cellpay'");
   if (rows.length === 0) await query(port, "postgres", "create database cellpay");
 }
 
 /** PostgreSQL refuses to run as root, so as root we run it as the `postgres` OS user. */
-async function postgresUser(): Promise<RunAs | undefined> {
+export async function postgresUser(): Promise<RunAs | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   try {
     const uid = Number((await execFileAsync("id", ["-u", "postgres"])).stdout.trim());
@@ -158,7 +158,7 @@ async function postgresUser(): Promise<RunAs | undefined> {
   }
 }
 
-async function prepareDataDir(dataDir: string, runAs: RunAs | undefined): Promise<void> {
+export async function prepareDataDir(dataDir: string, runAs: RunAs | undefined): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   if (runAs === undefined) {
     await chmod(dataDir, 0o700);
@@ -218,7 +218,7 @@ async function processesWithCwd(dir: string): Promise<number[]> {
 }
 
 /** Preloading a library that is not installed would stop postgres from starting at all. */
-async function hasPgStatStatements(bin: string): Promise<boolean> {
+export async function hasPgStatStatements(bin: string): Promise<boolean> {
   const libDirs = [join(bin, "..", "lib")];
   try {
     libDirs.unshift((await execFileAsync(join(bin, "pg_config"), ["--pkglibdir"])).stdout.trim());

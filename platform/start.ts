@@ -30,6 +30,7 @@ import { ensureLauncherAdminToken } from "./launcher-admin-token.ts";
 import { ensureLocalSecrets, type LocalSecrets } from "./local-secrets.ts";
 import { type ManagedProcess, markPlatformStopping } from "./managed-process.ts";
 import { startNodeProcess } from "./node-process.ts";
+import { localHaLayout } from "./replicated-postgres.ts";
 import { startWorkerProcess } from "./worker-process.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -102,6 +103,9 @@ async function startCellInfraFor(cell: CellConfig): Promise<void> {
     cellId: cell.id,
     dataDir: join(dataRoot, "cells", cell.id),
     ports: { postgres: ports.postgres, redis: ports.redis, nats: ports.nats },
+    ...(cell.postgres.replicas > 1
+      ? { postgresHa: localHaLayout(ports.postgres, cell.postgres.replicas, cell.postgres.synchronous) }
+      : {}),
   });
   infras.push(infra);
   cellInfras.set(cell.id, infra);

@@ -1,6 +1,7 @@
 // The gateway's configuration, from the environment, parsed once at start. The local launcher
 // sets these from cells.yaml; in production the deployment does.
 import { z } from "zod";
+import { postgresUrl } from "../../shared/config/postgres-url.ts";
 import { parseEnv } from "../../shared/http/parse-env.ts";
 
 const envSchema = z.object({
@@ -14,7 +15,7 @@ const envSchema = z.object({
   INTERNAL_PORT: z.coerce.number().int().min(0).max(65535),
   /** Loopback by default: bind it to the cell's private network address in a deployment. */
   INTERNAL_HOST: z.string().default("127.0.0.1"),
-  DATABASE_URL: z.string().url(),
+  DATABASE_URL: postgresUrl,
   /** Optional: without it the gateway runs on Postgres alone (no shared cache, local limits). */
   REDIS_URL: z.string().url().optional(),
   CELLPAY_MASTER_KEY: z.string().optional(),

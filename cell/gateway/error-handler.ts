@@ -16,6 +16,9 @@ const databaseDownCodes = new Set([
   "CONNECT_TIMEOUT",
   "57P01",
   "57P03",
+  // read_only_sql_transaction: the session's server became a standby under it (a failover or
+  // switchover of the cell's replicated Postgres); nothing was written, the retry finds the primary.
+  "25006",
 ]);
 
 function classifyCellError(err: unknown, c: Context<AppEnv>): ApiError | undefined {

@@ -170,7 +170,7 @@ describe("componentUrl", () => {
   const [portCell] = parseCellsFile(file(cellA)).cells as [CellConfig];
   const withUrl: CellConfig = {
     ...portCell,
-    postgres: { port: 17110, url: "postgres://app@db.internal:5432/cellpay" },
+    postgres: { port: 17110, url: "postgres://app@db.internal:5432/cellpay", replicas: 1 },
   };
 
   it("the environment override wins over url and port", () => {
@@ -199,5 +199,32 @@ describe("componentUrl", () => {
     expect(componentUrl(portCell, "postgres", {})).toBe("postgres://postgres@127.0.0.1:17110/cellpay");
     expect(componentUrl(portCell, "redis", {})).toBe("redis://127.0.0.1:17111");
     expect(componentUrl(portCell, "nats", {})).toBe("nats://127.0.0.1:17112");
+  });
+
+  it("a replicated Postgres gets a multi-host URL that only a primary will answer", () => {
+    const replicated = cellA.replace("postgres: { port: 17110 }", "postgres: { port: 17120, replicas: 2 }");
+    const [cell] = parseCellsFile(file(replicated)).cells as [CellConfig];
+    expect(componentUrl(cell, "postgres", {})).toBe(
+      "postgres://postgres@127.0.0.1:17120,127.0.0.1:17121/cellpay?target_session_attrs=primary",
+    );
+  });
+});
+
+describe("replicated postgres in cells.yaml", () => {
+  it("replicas 2 takes 6 consecutive ports (2 Postgres, 2 Patroni REST, etcd client and peer), checked for overlap", () => {
+    const replicated = cellA.replace("postgres: { port: 17110 }", "postgres: { port: 17106, replicas: 2 }");
+    expect(errorOf(file(replicated))).toContain(
+      "cells[0].redis.port: ports 17111 overlap cells[0].postgres.port (17106-17111)",
+    );
+  });
+
+  it("a postgres url must be a postgres:// URL; several hosts are allowed", () => {
+    const bad = cellA.replace("postgres: { port: 17110 }", 'postgres: { url: "http://x" }');
+    expect(errorOf(file(bad))).toContain("cells[0].postgres.url: must be a postgres:// URL");
+    const multi = cellA.replace(
+      "postgres: { port: 17110 }",
+      'postgres: { url: "postgres://app@db1:5432,db2:5432/cellpay?target_session_attrs=primary", replicas: 2 }',
+    );
+    expect(parseCellsFile(file(multi)).cells[0]!.postgres.replicas).toBe(2);
   });
 });

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
+import { isPostgresUrl } from "./postgres-url.ts";
 
 const port = z.number().int().min(1024).max(65535);
 
@@ -13,6 +14,29 @@ const component = z
   .object({ port: port.optional(), url: z.string().url().optional() })
   .strict()
   .refine((c) => c.port !== undefined || c.url !== undefined, { message: "needs a port or a url" });
+
+/**
+ * A cell's Postgres. `replicas: 2+` runs a Patroni cluster (primary + streaming standbys) locally
+ * on port, port+1, ... (one per copy), its Patroni REST APIs on the next `replicas` ports and the
+ * cell's etcd (client, peer) on the two after: 2 × replicas + 2 consecutive ports in all.
+ */
+const postgresComponent = z
+  .object({
+    port: port.optional(),
+    url: z.string().optional(),
+    replicas: z.number().int().min(1).max(5).default(1),
+    /** Acknowledge a commit only once a standby has it on disk too (default when replicas ≥ 2). */
+    synchronous: z.boolean().optional(),
+  })
+  .strict()
+  .refine((c) => c.port !== undefined || c.url !== undefined, { message: "needs a port or a url" })
+  .refine((c) => c.url === undefined || isPostgresUrl(c.url), {
+    message: "must be a postgres:// URL (host:port,host:port,... for several copies)",
+    path: ["url"],
+  });
+
+/** How many consecutive ports a cell's local Postgres takes (see postgresComponent). */
+export const postgresPortCount = (replicas: number) => (replicas > 1 ? 2 * replicas + 2 : 1);
 
 export const cellSchema = z
   .object({
@@ -29,7 +53,7 @@ export const cellSchema = z
      * ...: reached by the control plane only, never by the routers.
      */
     internal_port: port,
-    postgres: component,
+    postgres: postgresComponent,
     redis: component,
     nats: component,
   })
@@ -84,7 +108,9 @@ function portRanges(file: { platform: PlatformConfig; cells: CellConfig[] }): Po
   file.cells.forEach((cell, i) => {
     add(["cells", i, "gateway_port"], cell.gateway_port, cell.gateways);
     add(["cells", i, "internal_port"], cell.internal_port, cell.gateways);
-    for (const c of ["postgres", "redis", "nats"] as const) add(["cells", i, c, "port"], cell[c]?.port);
+    const replicas = cell.postgres?.replicas ?? 1;
+    add(["cells", i, "postgres", "port"], cell.postgres?.port, postgresPortCount(replicas));
+    for (const c of ["redis", "nats"] as const) add(["cells", i, c, "port"], cell[c]?.port);
   });
   return ranges;
 }
@@ -169,6 +195,11 @@ export function componentUrl(
   if (override) return override;
   const c = cell[component];
   if (c.url) return c.url;
+  if (component === "postgres" && cell.postgres.replicas > 1) {
+    // Every copy, and only the one that is primary will do: clients follow a failover by themselves.
+    const hosts = Array.from({ length: cell.postgres.replicas }, (_, i) => `127.0.0.1:${c.port! + i}`);
+    return `postgres://postgres@${hosts.join(",")}/cellpay?target_session_attrs=primary`;
+  }
   const scheme = { postgres: "postgres://postgres@", redis: "redis://", nats: "nats://" }[component];
   const path = component === "postgres" ? "/cellpay" : "";
   return `${scheme}127.0.0.1:${c.port}${path}`;

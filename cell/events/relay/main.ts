@@ -3,6 +3,7 @@
 
 import { connect } from "nats";
 import { z } from "zod";
+import { postgresUrl } from "../../../shared/config/postgres-url.ts";
 import { guardKnownLibraryFaults } from "../../../shared/known-library-faults.ts";
 import { createLogger } from "../../../shared/logger.ts";
 import { natsClientAuthFromEnv, natsConnectAuth } from "../../../shared/nats-auth.ts";
@@ -14,7 +15,7 @@ import { OutboxRelay } from "./outbox-relay.ts";
 
 const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
-  DATABASE_URL: z.string().url(),
+  DATABASE_URL: postgresUrl,
   NATS_URL: z.string().min(1),
   /** This process's own NATS credential (NKey seed file, 0600) and optional TLS to NATS. */
   NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
