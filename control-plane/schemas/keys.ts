@@ -4,12 +4,12 @@ import { z } from "@hono/zod-openapi";
 import {
   DataKeyRotationSchema as CellDataKeyRotation,
   DestroyedKeysSchema as CellDestroyedKeys,
-  CellKeyStatusSchema as CellKeyStatus,
+  CellKeyStatusSchema as CellKeyStatusContract,
 } from "../../shared/cell-api/contract-keys.ts";
 
 // The cell's answers, from the internal contract, named for the admin API's OpenAPI document.
 export const DataKeyRotationSchema = CellDataKeyRotation.openapi("DataKeyRotation");
-export const CellKeyStatusSchema = CellKeyStatus.openapi("CellKeyStatus");
+export const CellKeyStatusSchema = CellKeyStatusContract.openapi("CellKeyStatus");
 
 export const MasterRotationSchema = z
   .object({
