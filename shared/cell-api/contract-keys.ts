@@ -1,7 +1,8 @@
 // The cell's internal key-management routes (/internal/v1/keys, cell/gateway/internal/keys.ts):
 // what a cell reports about its data keys and rotations, and what a rotation answers. One
 // contract for the cell that serves it and the control plane that parses it (cell-client.ts).
-import { z } from "zod";
+// zod as @hono/zod-openapi extends it: the admin API names these schemas with .openapi().
+import { z } from "@hono/zod-openapi";
 
 export const DataKeySchema = z.object({
   id: z.string(),

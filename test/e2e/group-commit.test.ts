@@ -14,7 +14,12 @@ let partnerId: string;
 let sql: postgres.Sql;
 
 beforeAll(async () => {
-  cell = await startTestCell({ RATE_LIMIT_RATE: "10000", RATE_LIMIT_BURST: "10000" });
+  // 120 at once, above the default per-partner concurrency (64): this suite is about group commit.
+  cell = await startTestCell({
+    RATE_LIMIT_RATE: "10000",
+    RATE_LIMIT_BURST: "10000",
+    PARTNER_MAX_CONCURRENCY: "500",
+  });
   const p = await cell.partner();
   partnerId = p.partnerId;
   call = client(cell.url, p.apiKey);
