@@ -1,4 +1,4 @@
-// The cell's internal key-management routes (/internal/v1/keys, cell/gateway/internal/keys.ts):
+// The cell's internal key-management routes (/internal/v1/keys, cell/gateway/internal/routes/):
 // what a cell reports about its data keys and rotations, and what a rotation answers. One
 // contract for the cell that serves it and the control plane that parses it (cell-client.ts).
 // zod as @hono/zod-openapi extends it: the admin API names these schemas with .openapi().

@@ -23,8 +23,14 @@ describe("cell internal API", () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
     const operations = Object.values(doc.paths).flatMap((p) => Object.keys(p));
-    expect(operations).toHaveLength(18);
+    expect(operations).toHaveLength(22);
     expect(Object.keys(doc.paths)).toContain("/partners/{id}/import/{table}");
+    // Key management too, with the answers the control plane's client parses.
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/keys", "/keys/rotate-master", "/keys/rotate-data", "/keys/destroy-retired"]),
+    );
+    const rotateData = doc.paths["/keys/rotate-data"]?.post as { responses: Record<string, unknown> };
+    expect(Object.keys(rotateData.responses)).toEqual(expect.arrayContaining(["202", "400", "409"]));
     // Like the rest of the internal API, only to the cell-admin credential.
     expect((await fetch(`${cell.internalUrl}/internal/v1/openapi.json`)).status).toBe(401);
   });

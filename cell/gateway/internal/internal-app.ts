@@ -9,16 +9,17 @@ import { ApiError } from "../../../shared/errors.ts";
 import { requireCredential } from "../../../shared/http/bearer-auth.ts";
 import type { AppEnv } from "../app-env.ts";
 import { validationHook } from "../validation-hook.ts";
-import { registerInternalKeys } from "./keys.ts";
 import { registerActivatePartner } from "./routes/activate-partner.ts";
 import { registerChecksums } from "./routes/checksums.ts";
 import { registerCurrentXid } from "./routes/current-xid.ts";
+import { registerDestroyRetiredKeys } from "./routes/destroy-retired-keys.ts";
 import { registerExportRows } from "./routes/export-rows.ts";
 import { registerFreezePartner } from "./routes/freeze-partner.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerImportRows } from "./routes/import-rows.ts";
 import { registerInFlight } from "./routes/in-flight.ts";
 import { registerIssueKey } from "./routes/issue-key.ts";
+import { registerKeyStatus } from "./routes/key-status.ts";
 import { registerListKeys } from "./routes/list-keys.ts";
 import { registerInternalOpenApi } from "./routes/openapi.ts";
 import { registerPartnerTraffic } from "./routes/partner-traffic.ts";
@@ -26,6 +27,8 @@ import { registerProvisionPartner } from "./routes/provision-partner.ts";
 import { registerPurgePartner } from "./routes/purge-partner.ts";
 import { registerRetrievePartner } from "./routes/retrieve-partner.ts";
 import { registerRevokeKey } from "./routes/revoke-key.ts";
+import { registerRotateDataKey } from "./routes/rotate-data-key.ts";
+import { registerRotateMasterKey } from "./routes/rotate-master-key.ts";
 import { registerUnfreezePartner } from "./routes/unfreeze-partner.ts";
 import { registerUpdatePartner } from "./routes/update-partner.ts";
 import { registerWorkerBacklog } from "./routes/worker-backlog.ts";
@@ -64,8 +67,11 @@ export function createInternalApp(cellAdminToken: string | undefined): OpenAPIHo
   registerWorkerBacklog(app);
   registerActivatePartner(app);
   registerPurgePartner(app);
-  // Key rotation (cell/vault/data-key-rotation.ts): plain Hono routes, not yet in the contract.
-  registerInternalKeys(app);
+  // Key management (cell/vault/vault-keys.ts; contract in shared/cell-api/contract-keys.ts).
+  registerKeyStatus(app);
+  registerRotateMasterKey(app);
+  registerRotateDataKey(app);
+  registerDestroyRetiredKeys(app);
   registerInternalOpenApi(app);
   return app;
 }
