@@ -70,6 +70,25 @@ interface Outcome {
   paymentStatus?: string;
 }
 
+/**
+ * The test's own reads after the switch: a new connection may meet the old primary while it
+ * rejoins ("the database system is starting up", 57P03) before trying the next host. That is
+ * the cluster settling, not data being wrong, so the read is retried; what it returns is checked.
+ */
+async function whenServing<T>(read: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await read();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const transient = code === "57P03" || code === "ECONNREFUSED" || code === "CONNECTION_CLOSED";
+      if (!transient || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 async function pay(key: string, i: number): Promise<Outcome> {
   const res = await call("POST", "/v1/payments", request(key, i), { "idempotency-key": key });
   return {
@@ -180,12 +199,16 @@ describe("replicated cell Postgres: failover under a stream of payments", () => 
       expect(got.status).toBe(200);
       expect(got.body).toMatchObject({ id: o.id, status: o.paymentStatus, reference: key });
     }
-    const perReference = await sql<{ reference: string; n: number }[]>`
-      select reference, count(*)::int as n from payments where reference like 'failover-%' group by reference`;
+    const perReference = await whenServing(
+      () => sql<{ reference: string; n: number }[]>`
+      select reference, count(*)::int as n from payments where reference like 'failover-%' group by reference`,
+    );
     expect(perReference).toHaveLength(keys.size);
     expect(perReference.filter((r) => r.n !== 1)).toEqual([]);
-    const statuses = await sql<{ status: string; n: number }[]>`
-      select status, count(*)::int as n from payments where reference like 'failover-%' group by status`;
+    const statuses = await whenServing(
+      () => sql<{ status: string; n: number }[]>`
+      select status, count(*)::int as n from payments where reference like 'failover-%' group by status`,
+    );
     expect(statuses).toEqual([{ status: "succeeded", n: keys.size }]);
 
     // Fencing: the old primary came back as a standby of the new one, not as a second writer.
