@@ -13,6 +13,7 @@ import { registerInternalKeys } from "./keys.ts";
 import { registerActivatePartner } from "./routes/activate-partner.ts";
 import { registerChecksums } from "./routes/checksums.ts";
 import { registerCurrentXid } from "./routes/current-xid.ts";
+import { registerDatabaseLayout } from "./routes/database-layout.ts";
 import { registerExportRows } from "./routes/export-rows.ts";
 import { registerFreezePartner } from "./routes/freeze-partner.ts";
 import { registerHealth } from "./routes/health.ts";
@@ -45,6 +46,7 @@ export function createInternalApp(cellAdminToken: string | undefined): OpenAPIHo
     }),
   );
   registerHealth(app);
+  registerDatabaseLayout(app);
   // Partners and their keys.
   registerProvisionPartner(app);
   registerRetrievePartner(app);
