@@ -1,5 +1,6 @@
 // Reads of the cell registry, and the cell's public shape in the admin API.
 import { count, eq } from "drizzle-orm";
+import { missingSyncStandby } from "../../shared/cell-api/sync-standby.ts";
 import { notFound } from "../../shared/errors.ts";
 import type { DbOrTx } from "../db/client.ts";
 import { cells, partners } from "../db/schema.ts";
@@ -45,7 +46,18 @@ export const cellView = (row: CellRow, partnerCount: number) => ({
   weight: row.weight,
   gateways: row.gateways,
   internal_gateways: row.internalGateways,
-  health: row.health,
+  health: {
+    status: row.health.status,
+    checked_at: row.health.checked_at,
+    ready_gateways: row.health.ready_gateways,
+  },
+  database: row.health.database
+    ? {
+        ...row.health.database,
+        sync_standby_missing: missingSyncStandby(row.health.database) ?? null,
+        last_failover: row.health.last_failover ?? null,
+      }
+    : null,
   partner_count: partnerCount,
   created: Math.floor(row.createdAt.getTime() / 1000),
 });

@@ -12,6 +12,7 @@ import {
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
+import type { DatabaseLayout } from "../../shared/cell-api/contract.ts";
 import type { CellState } from "../../shared/routing/routing-table.ts";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -21,6 +22,19 @@ export interface CellHealth {
   status: "ok" | "degraded" | "down" | "unknown";
   checked_at: string | null;
   ready_gateways: string[];
+  /**
+   * The cell's database role layout as last reported by its gateways (health-checker.ts); kept
+   * when a round cannot read it, so its checked_at says how old it is. Absent until first read.
+   */
+  database?: DatabaseLayout;
+  /** The last change of primary the health checker saw (also in the audit log). */
+  last_failover?: DatabaseFailover;
+}
+
+export interface DatabaseFailover {
+  at: string;
+  from: { address: string; timeline: number | null };
+  to: { address: string; timeline: number | null };
 }
 
 export const cells = pgTable("cells", {

@@ -2,6 +2,9 @@
 // must hold for `forRounds` consecutive rounds before it fires (like Prometheus' `for:`), and an
 // alert resolves as soon as its condition stops holding. prometheus-alerts.yml ships the same
 // rules in PromQL for people who run Prometheus and Alertmanager.
+import type { DatabaseLayout } from "../../shared/cell-api/contract.ts";
+import { missingSyncStandby } from "../../shared/cell-api/sync-standby.ts";
+import type { DatabaseFailover } from "../db/schema.ts";
 import type { CellPoint } from "./cell-rollup.ts";
 import type { PartnerLive } from "./partner-rollup.ts";
 
@@ -12,6 +15,8 @@ export interface AlertThresholds {
   webhookFailureRatio: number;
   /** Rounds a partner must keep hitting its rate limit. */
   partnerLimitedRounds: number;
+  /** How long a failover stays an open alert after the health checker saw it. */
+  failoverAlertMs: number;
   forRounds: number;
 }
 
@@ -21,18 +26,26 @@ export const defaultThresholds: AlertThresholds = {
   consumerLag: 1000,
   webhookFailureRatio: 0.2,
   partnerLimitedRounds: 30,
+  failoverAlertMs: 15 * 60_000,
   forRounds: 3,
 };
 
+/** Every rule, in one list: the alert API's enum and the open-alerts gauge take it from here. */
+export const alertRules = [
+  "cell_down",
+  "error_ratio",
+  "p99_latency",
+  "consumer_lag",
+  "webhook_failures",
+  "partner_rate_limited",
+  "sync_standby_missing",
+  "database_failover",
+] as const;
+export type AlertRule = (typeof alertRules)[number];
+
 export interface Alert {
   id: string;
-  rule:
-    | "cell_down"
-    | "error_ratio"
-    | "p99_latency"
-    | "consumer_lag"
-    | "webhook_failures"
-    | "partner_rate_limited";
+  rule: AlertRule;
   severity: "critical" | "warning";
   cell?: string;
   partner?: string;
@@ -45,17 +58,48 @@ export interface CellFacts {
   health: string;
   state: string;
   latest: CellPoint | undefined;
+  /** The database role layout the health checker last read (absent until then). */
+  database?: DatabaseLayout | undefined;
+  lastFailover?: DatabaseFailover | undefined;
 }
 
 type Candidate = Omit<Alert, "since">;
+
+/** The database rules: RPO 0 needs a streaming synchronous standby; a failover is announced. */
+function databaseCandidates(c: CellFacts, th: AlertThresholds, now: Date): Candidate[] {
+  const out: Candidate[] = [];
+  const missing = c.database ? missingSyncStandby(c.database) : undefined;
+  if (missing && c.state !== "draining") {
+    out.push({
+      id: `sync_standby_missing:${c.id}`,
+      rule: "sync_standby_missing",
+      severity: "critical",
+      cell: c.id,
+      message: `Cell ${c.id}: ${missing} (RPO is no longer 0).`,
+    });
+  }
+  const f = c.lastFailover;
+  if (f && now.getTime() - Date.parse(f.at) < th.failoverAlertMs) {
+    out.push({
+      id: `database_failover:${c.id}:${f.at}`,
+      rule: "database_failover",
+      severity: "warning",
+      cell: c.id,
+      message: `Cell ${c.id}: the database primary moved from ${f.from.address} (timeline ${f.from.timeline ?? "?"}) to ${f.to.address} (timeline ${f.to.timeline ?? "?"}) at ${f.at}.`,
+    });
+  }
+  return out;
+}
 
 function candidates(
   cells: readonly CellFacts[],
   partners: Iterable<PartnerLive>,
   th: AlertThresholds,
+  now: Date,
 ): Candidate[] {
   const out: Candidate[] = [];
   for (const c of cells) {
+    out.push(...databaseCandidates(c, th, now));
     if (c.health === "down" && c.state !== "draining") {
       out.push({
         id: `cell_down:${c.id}`,
@@ -130,13 +174,14 @@ export class AlertEvaluator {
 
   evaluate(cells: readonly CellFacts[], partners: Iterable<PartnerLive>, now: Date): Alert[] {
     const seen = new Set<string>();
-    for (const c of candidates(cells, partners, this.th)) {
+    for (const c of candidates(cells, partners, this.th, now)) {
       seen.add(c.id);
       const p = this.pending.get(c.id) ?? { rounds: 0, since: now };
       p.rounds++;
       this.pending.set(c.id, p);
-      // A cell down is urgent: it fires on the first round the health checker reports it.
-      const needed = c.rule === "cell_down" ? 1 : this.th.forRounds;
+      // A cell down is urgent: it fires on the first round the health checker reports it; a
+      // failover has already happened, so there is nothing to wait out.
+      const needed = c.rule === "cell_down" || c.rule === "database_failover" ? 1 : this.th.forRounds;
       if (p.rounds >= needed) this.firing.set(c.id, { ...c, since: p.since.toISOString() });
     }
     for (const id of [...this.pending.keys()]) {

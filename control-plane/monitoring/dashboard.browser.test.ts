@@ -106,6 +106,11 @@ describe.skipIf(!haveChromium)("live dashboard", () => {
     const row = page.locator('#cells tr[data-cell="cell-a"]');
     await row.waitFor({ timeout: 15_000 });
     expect(await row.locator("td").nth(4).textContent()).toBe("1"); // partners
+    // The cell's database layout, read by the health checker: a single copy, one primary.
+    const db = page.locator('#databases tr[data-cell="cell-a"]');
+    await db.waitFor({ timeout: 15_000 });
+    expect(await db.locator("td").nth(1).textContent()).toMatch(/:\d+$/); // the primary's address
+    expect(await db.locator("td").nth(3).textContent()).toBe("none (single copy)");
 
     await traffic(5_000);
     await page.waitForFunction(

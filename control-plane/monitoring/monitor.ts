@@ -3,9 +3,10 @@
 // registry), the cells' worker metrics given by CELL_METRICS_TARGETS, and the routers given by
 // ROUTER_URLS (static targets, like Prometheus' static_configs: routers do not register themselves), then rolls the figures up
 // per cell, per router and per partner, keeps short time series and evaluates the alert rules.
+import type { DatabaseLayout } from "../../shared/cell-api/contract.ts";
 import type { PartnerStatsSnapshot } from "../../shared/telemetry/partner-stats.ts";
 import { partnerCountsByCell } from "../cells/cell-registry.ts";
-import { cells as cellsTable } from "../db/schema.ts";
+import { cells as cellsTable, type DatabaseFailover } from "../db/schema.ts";
 import type { ControlPlaneDeps } from "../deps.ts";
 import { type Alert, AlertEvaluator, type AlertThresholds, defaultThresholds } from "./alerts.ts";
 import { type CellPoint, type CellTotals, cellPoint, cellTotals } from "./cell-rollup.ts";
@@ -27,6 +28,9 @@ export interface CellLive {
   gatewaysUp: number;
   gatewaysTotal: number;
   partnerCount: number;
+  /** From the health checker (cells.health): the cell's database role layout and last failover. */
+  database: DatabaseLayout | undefined;
+  lastFailover: DatabaseFailover | undefined;
   series: CellPoint[];
 }
 
@@ -130,6 +134,8 @@ export class Monitor {
           gatewaysUp: 0,
           gatewaysTotal: 0,
           partnerCount: 0,
+          database: undefined,
+          lastFailover: undefined,
           series: [],
         };
         live.state = row.state;
@@ -137,6 +143,8 @@ export class Monitor {
         live.gatewaysTotal = row.internalGateways.length;
         live.gatewaysUp = gatewayScrapes.filter((g) => g.samples).length;
         live.partnerCount = counts.get(row.id) ?? 0;
+        live.database = row.health.database;
+        live.lastFailover = row.health.last_failover;
         live.series.push(point);
         if (live.series.length > CELL_POINTS) live.series.shift();
         this.cells.set(row.id, live);
@@ -183,6 +191,8 @@ export class Monitor {
         health: c.health,
         state: c.state,
         latest: c.series.at(-1),
+        database: c.database,
+        lastFailover: c.lastFailover,
       })),
       this.partners.values(),
       new Date(now),

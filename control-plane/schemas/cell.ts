@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { databaseLayoutResponse } from "../../shared/cell-api/contract.ts";
 import { cellStates } from "../../shared/routing/routing-table.ts";
 import { CellIdSchema, listOf, ReasonSchema } from "./common.ts";
 
@@ -7,6 +8,18 @@ export const CellHealthSchema = z.object({
   checked_at: z.string().nullable(),
   ready_gateways: z.array(z.string()),
 });
+
+const primaryAt = z.object({ address: z.string(), timeline: z.number().int().nullable() });
+
+/** The cell's database role layout as the health checker last read it from the cell's gateways. */
+export const CellDatabaseSchema = databaseLayoutResponse
+  .extend({
+    /** Why the cell has no streaming synchronous standby (alert `sync_standby_missing`), or null. */
+    sync_standby_missing: z.string().nullable(),
+    /** The last change of primary the control plane saw (audited as cell.database_failover). */
+    last_failover: z.object({ at: z.string(), from: primaryAt, to: primaryAt }).nullable(),
+  })
+  .openapi("CellDatabase");
 
 export const CellSchema = z
   .object({
@@ -19,6 +32,8 @@ export const CellSchema = z
     /** The same instances' internal listeners (internal API, /metrics): never sent to routers. */
     internal_gateways: z.array(z.string()),
     health: CellHealthSchema,
+    /** Null until the health checker has read the layout once. */
+    database: CellDatabaseSchema.nullable(),
     partner_count: z.number().int(),
     created: z.number().int(),
   })

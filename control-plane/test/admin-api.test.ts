@@ -1,7 +1,8 @@
 // The admin API against a real control plane (its own Postgres and NATS) and one real cell:
 // authentication, cell registration and states, routing versions, bad input, audit, restart.
-// None of it needs the cell's internal API.
+// The health checker reads the cell's database layout through its internal API; nothing else here needs it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../platform/wait-for.ts";
 import { parseRoutingPublicKey, routingSignatureValid } from "../../shared/routing/routing-signature.ts";
 import { startTestCell, type TestCell } from "../../test/harness.ts";
 import {
@@ -160,6 +161,26 @@ describe("admin API", () => {
     expect(list.body.data.map((c: { id: string }) => c.id)).toEqual(["cell-a"]);
     const one = await cp.admin("GET", "/admin/v1/cells/cell-a");
     expect(one.body).toMatchObject({ partner_count: 0, internal_gateways: [cell.internalUrl] });
+    // The health checker reads the cell's database layout from its gateways: a single-copy cell
+    // has one primary, no standby, and nothing to alert about.
+    const withLayout = await waitFor(
+      async () => {
+        const res = await cp.admin("GET", "/admin/v1/cells/cell-a");
+        if (!res.body.database) throw new Error("no database layout yet");
+        return res.body;
+      },
+      { what: "the cell's database layout", timeoutMs: 20_000 },
+    );
+    expect(withLayout.database).toMatchObject({
+      replicated: false,
+      primary: { in_recovery: false },
+      standbys: [],
+      sync_standby_missing: null,
+      last_failover: null,
+    });
+    expect(withLayout.database.primary.address).toMatch(/:\d+$/);
+    const alerts = await cp.admin("GET", "/admin/v1/alerts");
+    expect(alerts.body.data.filter((a: { rule: string }) => a.rule === "sync_standby_missing")).toEqual([]);
     const missing = await cp.admin("GET", "/admin/v1/cells/cell-nope");
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("resource_not_found");

@@ -7,6 +7,7 @@ import type { z } from "zod";
 import {
   backlogResponse,
   checksumsResponse,
+  databaseLayoutResponse,
   type ExportPage,
   exportPageResponse,
   freezeResponse,
@@ -79,6 +80,8 @@ export interface CellClient {
   rotateMaster(): Out<typeof MasterRotationResultSchema>;
   rotateData(): Out<typeof DataKeyRotationSchema>;
   destroyRetiredKeys(): Out<typeof DestroyedKeysSchema>;
+  /** The cell's database role layout (primary, standbys, lag, sync state). */
+  databaseLayout(timeoutMs?: number): Out<typeof databaseLayoutResponse>;
   ready(): Promise<boolean>;
 }
 
@@ -218,6 +221,12 @@ export function createCellClient(opts: {
         method: "POST",
         path: "/keys/destroy-retired",
         timeoutMs: KEYS_TIMEOUT_MS,
+      }),
+    databaseLayout: (timeoutMs) =>
+      call(databaseLayoutResponse, {
+        method: "GET",
+        path: "/database",
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
       }),
     async ready() {
       try {

@@ -121,3 +121,39 @@ export const exportQuery = z.object({
   since_xid: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });
+
+// The cell's database role layout, as its primary sees it (cell/db/database-layout.ts).
+export const databaseStandby = z.object({
+  /** The standby's application_name: its Patroni member name. */
+  name: z.string(),
+  /** host:port the standby connects from, when Postgres shows it. */
+  client_addr: z.string().nullable(),
+  /** pg_stat_replication.state: startup, catchup, streaming, backup, stopping. */
+  state: z.string().nullable(),
+  /** async, potential, sync, quorum. */
+  sync_state: z.string().nullable(),
+  /** Bytes of WAL the primary has written that the standby has not replayed. */
+  replay_lag_bytes: z.number().int().nullable(),
+  /** Seconds between a commit on the primary and its replay on the standby (null when idle). */
+  replay_lag_seconds: z.number().nullable(),
+});
+export const databaseLayoutResponse = z.object({
+  /**
+   * Whether the database is meant to have standbys: a Patroni cluster (Patroni sets cluster_name
+   * to the cell id; a single-copy cell's Postgres has none).
+   */
+  replicated: z.boolean(),
+  primary: z.object({
+    /** Where the gateways' read-write connection landed (the multi-host URL picks the primary). */
+    address: z.string(),
+    /** The WAL timeline: a promotion starts a new one, so a change of it is a failover. */
+    timeline: z.number().int().nullable(),
+    in_recovery: z.boolean(),
+    /** The primary's synchronous_standby_names: empty while the cell runs on one copy. */
+    synchronous_standby_names: z.string(),
+  }),
+  standbys: z.array(databaseStandby),
+  checked_at: z.string(),
+});
+export type DatabaseLayout = z.infer<typeof databaseLayoutResponse>;
+export type DatabaseStandby = z.infer<typeof databaseStandby>;

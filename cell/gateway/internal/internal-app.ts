@@ -12,6 +12,7 @@ import { validationHook } from "../validation-hook.ts";
 import { registerActivatePartner } from "./routes/activate-partner.ts";
 import { registerChecksums } from "./routes/checksums.ts";
 import { registerCurrentXid } from "./routes/current-xid.ts";
+import { registerDatabaseLayout } from "./routes/database-layout.ts";
 import { registerDestroyRetiredKeys } from "./routes/destroy-retired-keys.ts";
 import { registerExportRows } from "./routes/export-rows.ts";
 import { registerFreezePartner } from "./routes/freeze-partner.ts";
@@ -48,6 +49,7 @@ export function createInternalApp(cellAdminToken: string | undefined): OpenAPIHo
     }),
   );
   registerHealth(app);
+  registerDatabaseLayout(app);
   // Partners and their keys.
   registerProvisionPartner(app);
   registerRetrievePartner(app);

@@ -1,19 +1,13 @@
 // GET /admin/v1/alerts: the alerts open now (the dashboard shows the same list).
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
+import { alertRules } from "../../monitoring/alerts.ts";
 import { errorResponses } from "../../schemas/common.ts";
 
 const AlertSchema = z
   .object({
     id: z.string(),
-    rule: z.enum([
-      "cell_down",
-      "error_ratio",
-      "p99_latency",
-      "consumer_lag",
-      "webhook_failures",
-      "partner_rate_limited",
-    ]),
+    rule: z.enum(alertRules),
     severity: z.enum(["critical", "warning"]),
     cell: z.string().optional(),
     partner: z.string().optional(),

@@ -4,6 +4,7 @@
 // size does not grow with the number of partners.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { inArray, notInArray } from "drizzle-orm";
+import { missingSyncStandby } from "../../../shared/cell-api/sync-standby.ts";
 import { notFound } from "../../../shared/errors.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { findCell } from "../../cells/cell-registry.ts";
@@ -58,6 +59,13 @@ export function registerLiveApi(app: OpenAPIHono<AppEnv>) {
         gateways_up: cell.gatewaysUp,
         gateways_total: cell.gatewaysTotal,
         partner_count: cell.partnerCount,
+        database: cell.database
+          ? {
+              ...cell.database,
+              sync_standby_missing: missingSyncStandby(cell.database) ?? null,
+              last_failover: cell.lastFailover ?? null,
+            }
+          : null,
         latest: cell.series.at(-1) ?? null,
         series: {
           t: cell.series.map((p) => Math.round(p.t / 1000)),

@@ -6,6 +6,7 @@ import { bearerMatcher, credentialRequired } from "../../../shared/http/bearer-a
 import { registerProcessMetrics } from "../../../shared/telemetry/process-metrics.ts";
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "../../../shared/telemetry/registry.ts";
 import type { AppEnv } from "../../app-env.ts";
+import { alertRules } from "../../monitoring/alerts.ts";
 import type { Monitor } from "../../monitoring/monitor.ts";
 
 export function registerControlPlaneMetrics(app: OpenAPIHono<AppEnv>, monitor: Monitor | undefined) {
@@ -16,15 +17,7 @@ export function registerControlPlaneMetrics(app: OpenAPIHono<AppEnv>, monitor: M
   rounds.collect = (g) => g.set([], monitor?.rounds ?? 0);
   alerts.collect = (g) => {
     const open = monitor?.openAlerts() ?? [];
-    for (const rule of [
-      "cell_down",
-      "error_ratio",
-      "p99_latency",
-      "consumer_lag",
-      "webhook_failures",
-      "partner_rate_limited",
-    ])
-      g.set([rule], open.filter((a) => a.rule === rule).length);
+    for (const rule of alertRules) g.set([rule], open.filter((a) => a.rule === rule).length);
   };
   app.get("/metrics", async (c) => {
     if (!bearerMatcher(c.get("deps").credentials.metrics)(c.req.header("authorization"))) {
