@@ -90,6 +90,24 @@ interface KeyStatus {
   } | null;
 }
 
+/** A vault of the test cell, over the test's own connection (ciphertexts written in bulk). */
+const cellVault = (limits: { encryptionLimit?: number; encryptionBlock?: number } = {}) =>
+  createVault({
+    db: admin.db,
+    sql: admin.sql,
+    keyring: keyringSource({ CELLPAY_MASTER_KEYS_FILE: keyringFile }),
+    cellId: "cell-test",
+    ...limits,
+  });
+const testCard = {
+  pan: "4242424242424242",
+  brand: "visa",
+  bin: "424242",
+  last4: "4242",
+  expMonth: 1,
+  expYear: 2035,
+};
+
 async function waitForRotation(): Promise<KeyStatus> {
   for (let i = 0; i < 600; i++) {
     const { body } = await internal<KeyStatus>("GET", "/keys");
@@ -146,25 +164,9 @@ describe("key rotation under load", () => {
     for (let i = 0; i < 40; i++) oldTokens.push(await tokenize());
     // Bulk history under the old key (through a vault of this cell), so the re-encryption takes
     // many batches while the load runs.
-    const bulk = await createVault({
-      db: admin.db,
-      sql: admin.sql,
-      keyring: keyringSource({ CELLPAY_MASTER_KEYS_FILE: keyringFile }),
-      cellId: "cell-test",
-    });
+    const bulk = await cellVault();
     const { partnerId: bulkPartner } = await cell.partner("Bulk history");
-    await Promise.all(
-      Array.from({ length: 2000 }, () =>
-        bulk.tokenize(bulkPartner, {
-          pan: "4242424242424242",
-          brand: "visa",
-          bin: "424242",
-          last4: "4242",
-          expMonth: 1,
-          expYear: 2035,
-        }),
-      ),
-    );
+    await Promise.all(Array.from({ length: 2000 }, () => bulk.tokenize(bulkPartner, testCard)));
     const before = await internal<KeyStatus>("GET", "/keys");
     const oldKey = before.body.data_keys.find((k) => k.state === "active")!;
     expect(oldKey.master_key_id).toBe("m1");
@@ -246,25 +248,11 @@ describe("key rotation under load", () => {
 
   it("a rotation interrupted by a gateway shutdown resumes from its cursor at the next start, each row once", async () => {
     // Many ciphertexts under the current key, written straight through a vault of this cell.
-    const vault = await createVault({
-      db: admin.db,
-      sql: admin.sql,
-      keyring: keyringSource({ CELLPAY_MASTER_KEYS_FILE: keyringFile }),
-      cellId: "cell-test",
-    });
+    const vault = await cellVault();
     const { partnerId } = await cell.partner("Resume");
     const tokens = [];
     for (let i = 0; i < 3000; i++) {
-      tokens.push(
-        vault.tokenize(partnerId, {
-          pan: "4242424242424242",
-          brand: "visa",
-          bin: "424242",
-          last4: "4242",
-          expMonth: 1,
-          expYear: 2035,
-        }),
-      );
+      tokens.push(vault.tokenize(partnerId, testCard));
     }
     const made = await Promise.all(tokens);
     await admin.sql`truncate reencrypt_log`;
@@ -302,27 +290,11 @@ describe("per-cell key-encryption keys and the encryption limit", () => {
   });
 
   it("a data key that reaches its encryption limit is replaced; every ciphertext still decrypts", async () => {
-    const vault = await createVault({
-      db: admin.db,
-      sql: admin.sql,
-      keyring: keyringSource({ CELLPAY_MASTER_KEYS_FILE: keyringFile }),
-      cellId: "cell-test",
-      encryptionLimit: 10,
-      encryptionBlock: 4,
-    });
+    const vault = await cellVault({ encryptionLimit: 10, encryptionBlock: 4 });
     const { partnerId } = await cell.partner("Limit");
     const made = [];
     for (let i = 0; i < 25; i++) {
-      made.push(
-        await vault.tokenize(partnerId, {
-          pan: "4242424242424242",
-          brand: "visa",
-          bin: "424242",
-          last4: "4242",
-          expMonth: 1,
-          expYear: 2035,
-        }),
-      );
+      made.push(await vault.tokenize(partnerId, testCard));
     }
     const keys = await admin.sql<{ id: string; encryptions: number }[]>`
       select id, encryptions from data_keys where cell_id = 'cell-test' and id in (
