@@ -1,9 +1,11 @@
-// `npm run bench -- --scenario <steady|knee|spike|noisy|cell-loss|move>`: starts the local
+// `npm run bench -- --scenario <steady|knee|spike|noisy|cell-loss|move>` (`ab`: bench/ab/run-ab.ts): starts the local
 // platform (or targets a running one), measures the two ceilings, onboards the partners, drives
 // open-loop load for the scenario, and writes bench/reports/<timestamp>-<scenario>.{json,html}.
 import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { cellsFilePath, loadCellsFile } from "../shared/config/cells-config.ts";
+import { runAb } from "./ab/run-ab.ts";
 import { AdminClient, liftHotPartnerLimits, onboardPartners } from "./lib/admin.ts";
 import { parseBenchArgs, type ScenarioName } from "./lib/args.ts";
 import { measureHonoCeiling, measurePgCeiling } from "./lib/ceilings.ts";
@@ -13,6 +15,7 @@ import { openPlatform, type Platform, repoRoot } from "./lib/platform.ts";
 import { buildReport, printSummary, writeReport } from "./lib/report.ts";
 import { Workload } from "./lib/workload.ts";
 import { createZipf } from "./lib/zipf.ts";
+import { printTopFunctions } from "./profile/top-functions.ts";
 import { runCellLoss } from "./scenarios/cell-loss.ts";
 import { runKnee } from "./scenarios/knee.ts";
 import { runMove } from "./scenarios/move.ts";
@@ -53,8 +56,12 @@ function mulberry32(seed: number): () => number {
 }
 
 async function main(): Promise<void> {
-  const opts = parseBenchArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  // The A/B starts two builds of its own (bench/ab/): it shares the load and /proc code, not this flow.
+  if (argv.includes("--scenario=ab") || argv[argv.indexOf("--scenario") + 1] === "ab") return runAb(argv);
+  const opts = parseBenchArgs(argv);
   const startedAt = new Date();
+  const profileDir = opts.profile ? profileDirFor(startedAt, opts.scenario) : undefined;
   const runId = randomBytes(4).toString("hex");
   console.log(
     opts.target ? `targeting ${opts.target.join(", ")}` : "starting the local platform (npm start)…",
@@ -154,7 +161,25 @@ async function main(): Promise<void> {
     await admin.close().catch(() => {});
     if (platform.pgid !== undefined) console.log("stopping the platform…");
     await platform.stop();
+    if (profileDir) {
+      console.log(`CPU profiles (whole run) in ${profileDir}:`);
+      await printTopFunctions(profileDir);
+    }
   }
+}
+
+/** --profile: every router, gateway, relay and processor writes a .cpuprofile when it stops. */
+function profileDirFor(startedAt: Date, scenario: string): string {
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[:.]/g, "-")
+    .replace(/-\d{3}Z$/, "Z");
+  const dir = join(repoRoot, "bench", "reports", "profiles", `${stamp}-${scenario}`);
+  mkdirSync(dir, { recursive: true });
+  process.env.BENCH_PLATFORM_NODE_OPTIONS ??= `--import ${join(repoRoot, "bench", "profile", "cpu-profile.mjs")}`;
+  process.env.BENCH_CPU_PROF_DIR = dir;
+  process.env.BENCH_CPU_PROF_MATCH ??= "gateway/main|router/main|relay/main|processors/main";
+  return dir;
 }
 
 main().catch((err: unknown) => {

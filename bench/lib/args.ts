@@ -21,11 +21,14 @@ export interface BenchOptions {
   zipf: number;
   /** The topology the bench starts locally (repository-relative); see bench/cells.bench.yaml. */
   cellsFile: string;
+  /** CPU profiles of routers, gateways, relays and processors under bench/reports/profiles/. */
+  profile: boolean;
 }
 
 const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move] [--duration s] [--rate tps]
   [--partners n] [--cell cell-a] [--connections n] [--zipf s] [--skip-ceilings] [--cells-file cells.yaml]
-  [--target http://router1,http://router2 --admin-url http://cp --admin-token adm_…]`;
+  [--target http://router1,http://router2 --admin-url http://cp --admin-token adm_…] [--profile]
+npm run bench -- --scenario ab --help: the A/B of two builds (bench/ab/options.ts)`;
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -43,6 +46,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       zipf: { type: "string", default: "1" },
       "skip-ceilings": { type: "boolean", default: false },
       "cells-file": { type: "string", default: "bench/cells.bench.yaml" },
+      profile: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -76,5 +80,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     skipCeilings: values["skip-ceilings"],
     zipf: num("zipf", values.zipf)!,
     cellsFile: values["cells-file"],
+    profile: values.profile,
   };
 }

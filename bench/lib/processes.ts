@@ -15,6 +15,8 @@ export type Role =
   | "postgres"
   | "redis"
   | "nats"
+  | "patroni"
+  | "etcd"
   | "launcher"
   | "bench"
   | "outside";
@@ -39,6 +41,9 @@ function classify(cmdline: string): Role | undefined {
   if (/(^|\/)postgres(\0| |:)/.test(cmdline) || cmdline.startsWith("postgres:")) return "postgres";
   if (cmdline.includes("redis-server")) return "redis";
   if (cmdline.includes("nats-server")) return "nats";
+  // A replicated cell's Postgres (replicas: 2+) runs under Patroni (Python) with its own etcd.
+  if (cmdline.includes("/patroni")) return "patroni";
+  if (/(^|\/)etcd\0/.test(cmdline)) return "etcd";
   return undefined;
 }
 
@@ -91,6 +96,8 @@ export async function sampleProcesses(
       const info = all.get(p);
       if (!info) return false;
       if (info.pgid === pgid) return true;
+      // Patroni detaches the postmaster it starts (parent 1, own session): it is known by its port.
+      if (isOwnPostmaster(info.cmdline, portScope)) return true;
       p = info.ppid;
     }
     return false;
@@ -109,6 +116,12 @@ export async function sampleProcesses(
     if (s.scope.startsWith("pg-of-")) s.scope = postmasters.get(Number(s.scope.slice(6))) ?? "global";
   }
   return { procs: out, busyMs };
+}
+
+function isOwnPostmaster(cmdline: string, portScope: Map<number, string>): boolean {
+  if (!/(^|\/)postgres\0/.test(cmdline)) return false;
+  const port = /(?:^|\0)(?:-p\0|--port=)(\d{4,5})(?:\0|$)/.exec(cmdline)?.[1];
+  return port !== undefined && portScope.has(Number(port));
 }
 
 export interface RoleUsage {
