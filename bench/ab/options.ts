@@ -20,11 +20,14 @@ export interface AbOptions {
   skipCeilings: boolean;
   /** Extra pass per build with CPU profiles of router, gateway, relay, processor during dense load. */
   profile: boolean;
+  /** Free text for the report: who else was on the machine, why this run was made. */
+  note: string | undefined;
 }
 
 export const abUsage = `npm run bench -- --scenario ab [--baseline 0c1c2c7] [--current HEAD] [--rounds 3]
   [--clients 32] [--warmup 5] [--dense-seconds 20] [--sparse-seconds 15] [--sparse-rate 100]
-  [--search-steps 6] [--search-step-seconds 8] [--search-p99 50] [--skip-ceilings] [--profile]`;
+  [--search-steps 6] [--search-step-seconds 8] [--search-p99 50] [--skip-ceilings] [--profile]
+  [--note "what else ran on the machine"]`;
 
 export function parseAbArgs(argv: string[]): AbOptions {
   const { values } = parseArgs({
@@ -44,6 +47,7 @@ export function parseAbArgs(argv: string[]): AbOptions {
       "search-p99": { type: "string", default: "50" },
       "skip-ceilings": { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
+      note: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -70,5 +74,6 @@ export function parseAbArgs(argv: string[]): AbOptions {
     searchP99: num("search-p99", 1),
     skipCeilings: values["skip-ceilings"],
     profile: values.profile,
+    note: values.note,
   };
 }

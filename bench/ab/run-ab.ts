@@ -182,7 +182,8 @@ export async function runAb(argv: string[]): Promise<void> {
   const opts = parseAbArgs(argv);
   const startedAt = new Date();
   const notes: string[] = [
-    "The machine is shared (up to 8 engineers at once on 2 cores): absolute rates vary with what others run; compare the builds by the per-round ratios, and read the 'machine' column (CPU used outside the platform and the bench) to see how busy the box was.",
+    "On a shared machine absolute rates vary with what others run: compare the builds by the per-round ratios, and read the 'machine' column (CPU used outside the platform and the bench) to see how busy the box was.",
+    ...(opts.note ? [opts.note] : []),
   ];
   const dirty = await uncommittedChanges(repoRoot);
   if (dirty.length > 0 && opts.current === "HEAD") {
@@ -280,7 +281,7 @@ export async function runAb(argv: string[]): Promise<void> {
       scenario: "ab",
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      machine: machineInfo("shared with other engineers' sessions during the run"),
+      machine: machineInfo(opts.note ?? ""),
       options: opts,
       builds: builds.map(({ topology, ...w }) => ({ ...w, topology: topology.cell })),
       ceilings,
