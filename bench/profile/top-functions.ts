@@ -20,7 +20,8 @@ export interface SelfTime {
   share: number;
 }
 
-/** Self time per function (by name and place), idle left out, most first. */
+/** Self time per function (by name and place), idle left out, most first. V8 samples on wall time:
+ * busyMs includes time the process was runnable but descheduled, so read the shares, not the ms. */
 export function topSelfTime(profile: CpuProfile, limit = 10): { busyMs: number; top: SelfTime[] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, { fn: string; where: string; us: number }>();
@@ -61,7 +62,7 @@ export async function printTopFunctions(dir: string, limit = 8): Promise<Record<
     const profile = JSON.parse(await readFile(join(dir, file), "utf8")) as CpuProfile;
     const { busyMs, top } = topSelfTime(profile, limit);
     out[file] = top;
-    console.log(`  ${file}: ${busyMs} ms on CPU; top self time:`);
+    console.log(`  ${file}: ${busyMs} ms sampled busy (wall time, not idle); top self time:`);
     for (const t of top) console.log(`    ${String(t.share).padStart(5)}%  ${t.fn}  ${t.where}`);
   }
   if (files.length === 0) console.log(`  no .cpuprofile written in ${dir}`);
