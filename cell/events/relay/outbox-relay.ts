@@ -107,9 +107,10 @@ export class OutboxRelay {
   /**
    * After a failed batch: a NATS that came back without its store (deleted, or a new node) has no
    * streams, and a publish to a subject no stream takes fails for ever. Making them again is
-   * harmless when they exist; the events lost with the store come back by a re-drive.
+   * harmless when they exist; the events lost with the store come back by a re-drive. Also
+   * called on every reconnect to NATS (relay/main.ts), so the streams are back before any event.
    */
-  private async recreateStreams(): Promise<void> {
+  async recreateStreams(): Promise<void> {
     if (!this.running) return;
     try {
       await ensureStreams(this.opts.jsm, this.opts.cellId);
