@@ -6,8 +6,11 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { cellsFilePath, loadCellsFile } from "../shared/config/cells-config.ts";
 import { runAb } from "./ab/run-ab.ts";
+import { runFailover } from "./ha/failover.ts";
+import { runHaCost } from "./ha/ha-cost.ts";
+import { writeHaReport } from "./ha/ha-report.ts";
 import { AdminClient, liftHotPartnerLimits, onboardPartners } from "./lib/admin.ts";
-import { parseBenchArgs, type ScenarioName } from "./lib/args.ts";
+import { type BenchOptions, type HaScenarioName, parseBenchArgs, type ScenarioName } from "./lib/args.ts";
 import { measureHonoCeiling, measurePgCeiling } from "./lib/ceilings.ts";
 import { type BenchContext, createTicker, type ScenarioResult } from "./lib/context.ts";
 import { LoadGenerator } from "./lib/load.ts";
@@ -23,7 +26,10 @@ import { runNoisy } from "./scenarios/noisy.ts";
 import { runSpike } from "./scenarios/spike.ts";
 import { runSteady } from "./scenarios/steady.ts";
 
-const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioResult>> = {
+const scenarios: Record<
+  Exclude<ScenarioName, HaScenarioName>,
+  (ctx: BenchContext) => Promise<ScenarioResult>
+> = {
   steady: runSteady,
   knee: runKnee,
   spike: runSpike,
@@ -61,6 +67,7 @@ async function main(): Promise<void> {
   if (argv.includes("--scenario=ab") || argv[argv.indexOf("--scenario") + 1] === "ab") return runAb(argv);
   const opts = parseBenchArgs(argv);
   const startedAt = new Date();
+  if (opts.scenario === "failover" || opts.scenario === "ha-cost") return runHaScenario(opts, startedAt);
   const profileDir = opts.profile ? profileDirFor(startedAt, opts.scenario) : undefined;
   const runId = randomBytes(4).toString("hex");
   console.log(
@@ -180,6 +187,20 @@ function profileDirFor(startedAt: Date, scenario: string): string {
   process.env.BENCH_CPU_PROF_DIR = dir;
   process.env.BENCH_CPU_PROF_MATCH ??= "gateway/main|router/main|relay/main|processors/main";
   return dir;
+}
+
+/** failover and ha-cost start their own cells (bench/ha/): no router, control plane or partners. */
+async function runHaScenario(opts: BenchOptions, startedAt: Date): Promise<void> {
+  console.log(`running ${opts.scenario} (its own cells: Patroni + etcd Postgres, one gateway each)…`);
+  const result =
+    opts.scenario === "failover"
+      ? await runFailover({ rate: opts.rateGiven ? opts.rate : 15, durationSeconds: opts.duration ?? 25 })
+      : await runHaCost({ durationSeconds: opts.duration ?? 15 });
+  const report = { ...result, startedAt };
+  for (const c of report.checks) console.log(`  ${c.pass ? "PASS" : "FAIL"} ${c.name}: ${c.detail}`);
+  const base = await writeHaReport(report, join(repoRoot, "bench", "reports"));
+  console.log(`\nreport: ${base}.txt (and .json)`);
+  process.exitCode = report.checks.every((c) => c.pass) ? 0 : 1;
 }
 
 main().catch((err: unknown) => {

@@ -20,6 +20,7 @@ import { registerSetCellState } from "./routes/cells/set-state.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerStartDrain } from "./routes/drains/create.ts";
 import { registerRetrieveDrain } from "./routes/drains/retrieve.ts";
+import { registerRedriveEvents } from "./routes/events/redrive.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerInternalRoutingTable } from "./routes/internal/routing-table.ts";
 import { registerDestroyRetiredKeys } from "./routes/keys/destroy-retired.ts";
@@ -82,6 +83,7 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerRetrieveCell(app);
   registerRegisterCell(app);
   registerSetCellState(app);
+  registerRedriveEvents(app);
   registerListAuditLog(app);
   registerExportAudit(app);
   registerCreateAdminToken(app);

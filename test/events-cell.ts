@@ -22,13 +22,17 @@ export interface EventsCell {
   sql: postgres.Sql;
   nc: NatsConnection;
   gatewayUrl: string;
+  /** The gateway's internal listener (/internal/v1), for the cell-admin credential given. */
+  internalUrl: string;
   /** Starts one more relay or processor process (env: extra variables for this one). */
   worker(kind: "relay" | "processor", index?: number, env?: Record<string, string>): Promise<ManagedProcess>;
   partner(name: string): Promise<{ partnerId: string; apiKey: string }>;
   stop(): Promise<void>;
 }
 
-export async function startEventsCell(opts: { cellId?: string; workerEnv?: Record<string, string> } = {}) {
+export async function startEventsCell(
+  opts: { cellId?: string; workerEnv?: Record<string, string>; gatewayEnv?: Record<string, string> } = {},
+) {
   const cellId = opts.cellId ?? "cell-test";
   const infra = await startTestCellInfra(cellId);
   const procs: ManagedProcess[] = [];
@@ -43,11 +47,13 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
     ...natsConnectAuth({ seed: infra.natsUsers.operator.seed }),
   });
   const port = await freePort();
+  const internalPort = await freePort();
   procs.push(
     await startGatewayProcess({
       cellId,
       index: 0,
       port,
+      internalPort,
       databaseUrl: infra.postgresUrl,
       masterKeyFile,
       logFile: join(infra.dataDir, "logs", "gateway.log"),
@@ -59,6 +65,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
         // These suites decline cards on purpose, by the hundred; card testing has its own suite.
         CARD_TESTING_MAX_DECLINES: "1000000",
         WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+        ...opts.gatewayEnv,
       },
     }),
   );
@@ -68,6 +75,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
     sql,
     nc,
     gatewayUrl: `http://127.0.0.1:${port}`,
+    internalUrl: `http://127.0.0.1:${internalPort}`,
     async worker(kind, index = 0, env = {}) {
       const proc = await startWorkerProcess({
         name: `${cellId}-${kind}-${index}`,

@@ -1,15 +1,29 @@
 // Command-line options of `npm run bench`, parsed once.
 import { parseArgs } from "node:util";
 
-export const scenarioNames = ["steady", "knee", "spike", "noisy", "cell-loss", "move"] as const;
+export const scenarioNames = [
+  "steady",
+  "knee",
+  "spike",
+  "noisy",
+  "cell-loss",
+  "move",
+  "failover",
+  "ha-cost",
+] as const;
+/** Scenarios that start their own cells (replicated Postgres, gateways only): bench/ha/. */
+export const haScenarioNames = ["failover", "ha-cost"] as const;
+export type HaScenarioName = (typeof haScenarioNames)[number];
 export type ScenarioName = (typeof scenarioNames)[number];
 
 export interface BenchOptions {
   scenario: ScenarioName;
   /** Seconds of measured load (for knee: per step). */
   duration: number | undefined;
-  /** Base arrival rate, requests per second. */
+  /** Base arrival rate, requests per second (failover: per cell, default 40). */
   rate: number;
+  /** --rate was given (the HA scenarios have their own default). */
+  rateGiven: boolean;
   partners: number;
   /** Put every partner in this cell (a one-cell figure); default: placement across all cells. */
   cell: string | undefined;
@@ -25,7 +39,7 @@ export interface BenchOptions {
   profile: boolean;
 }
 
-const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move] [--duration s] [--rate tps]
+const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move|failover|ha-cost] [--duration s] [--rate tps]
   [--partners n] [--cell cell-a] [--connections n] [--zipf s] [--skip-ceilings] [--cells-file cells.yaml]
   [--target http://router1,http://router2 --admin-url http://cp --admin-token adm_…] [--profile]
 npm run bench -- --scenario ab --help: the A/B of two builds (bench/ab/options.ts)`;
@@ -36,7 +50,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     options: {
       scenario: { type: "string", default: "steady" },
       duration: { type: "string" },
-      rate: { type: "string", default: "500" },
+      rate: { type: "string" },
       partners: { type: "string", default: "1000" },
       cell: { type: "string" },
       target: { type: "string" },
@@ -70,7 +84,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   return {
     scenario,
     duration: num("duration", values.duration),
-    rate: num("rate", values.rate)!,
+    rate: num("rate", values.rate) ?? 500,
+    rateGiven: values.rate !== undefined,
     partners: Math.round(num("partners", values.partners)!),
     cell: values.cell,
     target: values.target?.split(",").map((u) => u.trim().replace(/\/$/, "")),

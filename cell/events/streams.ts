@@ -3,6 +3,7 @@
 //   cell.<cell id>.events.<partner id>.<event type>     e.g. cell.cell-a.events.ptr_….payment.captured
 //   cell.<cell id>.dead.<consumer>                      poison messages, with the reason in headers
 import { type JetStreamManager, RetentionPolicy, StorageType } from "nats";
+import { eventRetention } from "./event-retention.ts";
 
 export const eventsStream = (cellId: string) => `CELL_${cellId.toUpperCase().replace(/-/g, "_")}_EVENTS`;
 export const deadLetterStream = (cellId: string) => `CELL_${cellId.toUpperCase().replace(/-/g, "_")}_DEAD`;
@@ -18,14 +19,15 @@ export async function ensureStreams(jsm: JetStreamManager, cellId: string): Prom
     {
       name: eventsStream(cellId),
       subjects: [`cell.${cellId}.events.>`],
-      max_age: 7 * DAY_NS,
+      // The outbox keeps rows longer than this, so a re-drive can restore any message (event-retention.ts).
+      max_age: eventRetention.streamMaxAgeDays * DAY_NS,
       // Publishes carry the event id as Nats-Msg-Id: a relay that republishes after a crash is deduplicated.
-      duplicate_window: 10 * 60 * 1e9,
+      duplicate_window: eventRetention.duplicateWindowMs * 1e6,
     },
     {
       name: deadLetterStream(cellId),
       subjects: [`cell.${cellId}.dead.>`],
-      max_age: 30 * DAY_NS,
+      max_age: eventRetention.deadLetterMaxAgeDays * DAY_NS,
       duplicate_window: 60 * 1e9,
     },
   ];

@@ -14,6 +14,8 @@ const databaseDownCodes = new Set([
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
   "CONNECT_TIMEOUT",
+  // No primary took the query in time (cell/db/connection-deadline.ts): a failover in progress.
+  "PRIMARY_UNAVAILABLE",
   "57P01",
   "57P03",
   // read_only_sql_transaction: the session's server became a standby under it (a failover or

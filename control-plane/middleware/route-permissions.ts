@@ -39,6 +39,11 @@ export const routePermissions: Record<string, RoutePermission> = {
   "GET /admin/v1/cells/{id}": { permission: "read", action: "cell.retrieve" },
   "PUT /admin/v1/cells/{id}/state": { permission: "cells.operate", action: "cell.set_state", reason: true },
   "POST /admin/v1/cells/{id}/drain": { permission: "cells.operate", action: "cell.drain", reason: true },
+  "POST /admin/v1/cells/{id}/events/redrive": {
+    permission: "cells.operate",
+    action: "cell.redrive_events",
+    reason: true,
+  },
   "GET /admin/v1/drains/{id}": { permission: "read", action: "drain.retrieve" },
   // Keys (control-plane/keys/cell-keys.ts). Rotation creates and re-seals; only destroying
   // retired keys removes key material, so only it needs a reason.

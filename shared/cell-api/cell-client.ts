@@ -2,7 +2,8 @@
 // listeners of the cell's gateways in turn, so one dead gateway instance does not fail an admin
 // action. These are the gateways' internal URLs, never their public ones: the public port does
 // not serve /internal/v1. Every answer is parsed by the contract's schema, the same the cell
-// serves. The token is the cell-admin credential; export and import also carry a move capability.
+// serves. The token is the cell-admin credential; export and
+// import also carry a move capability.
 import type { z } from "zod";
 import {
   backlogResponse,
@@ -32,6 +33,7 @@ import {
   DestroyedKeysSchema,
   MasterRotationResultSchema,
 } from "./contract-keys.ts";
+import { type RedriveRequest, redriveResponse } from "./contract-redrive.ts";
 
 export class CellApiError extends Error {
   constructor(
@@ -82,6 +84,8 @@ export interface CellClient {
   destroyRetiredKeys(): Out<typeof DestroyedKeysSchema>;
   /** The cell's database role layout (primary, standbys, lag, sync state). */
   databaseLayout(timeoutMs?: number): Out<typeof databaseLayoutResponse>;
+  /** Publishes events again from the outbox (contract-redrive.ts). */
+  redriveEvents(req: RedriveRequest): Out<typeof redriveResponse>;
   ready(): Promise<boolean>;
 }
 
@@ -227,6 +231,13 @@ export function createCellClient(opts: {
         method: "GET",
         path: "/database",
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      }),
+    redriveEvents: (req) =>
+      call(redriveResponse, {
+        method: "POST",
+        path: "/events/redrive",
+        body: req,
+        timeoutMs: MOVE_TIMEOUT_MS,
       }),
     async ready() {
       try {

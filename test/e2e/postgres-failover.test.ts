@@ -129,95 +129,126 @@ const membersReady = () =>
     { what: "both nodes running with a synchronous standby", timeoutMs: 120_000, intervalMs: 250 },
   );
 
+/**
+ * A stream of idempotent payments from 4 clients; `kill` takes the primary down after 30 were
+ * acknowledged; the stream goes on until 30 more were acknowledged after the kill. Then every key
+ * is retried until it converges, and the outcomes are checked against the rows.
+ */
+async function failoverUnderPayments(
+  prefix: string,
+  kill: (leader: number) => Promise<void>,
+): Promise<{ refused: number }> {
+  await membersReady();
+  const oldLeader = (await cluster.leaderIndex())!;
+  expect(oldLeader).toBeTypeOf("number");
+  const keys = new Map<string, number>();
+  const outcomes = new Map<string, Outcome>();
+  let next = 0;
+  let killedAt: number | undefined; // index of the first key sent after the kill
+  let ackedAfterKill = 0;
+  let done = false;
+  const worker = async () => {
+    while (!done && next < 3000) {
+      const i = next++;
+      const key = `${prefix}-${i}`;
+      keys.set(key, i);
+      const outcome = await pay(key, i);
+      outcomes.set(key, outcome);
+      if (killedAt !== undefined && i > killedAt && outcome.status === 201) ackedAfterKill++;
+      if (ackedAfterKill >= 30) done = true;
+    }
+  };
+  const workers = Array.from({ length: 4 }, worker);
+  await waitFor(
+    async () => {
+      if ([...outcomes.values()].filter((o) => o.status === 201).length < 30) throw new Error("warming up");
+    },
+    { what: "30 payments before the kill", timeoutMs: 60_000 },
+  );
+  await kill(oldLeader);
+  killedAt = next;
+  await Promise.all(workers);
+  expect(ackedAfterKill).toBeGreaterThanOrEqual(30); // the cell serves again, on the other node
+
+  // Refusals during the switch are the documented 503 with Retry-After, never a 500.
+  const refused = [...outcomes.values()].filter((o) => o.status !== 201);
+  console.log(
+    `${prefix}: ${keys.size} keys, ${keys.size - refused.length} acknowledged at first try, ` +
+      `${refused.length} refused (${[...new Set(refused.map((o) => `${o.status} ${o.code}`))].join(", ")})`,
+  );
+  for (const o of refused) {
+    expect(o).toMatchObject({ status: 503, code: "service_unavailable" });
+    expect(o.retryAfter).not.toBeNull();
+  }
+  // Exactly one primary. Usually the standby (Patroni fails over at once, primary_start_timeout
+  // 0); if Patroni finds the standby unfit at that moment (it could not get its status in
+  // time, say), it crash-recovers the old primary in place instead: the same committed data.
+  const newLeader = await waitFor(
+    async () => {
+      const i = await cluster.leaderIndex();
+      if (i === undefined) throw new Error("no single primary");
+      return i;
+    },
+    { what: "one primary", timeoutMs: 30_000 },
+  );
+  console.log(
+    newLeader === oldLeader ? "old primary recovered in place" : `failed over to node ${newLeader}`,
+  );
+  expect(gateway.running).toBe(true); // no gateway was restarted
+
+  const final = await converge(keys);
+  expect(final.size).toBe(keys.size);
+  for (const [key, o] of outcomes) {
+    if (o.status !== 201) continue;
+    // A retry of an acknowledged key replays the same payment; the payment is readable.
+    expect(final.get(key)).toMatchObject({ id: o.id, paymentStatus: o.paymentStatus });
+    const got = await call("GET", `/v1/payments/${o.id}`);
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ id: o.id, status: o.paymentStatus, reference: key });
+  }
+  const perReference = await whenServing(
+    () => sql<{ reference: string; n: number }[]>`
+      select reference, count(*)::int as n from payments where reference like ${`${prefix}-%`} group by reference`,
+  );
+  expect(perReference).toHaveLength(keys.size);
+  expect(perReference.filter((r) => r.n !== 1)).toEqual([]);
+  const statuses = await whenServing(
+    () => sql<{ status: string; n: number }[]>`
+      select status, count(*)::int as n from payments where reference like ${`${prefix}-%`} group by status`,
+  );
+  expect(statuses).toEqual([{ status: "succeeded", n: keys.size }]);
+
+  // Fencing: the old primary came back as a standby of the new one, not as a second writer.
+  // (A machine that died comes back now, as after a reboot.)
+  if (!cluster.processes[oldLeader]!.running) await cluster.restartNode(oldLeader);
+  await membersReady();
+  const members = await cluster.members();
+  expect(members.filter((m) => m.role === "leader").map((m) => m.port)).toEqual([
+    cluster.postgresPorts[newLeader],
+  ]);
+  return { refused: refused.length };
+}
+
 describe("replicated cell Postgres: failover under a stream of payments", () => {
   it("SIGKILL of the primary's postmaster: nothing acknowledged is lost, nothing is charged twice, the same gateway serves again", async () => {
-    const oldLeader = (await cluster.leaderIndex())!;
-    expect(oldLeader).toBeTypeOf("number");
-    const keys = new Map<string, number>();
-    const outcomes = new Map<string, Outcome>();
-    let next = 0;
-    let killedAt: number | undefined; // index of the first key sent after the kill
-    let ackedAfterKill = 0;
-    let done = false;
-    const worker = async () => {
-      while (!done && next < 3000) {
-        const i = next++;
-        const key = `failover-${i}`;
-        keys.set(key, i);
-        const outcome = await pay(key, i);
-        outcomes.set(key, outcome);
-        if (killedAt !== undefined && i > killedAt && outcome.status === 201) ackedAfterKill++;
-        if (ackedAfterKill >= 30) done = true;
-      }
-    };
-    const workers = Array.from({ length: 4 }, worker);
-    await waitFor(
-      async () => {
-        if ([...outcomes.values()].filter((o) => o.status === 201).length < 30) throw new Error("warming up");
-      },
-      { what: "30 payments before the kill", timeoutMs: 60_000 },
-    );
-    const pid = (await cluster.postmasterPid(oldLeader))!;
-    process.kill(pid, "SIGKILL");
-    killedAt = next;
-    await Promise.all(workers);
-    expect(ackedAfterKill).toBeGreaterThanOrEqual(30); // the cell serves again, on the other node
-
-    // Refusals during the switch are the documented 503 with Retry-After, never a 500.
-    const refused = [...outcomes.values()].filter((o) => o.status !== 201);
-    console.log(
-      `failover: ${keys.size} keys, ${keys.size - refused.length} acknowledged at first try, ` +
-        `${refused.length} refused (${[...new Set(refused.map((o) => `${o.status} ${o.code}`))].join(", ")})`,
-    );
-    for (const o of refused) {
-      expect(o).toMatchObject({ status: 503, code: "service_unavailable" });
-      expect(o.retryAfter).not.toBeNull();
-    }
-    // Exactly one primary. Usually the standby (Patroni fails over at once, primary_start_timeout
-    // 0); if Patroni finds the standby unfit at that moment (it could not get its status in
-    // time, say), it crash-recovers the old primary in place instead: the same committed data.
-    const newLeader = await waitFor(
-      async () => {
-        const i = await cluster.leaderIndex();
-        if (i === undefined) throw new Error("no single primary");
-        return i;
-      },
-      { what: "one primary", timeoutMs: 30_000 },
-    );
-    console.log(
-      newLeader === oldLeader ? "old primary recovered in place" : `failed over to node ${newLeader}`,
-    );
-    expect(gateway.running).toBe(true); // no gateway was restarted
-
-    const final = await converge(keys);
-    expect(final.size).toBe(keys.size);
-    for (const [key, o] of outcomes) {
-      if (o.status !== 201) continue;
-      // A retry of an acknowledged key replays the same payment; the payment is readable.
-      expect(final.get(key)).toMatchObject({ id: o.id, paymentStatus: o.paymentStatus });
-      const got = await call("GET", `/v1/payments/${o.id}`);
-      expect(got.status).toBe(200);
-      expect(got.body).toMatchObject({ id: o.id, status: o.paymentStatus, reference: key });
-    }
-    const perReference = await whenServing(
-      () => sql<{ reference: string; n: number }[]>`
-      select reference, count(*)::int as n from payments where reference like 'failover-%' group by reference`,
-    );
-    expect(perReference).toHaveLength(keys.size);
-    expect(perReference.filter((r) => r.n !== 1)).toEqual([]);
-    const statuses = await whenServing(
-      () => sql<{ status: string; n: number }[]>`
-      select status, count(*)::int as n from payments where reference like 'failover-%' group by status`,
-    );
-    expect(statuses).toEqual([{ status: "succeeded", n: keys.size }]);
-
-    // Fencing: the old primary came back as a standby of the new one, not as a second writer.
-    await membersReady();
-    const members = await cluster.members();
-    expect(members.filter((m) => m.role === "leader").map((m) => m.port)).toEqual([
-      cluster.postgresPorts[newLeader],
-    ]);
+    await failoverUnderPayments("failover", async (leader) => {
+      process.kill((await cluster.postmasterPid(leader))!, "SIGKILL");
+    });
   }, 240_000);
+
+  it("the primary's whole machine dies (Patroni and its postmaster SIGKILLed): the gateway fails fast with 503, then serves on the promoted standby", async () => {
+    const { refused } = await failoverUnderPayments("machine-loss", async (leader) => {
+      // Patroni first, so nothing restarts the postmaster or hands the leader lock over: the
+      // standby is promoted only once the lock expires (ttl), as after a real machine loss.
+      const postmaster = (await cluster.postmasterPid(leader))!;
+      expect(cluster.processes[leader]!.signal("SIGKILL")).toBe(true);
+      process.kill(postmaster, "SIGKILL");
+      await cluster.processes[leader]!.exited;
+    });
+    // With no primary until the leader lock expires, requests were refused (503, checked above)
+    // rather than held until the switch was over.
+    expect(refused).toBeGreaterThan(0);
+  }, 300_000);
 
   it("the standby's machine dies: payments continue on the primary alone; back, it rejoins with every payment", async () => {
     await membersReady();

@@ -8,6 +8,7 @@
 // once the batch committed; a batch that fails is handled again one event at a time, with the
 // outcomes above per event.
 import {
+  ConsumerEvents,
   type ConsumerMessages,
   headers,
   type JetStreamClient,
@@ -108,15 +109,7 @@ export class ConsumerRunner {
 
   async start(): Promise<void> {
     const stream = eventsStream(this.opts.cellId);
-    await ensureDurableConsumer(this.opts.jsm, stream, {
-      name: this.handler.name,
-      types: this.handler.types,
-      cellId: this.opts.cellId,
-      serverVersion: this.opts.serverVersion,
-      ackWaitMs: this.ackWaitMs,
-      maxDeliver: this.maxDeliver,
-      log: this.log,
-    });
+    await this.ensureConsumer(stream);
     const consumer = await this.opts.js.consumers.get(stream, this.handler.name);
     const batching = this.maxBatch > 1;
     // A small prefetch: buffered messages age towards ack_wait while they wait for a slot. With
@@ -124,6 +117,7 @@ export class ConsumerRunner {
     this.messages = await consumer.consume({
       max_messages: batching ? this.maxBatch : this.concurrency * 2,
     });
+    void this.recreateWhenMissing(this.messages, stream);
     const pumping = batching
       ? pumpInBatches(this.messages, {
           maxBatch: this.maxBatch,
@@ -137,6 +131,42 @@ export class ConsumerRunner {
       : this.pump(this.messages);
     this.loop = pumping.catch((err: unknown) => {
       this.log.error({ err: messageOf(err) }, "consumer stopped pulling");
+    });
+  }
+
+  /**
+   * A NATS that came back without its store has lost the durable consumer (and, until the relay
+   * makes it again, the stream). The client keeps pulling and reports it missing; making the
+   * consumer again lets it go on (from the stream's start: the events republished since).
+   */
+  private async recreateWhenMissing(messages: ConsumerMessages, stream: string): Promise<void> {
+    try {
+      for await (const status of await messages.status()) {
+        if (
+          status.type !== ConsumerEvents.ConsumerNotFound &&
+          status.type !== ConsumerEvents.StreamNotFound
+        ) {
+          continue;
+        }
+        this.log.warn({ status: status.type }, "durable consumer missing; making it again");
+        await this.ensureConsumer(stream).catch((err: unknown) =>
+          this.log.warn({ err: messageOf(err) }, "consumer not made yet (stream missing?); retrying"),
+        );
+      }
+    } catch {
+      // the iterator ends when the consumer is closed
+    }
+  }
+
+  private ensureConsumer(stream: string): Promise<void> {
+    return ensureDurableConsumer(this.opts.jsm, stream, {
+      name: this.handler.name,
+      types: this.handler.types,
+      cellId: this.opts.cellId,
+      serverVersion: this.opts.serverVersion,
+      ackWaitMs: this.ackWaitMs,
+      maxDeliver: this.maxDeliver,
+      log: this.log,
     });
   }
 

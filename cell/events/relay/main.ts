@@ -66,6 +66,12 @@ try {
     gatherMs: env.RELAY_GATHER_MS,
   });
   await relay.start();
+  // A NATS that comes back may have lost its store (streams and all): make them again at once.
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === "reconnect") await relay.recreateStreams();
+    }
+  })();
   const metrics =
     env.METRICS_PORT === undefined
       ? undefined

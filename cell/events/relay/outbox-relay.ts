@@ -95,11 +95,27 @@ export class OutboxRelay {
       } catch (err) {
         this.opts.log.error({ err: (err as Error).message }, "outbox batch failed; retrying");
         await this.sleep(this.errorBackoffMs);
+        await this.recreateStreams();
         continue;
       }
       if (claimed >= this.batchSize) continue;
       if (!this.notified) await this.sleep(this.idleMs);
       if (this.running && this.gatherMs > 0) await this.sleep(this.gatherMs, { wakeOnNotify: false });
+    }
+  }
+
+  /**
+   * After a failed batch: a NATS that came back without its store (deleted, or a new node) has no
+   * streams, and a publish to a subject no stream takes fails for ever. Making them again is
+   * harmless when they exist; the events lost with the store come back by a re-drive. Also
+   * called on every reconnect to NATS (relay/main.ts), so the streams are back before any event.
+   */
+  async recreateStreams(): Promise<void> {
+    if (!this.running) return;
+    try {
+      await ensureStreams(this.opts.jsm, this.opts.cellId);
+    } catch (err) {
+      this.opts.log.debug({ err: (err as Error).message }, "streams not checked (NATS away)");
     }
   }
 

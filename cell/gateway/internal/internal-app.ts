@@ -26,6 +26,7 @@ import { registerInternalOpenApi } from "./routes/openapi.ts";
 import { registerPartnerTraffic } from "./routes/partner-traffic.ts";
 import { registerProvisionPartner } from "./routes/provision-partner.ts";
 import { registerPurgePartner } from "./routes/purge-partner.ts";
+import { registerRedriveEvents } from "./routes/redrive-events.ts";
 import { registerRetrievePartner } from "./routes/retrieve-partner.ts";
 import { registerRevokeKey } from "./routes/revoke-key.ts";
 import { registerRotateDataKey } from "./routes/rotate-data-key.ts";
@@ -74,6 +75,8 @@ export function createInternalApp(cellAdminToken: string | undefined): OpenAPIHo
   registerRotateMasterKey(app);
   registerRotateDataKey(app);
   registerDestroyRetiredKeys(app);
+  // Events (cell/events/redrive.ts).
+  registerRedriveEvents(app);
   registerInternalOpenApi(app);
   return app;
 }

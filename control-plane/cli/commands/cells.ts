@@ -1,5 +1,5 @@
-// `cells list|get|state|register`
-import { numberOption, option, positional } from "../args.ts";
+// `cells list|get|state|redrive|register`
+import { numberOption, option, positional, UsageError } from "../args.ts";
 import type { CliCommand, CliContext } from "../command.ts";
 import { block, table } from "../output.ts";
 
@@ -64,6 +64,29 @@ export const command: CliCommand = {
         const id = positional(ctx.args, 0, "cell_id");
         const state = positional(ctx.args, 1, "state");
         show(ctx, await ctx.api.request<Cell>("PUT", `/admin/v1/cells/${id}/state`, { state }));
+      },
+    },
+    redrive: {
+      usage:
+        'cells redrive <cell_id> [--since <ISO time>] [--unprocessed-by ledger|settlement|webhooks] --reason "…"',
+      summary: "publish the cell's events again from its outbox (after JetStream lost them)",
+      async run(ctx) {
+        const id = positional(ctx.args, 0, "cell_id");
+        const since = option(ctx.args, "since");
+        const unprocessedBy = option(ctx.args, "unprocessed-by");
+        if (since !== undefined && Number.isNaN(Date.parse(since))) {
+          throw new UsageError(`--since: not a time: ${since} (ISO 8601, e.g. 2026-01-31T14:00:00Z)`);
+        }
+        const body = {
+          ...(since === undefined ? {} : { since: new Date(since).toISOString() }),
+          ...(unprocessedBy === undefined ? {} : { unprocessed_by: unprocessedBy }),
+        };
+        const res = await ctx.api.request<Record<string, unknown>>(
+          "POST",
+          `/admin/v1/cells/${id}/events/redrive`,
+          body,
+        );
+        ctx.print(ctx.json ? JSON.stringify(res, null, 2) : block(res));
       },
     },
     register: {
