@@ -12,13 +12,16 @@ export const deadLetterSubject = (cellId: string, consumer: string) => `cell.${c
 
 const DAY_NS = 24 * 60 * 60 * 1e9;
 
+/** How long the events stream keeps a message; the outbox's retention is bound below by it. */
+export const EVENTS_STREAM_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** Creates (or updates) both streams; safe to call from every process at start. */
 export async function ensureStreams(jsm: JetStreamManager, cellId: string): Promise<void> {
   const configs = [
     {
       name: eventsStream(cellId),
       subjects: [`cell.${cellId}.events.>`],
-      max_age: 7 * DAY_NS,
+      max_age: EVENTS_STREAM_MAX_AGE_MS * 1e6,
       // Publishes carry the event id as Nats-Msg-Id: a relay that republishes after a crash is deduplicated.
       duplicate_window: 10 * 60 * 1e9,
     },
