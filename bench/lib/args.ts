@@ -1,7 +1,7 @@
 // Command-line options of `npm run bench`, parsed once.
 import { parseArgs } from "node:util";
 
-export const scenarioNames = ["steady", "knee", "spike", "noisy", "cell-loss", "move"] as const;
+export const scenarioNames = ["steady", "knee", "spike", "noisy", "cell-loss", "move", "scale"] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 export interface BenchOptions {
@@ -23,7 +23,7 @@ export interface BenchOptions {
   cellsFile: string;
 }
 
-const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move] [--duration s] [--rate tps]
+const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move|scale] [--duration s] [--rate tps]
   [--partners n] [--cell cell-a] [--connections n] [--zipf s] [--skip-ceilings] [--cells-file cells.yaml]
   [--target http://router1,http://router2 --admin-url http://cp --admin-token adm_…]`;
 
@@ -42,7 +42,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       connections: { type: "string", default: "256" },
       zipf: { type: "string", default: "1" },
       "skip-ceilings": { type: "boolean", default: false },
-      "cells-file": { type: "string", default: "bench/cells.bench.yaml" },
+      "cells-file": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -75,6 +75,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     connections: Math.round(num("connections", values.connections)!),
     skipCeilings: values["skip-ceilings"],
     zipf: num("zipf", values.zipf)!,
-    cellsFile: values["cells-file"],
+    // scale loads millions of rows: its own topology (ports, one Postgres copy per cell).
+    cellsFile:
+      values["cells-file"] ?? (scenario === "scale" ? "bench/cells.scale.yaml" : "bench/cells.bench.yaml"),
   };
 }
