@@ -134,27 +134,32 @@ export async function generateCellData(url: string, o: GenerateOptions): Promise
     };
     const copies = [
       copy(
+        url,
         streams.payments,
-        sql`copy payments (id, partner_id, status, amount, currency, capture_method,
+        `copy payments (id, partner_id, status, amount, currency, capture_method,
         amount_capturable, amount_captured, amount_refunded, card_brand, card_bin, card_last4, card_exp_month,
         card_exp_year, card_fingerprint, authorization_code, failure_code, failure_message, reference, metadata,
         created_at, updated_at, version) from stdin`,
       ),
       copy(
+        url,
         streams.refunds,
-        sql`copy refunds (id, partner_id, payment_id, status, amount, currency, created_at) from stdin`,
+        `copy refunds (id, partner_id, payment_id, status, amount, currency, created_at) from stdin`,
       ),
       copy(
+        url,
         streams.events,
-        sql`copy events (id, partner_id, type, data, created_at, published_at) from stdin`,
+        `copy events (id, partner_id, type, data, created_at, published_at) from stdin`,
       ),
       copy(
+        url,
         streams.processed_events,
-        sql`copy processed_events (consumer, event_id, processed_at) from stdin`,
+        `copy processed_events (consumer, event_id, processed_at) from stdin`,
       ),
       copy(
+        url,
         streams.ledger_entries,
-        sql`copy ledger_entries (transaction_id, line, partner_id, account, currency,
+        `copy ledger_entries (transaction_id, line, partner_id, account, currency,
         amount, object_id, created_at) from stdin`,
       ),
     ];
@@ -292,7 +297,13 @@ class ChunkQueue {
   }
 }
 
-async function copy(queue: ChunkQueue, query: postgres.PendingQuery<postgres.Row[]>): Promise<void> {
-  const writable = await query.writable();
-  await pipeline(Readable.from(queue.read()), writable);
+/** One COPY on a connection of its own: postgres.js would queue other queries onto it mid-COPY. */
+async function copy(url: string, queue: ChunkQueue, statement: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const writable = await sql.unsafe(statement).writable();
+    await pipeline(Readable.from(queue.read()), writable);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
