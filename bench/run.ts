@@ -23,6 +23,7 @@ import { runCellLoss } from "./scenarios/cell-loss.ts";
 import { runKnee } from "./scenarios/knee.ts";
 import { runMove } from "./scenarios/move.ts";
 import { runNoisy } from "./scenarios/noisy.ts";
+import { runScale } from "./scenarios/scale.ts";
 import { runSpike } from "./scenarios/spike.ts";
 import { runSteady } from "./scenarios/steady.ts";
 
@@ -36,6 +37,7 @@ const scenarios: Record<
   noisy: runNoisy,
   "cell-loss": runCellLoss,
   move: runMove,
+  scale: runScale,
 };
 
 function portScopes(cellsFile: string): Map<number, string> {

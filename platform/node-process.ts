@@ -42,7 +42,8 @@ export async function startNodeProcess(opts: {
   try {
     await waitFor(opts.ready.probe, {
       what: `${proc.name} ${opts.ready.what}`,
-      timeoutMs: opts.timeoutMs ?? 30_000,
+      // A heavily shared machine (a load average of 20 on 2 cores) may need longer to start tsx.
+      timeoutMs: opts.timeoutMs ?? Number(process.env.CELLPAY_READY_TIMEOUT_MS ?? 30_000),
       logFile: opts.logFile,
       giveUpIf: () => (proc.running ? undefined : "the process exited"),
     });

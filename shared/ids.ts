@@ -45,3 +45,11 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   const time = now.toString(36).padStart(10, "0");
   return `${prefix}_${time}${base36(random14(), 14)}`;
 }
+
+/**
+ * The smallest id `newId(prefix, ms)` can make: the prefix and the time, no random part. Ids made
+ * at or after `ms` sort at or above it, which is what a partition bound by time needs.
+ */
+export function timeIdBound(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${Math.max(0, Math.floor(ms)).toString(36).padStart(10, "0")}`;
+}

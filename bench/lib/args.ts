@@ -10,6 +10,7 @@ export const scenarioNames = [
   "move",
   "failover",
   "ha-cost",
+  "scale",
 ] as const;
 /** Scenarios that start their own cells (replicated Postgres, gateways only): bench/ha/. */
 export const haScenarioNames = ["failover", "ha-cost"] as const;
@@ -39,7 +40,7 @@ export interface BenchOptions {
   profile: boolean;
 }
 
-const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move|failover|ha-cost] [--duration s] [--rate tps]
+const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move|failover|ha-cost|scale] [--duration s] [--rate tps]
   [--partners n] [--cell cell-a] [--connections n] [--zipf s] [--skip-ceilings] [--cells-file cells.yaml]
   [--target http://router1,http://router2 --admin-url http://cp --admin-token adm_…] [--profile]
 npm run bench -- --scenario ab --help: the A/B of two builds (bench/ab/options.ts)`;
@@ -59,7 +60,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       connections: { type: "string", default: "256" },
       zipf: { type: "string", default: "1" },
       "skip-ceilings": { type: "boolean", default: false },
-      "cells-file": { type: "string", default: "bench/cells.bench.yaml" },
+      "cells-file": { type: "string" },
       profile: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -94,7 +95,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     connections: Math.round(num("connections", values.connections)!),
     skipCeilings: values["skip-ceilings"],
     zipf: num("zipf", values.zipf)!,
-    cellsFile: values["cells-file"],
+    // scale loads millions of rows: its own topology (ports, one Postgres copy per cell).
+    cellsFile:
+      values["cells-file"] ?? (scenario === "scale" ? "bench/cells.scale.yaml" : "bench/cells.bench.yaml"),
     profile: values.profile,
   };
 }

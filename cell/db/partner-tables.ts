@@ -1,6 +1,8 @@
 // Every table that holds a partner's rows, in the order a move copies them (parents first) and
 // the reverse order a purge deletes them. `checksumExcept` lists columns that may differ between
 // source and target after a faithful copy (changed by the cell's own workers, or by the move).
+// `pk` is the table's primary key, the ON CONFLICT target of a copy: for a time-partitioned table
+// (migration 0008) it includes the partition key.
 export interface PartnerTable {
   table: string;
   pk: readonly string[];
@@ -20,7 +22,12 @@ export const partnerTables: readonly PartnerTable[] = [
   { table: "card_tokens", pk: ["id"], partnerColumn: "partner_id", verified: true },
   { table: "payments", pk: ["id"], partnerColumn: "partner_id", verified: true },
   { table: "refunds", pk: ["id"], partnerColumn: "partner_id", verified: true },
-  { table: "idempotency_keys", pk: ["partner_id", "key"], partnerColumn: "partner_id", verified: true },
+  {
+    table: "idempotency_keys",
+    pk: ["partner_id", "key", "created_at"],
+    partnerColumn: "partner_id",
+    verified: true,
+  },
   {
     table: "events",
     pk: ["id"],
@@ -29,7 +36,7 @@ export const partnerTables: readonly PartnerTable[] = [
     checksumExcept: ["published_at"],
   },
   { table: "webhook_endpoints", pk: ["id"], partnerColumn: "partner_id", verified: true },
-  { table: "webhook_deliveries", pk: ["id"], partnerColumn: "partner_id", verified: false },
+  { table: "webhook_deliveries", pk: ["id", "event_id"], partnerColumn: "partner_id", verified: false },
   { table: "webhook_attempts", pk: ["delivery_id", "attempt"], partnerColumn: "partner_id", verified: false },
   { table: "ledger_entries", pk: ["transaction_id", "line"], partnerColumn: "partner_id", verified: false },
   { table: "settlements", pk: ["id"], partnerColumn: "partner_id", verified: false },

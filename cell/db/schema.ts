@@ -189,10 +189,15 @@ export const idempotencyKeys = pgTable(
     responseBody: jsonb("response_body"),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.partnerId, t.key] }), index("idempotency_keys_created").on(t.createdAt)],
+  // Partitioned by day of created_at (migration 0008), so the key includes it; (partner_id, key)
+  // stays unique across partitions through the idempotency_keys_unique trigger.
+  (t) => [primaryKey({ columns: [t.partnerId, t.key, t.createdAt] })],
 );
 
-/** Transactional outbox: each state change writes its event in the same statement. */
+/**
+ * Transactional outbox: each state change writes its event in the same statement. Partitioned by
+ * day of id (migration 0008; drizzle does not model partitions): old days are dropped whole.
+ */
 export const events = pgTable(
   "events",
   {
@@ -211,7 +216,10 @@ export const events = pgTable(
   ],
 );
 
-/** Which events a consumer has applied: makes every processor idempotent by event id. */
+/**
+ * Which events a consumer has applied: makes every processor idempotent by event id. Partitioned
+ * by day of event_id (migration 0008), kept as long as the outbox.
+ */
 export const processedEvents = pgTable(
   "processed_events",
   {
@@ -308,7 +316,7 @@ export const webhookEndpoints = pgTable(
 export const webhookDeliveries = pgTable(
   "webhook_deliveries",
   {
-    id: text("id").primaryKey(),
+    id: text("id").notNull(),
     partnerId: text("partner_id").notNull(),
     endpointId: text("endpoint_id").notNull(),
     eventId: text("event_id").notNull(),
@@ -322,7 +330,9 @@ export const webhookDeliveries = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
+  // Partitioned by day of event_id (migration 0008), so the primary key includes it.
   (t) => [
+    primaryKey({ columns: [t.id, t.eventId] }),
     uniqueIndex("webhook_deliveries_endpoint_event").on(t.endpointId, t.eventId),
     index("webhook_deliveries_due").on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index("webhook_deliveries_partner").on(t.partnerId, t.id),

@@ -13,6 +13,9 @@ export const deadLetterSubject = (cellId: string, consumer: string) => `cell.${c
 
 const DAY_NS = 24 * 60 * 60 * 1e9;
 
+/** How long the events stream keeps a message; the outbox's retention is bound below by it. */
+export const EVENTS_STREAM_MAX_AGE_MS = eventRetention.streamMaxAgeDays * 24 * 60 * 60 * 1000;
+
 /** Creates (or updates) both streams; safe to call from every process at start. */
 export async function ensureStreams(jsm: JetStreamManager, cellId: string): Promise<void> {
   const configs = [

@@ -1,17 +1,15 @@
 // Finishes what requests left half-done: payments still `processing` (acquirer timeout, or a gateway
 // that died between the two phases) are settled from what the acquirer knows; refunds still
-// `pending` are retried (idempotent by refund id). Expired idempotency keys (24 h) are removed.
+// `pending` are retried (idempotent by refund id). Expired idempotency keys go with their day's
+// partition (cell/db/partitions/partition-maintainer.ts).
 // Every write is guarded by the status it expects, so several gateways may run this at once.
 
-import type { Sql } from "../db/client.ts";
 import { stalePayments } from "../db/queries/payments.ts";
 import { staleRefunds } from "../db/queries/refunds.ts";
 import { recordAuthorization } from "./create-payment.ts";
 import type { PaymentDeps } from "./payment-deps.ts";
 import { neverAuthorized } from "./payment-state.ts";
 import { completeRefund } from "./refund-payment.ts";
-
-export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
 
 export async function recoverOnce(
   deps: PaymentDeps,
@@ -37,14 +35,6 @@ export async function recoverOnce(
   return settled;
 }
 
-export async function expireIdempotencyKeys(sql: Sql): Promise<number> {
-  const rows = await sql`
-    delete from idempotency_keys
-    where created_at < now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS}) and recovery_point = 'finished'
-    returning 1`;
-  return rows.length;
-}
-
 /** Runs recoverOnce and key expiry every intervalMs until stopped. */
 export function startRecoverer(deps: PaymentDeps, opts: { intervalMs: number; staleMs: number }) {
   let stopped = false;
@@ -53,7 +43,6 @@ export function startRecoverer(deps: PaymentDeps, opts: { intervalMs: number; st
     running = (async () => {
       try {
         await recoverOnce(deps, { staleMs: opts.staleMs, batch: 100 });
-        await expireIdempotencyKeys(deps.sql);
       } catch (err) {
         deps.log.warn({ err: (err as Error).message }, "recovery pass failed; will retry");
       }

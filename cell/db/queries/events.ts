@@ -1,6 +1,7 @@
 // The outbox table read two ways: by the relay (claim unpublished rows, mark them published) and
 // by the events API (a partner's envelopes). Rows become the one documented envelope here.
 import type { TransactionSql } from "postgres";
+import { timeIdBound } from "../../../shared/ids.ts";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import type { Sql } from "../client.ts";
 
@@ -64,4 +65,22 @@ export function eventsByIds(sql: Sql, ids: readonly string[]): Promise<OutboxRow
   if (ids.length === 0) return Promise.resolve([]);
   return sql<OutboxRow[]>`
     select id, partner_id, type, data, created_at from events where id = any(${ids as string[]}::text[])`;
+}
+
+/**
+ * The outbox since `since`, oldest first, `afterId` continuing a page: what a re-drive reads. The
+ * bound is an id (the time an id starts with), so only the partitions from `since` on are read.
+ */
+export function eventsSince(
+  sql: Sql,
+  since: Date,
+  f: { limit: number; afterId?: string | undefined },
+): Promise<OutboxRow[]> {
+  const from = timeIdBound("evt", since.getTime());
+  return sql<OutboxRow[]>`
+    select id, partner_id, type, data, created_at, trace_parent from events
+    where id >= ${from}
+      ${f.afterId ? sql`and id > ${f.afterId}` : sql``}
+    order by id
+    limit ${f.limit}`;
 }

@@ -12,6 +12,8 @@ import { onShutdownSignal } from "../../../shared/shutdown.ts";
 import { startMetricsServer } from "../../../shared/telemetry/metrics-server.ts";
 import { startTracingFromEnv } from "../../../shared/telemetry/otel-sdk.ts";
 import { createDb } from "../../db/client.ts";
+import { startPartitionMaintainer } from "../../db/partitions/partition-maintainer.ts";
+import { retentionConfigFrom, retentionEnvSchema } from "../../db/partitions/retention-config.ts";
 import { keyringSource } from "../../vault/master-keyring.ts";
 import { createVault } from "../../vault/vault.ts";
 import { createWebhookHandler, parseWebhookEnv, startWebhookDispatcher } from "../../webhooks/index.ts";
@@ -24,7 +26,7 @@ import { fromOutbox } from "./outbox-check.ts";
 import { createSettlementHandler } from "./settlement.ts";
 import { startSettlementCloser } from "./settlement-closer.ts";
 
-const envSchema = z.object({
+const envSchema = retentionEnvSchema.extend({
   CELLPAY_CELL_ID: z.string().min(1),
   DATABASE_URL: postgresUrl,
   NATS_URL: z.string().min(1),
@@ -61,6 +63,7 @@ function parseEnv(env: Record<string, string | undefined>) {
 }
 
 const env = parseEnv(process.env);
+const retention = retentionConfigFrom(env);
 const logger = createLogger({ service: "processor", cellId: env.CELLPAY_CELL_ID, level: env.LOG_LEVEL });
 guardKnownLibraryFaults((err) =>
   logger.warn({ err: err.message }, "postgres driver late write after a dropped connection (ignored)"),
@@ -117,6 +120,7 @@ try {
     onAttempt: telemetry.onAttempt,
   });
   const closer = startSettlementCloser(database.sql, logger);
+  const partitions = startPartitionMaintainer(database.sql, logger, retention);
   const metrics =
     env.METRICS_PORT === undefined
       ? undefined
@@ -131,6 +135,7 @@ try {
     .info({ pid: process.pid, consumers: handlers.map((h) => h.name) }, "ready");
   onShutdownSignal(logger, async () => {
     closer.stop();
+    await partitions.stop();
     await metrics?.close();
     await consumers.stop();
     await dispatcher.stop();
