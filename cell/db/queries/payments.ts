@@ -2,6 +2,9 @@
 // payment-batches.ts: ONE statement (CTEs) for any number of payments, so the state change, its
 // outbox event and the idempotency key move together or not at all, and concurrent payments
 // share a commit.
+
+import type { ModeScope } from "../../partners/mode-scope.ts";
+import type { PaymentStatus } from "../../payments/payment-state.ts";
 import type { Sql } from "../client.ts";
 import type { PaymentRow } from "./payment-row.ts";
 
@@ -11,7 +14,7 @@ export type NewPayment = Omit<
 >;
 
 export interface PaymentChange {
-  status: string;
+  status: PaymentStatus;
   amount_capturable: number;
   amount_captured: number;
   amount_refunded: number;
@@ -20,8 +23,9 @@ export interface PaymentChange {
   authorization_code?: string | null;
 }
 
-export async function findPayment(sql: Sql, partnerId: string, id: string): Promise<PaymentRow | undefined> {
-  const rows = await sql<PaymentRow[]>`select * from payments where id = ${id} and partner_id = ${partnerId}`;
+export async function findPayment(sql: Sql, scope: ModeScope, id: string): Promise<PaymentRow | undefined> {
+  const rows = await sql<PaymentRow[]>`
+    select * from payments where id = ${id} and partner_id = ${scope.partnerId} and livemode = ${scope.livemode}`;
   return rows[0];
 }
 
@@ -36,10 +40,10 @@ export interface PaymentFilter {
 }
 
 /** Newest first by id (ids are time-sortable); one row more than asked tells whether there is more. */
-export async function listPayments(sql: Sql, partnerId: string, f: PaymentFilter): Promise<PaymentRow[]> {
+export async function listPayments(sql: Sql, scope: ModeScope, f: PaymentFilter): Promise<PaymentRow[]> {
   return sql<PaymentRow[]>`
     select * from payments
-    where partner_id = ${partnerId}
+    where partner_id = ${scope.partnerId} and livemode = ${scope.livemode}
       ${f.startingAfter ? sql`and id < ${f.startingAfter}` : sql``}
       ${f.status ? sql`and status = ${f.status}` : sql``}
       ${f.createdGte ? sql`and created_at >= ${f.createdGte}` : sql``}
