@@ -83,6 +83,7 @@ const catalogue = {
   cell_not_ready: [422, "invalid_request_error"],
   cell_request_failed: [502, "api_error"],
   key_rotation_in_progress: [409, "invalid_request_error"],
+  partner_live_already: [409, "invalid_request_error"],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, ErrorType]>;
 
 export type ErrorCode = keyof typeof catalogue;
