@@ -83,7 +83,8 @@ export async function recordLedgerTransactions(
         ${lines.map((x) => x.tx.id)}::text[],
         ${lines.map((x) => x.line)}::int[],
         ${lines.map((x) => x.tx.partnerId)}::text[],
-        ${lines.map((x) => x.tx.livemode)}::boolean[],
+        -- as text: postgres.js sends no boolean[] parameter
+        ${lines.map((x) => String(x.tx.livemode))}::text[]::boolean[],
         ${lines.map((x) => x.l.account)}::text[],
         ${lines.map((x) => x.l.currency)}::text[],
         ${lines.map((x) => String(x.l.amount))}::bigint[],

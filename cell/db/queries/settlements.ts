@@ -83,7 +83,8 @@ export async function addSettlementItems(
         ${col((i) => i.eventId)}::text[],
         ${col((i) => i.newSettlementId)}::text[],
         ${col((i) => i.partnerId)}::text[],
-        ${col((i) => i.livemode)}::boolean[],
+        -- as text: postgres.js sends no boolean[] parameter
+        ${col((i) => String(i.livemode))}::text[]::boolean[],
         ${col((i) => i.currency)}::text[],
         ${col((i) => i.day)}::text[],
         ${col((i) => i.kind)}::text[],

@@ -73,7 +73,8 @@ export async function insertDeliveries(sql: Sql, ds: readonly NewDelivery[], now
       from unnest(
         ${ds.map((d) => d.id)}::text[],
         ${ds.map((d) => d.partnerId)}::text[],
-        ${ds.map((d) => d.livemode)}::boolean[],
+        -- as text: postgres.js sends no boolean[] parameter
+        ${ds.map((d) => String(d.livemode))}::text[]::boolean[],
         ${ds.map((d) => d.endpointId)}::text[],
         ${ds.map((d) => d.eventId)}::text[]
       ) with ordinality as d(id, partner_id, livemode, endpoint_id, event_id, ord)
