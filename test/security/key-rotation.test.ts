@@ -359,9 +359,10 @@ describe("data keys sealed before per-cell KEKs", () => {
       values (${dkId}, ${sealDataKey(masterKeyFrom(Buffer.from(m1, "base64")), key)}, 'legacy', 'decrypt_only')`;
     const secret = JSON.stringify({ pan: "5555555555554444", holder_name: null });
     await admin.sql`
-      insert into card_tokens (id, partner_id, card_ciphertext, brand, bin, last4, exp_month, exp_year, fingerprint)
+      insert into card_tokens (id, partner_id, card_ciphertext, brand, bin, last4, exp_month, exp_year, fingerprint,
+        livemode)
       values (${tokenId}, ${partnerId}, ${encryptWithDataKey({ id: dkId, key }, secret, `${partnerId}:${tokenId}`)},
-        'mastercard', '555555', '4444', 12, 2034, 'fp_legacy')`;
+        'mastercard', '555555', '4444', 12, 2034, 'fp_legacy', false)`;
     await gateway.close();
     gateway = await boot();
     const [row] = await admin.sql<{ sealed_key: string; cell_id: string; master_key_id: string }[]>`
