@@ -1,6 +1,8 @@
 // Every table that holds a partner's rows, in the order a move copies them (parents first) and
 // the reverse order a purge deletes them. `checksumExcept` lists columns that may differ between
 // source and target after a faithful copy (changed by the cell's own workers, or by the move).
+// Rows travel whole (every column, `livemode` included), so a partner's test and live data arrive
+// apart exactly as they left, and the checksums compare the mode with everything else.
 export interface PartnerTable {
   table: string;
   pk: readonly string[];

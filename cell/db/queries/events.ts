@@ -1,5 +1,6 @@
 // The outbox table read two ways: by the relay (claim unpublished rows, mark them published) and
-// by the events API (a partner's envelopes). Rows become the one documented envelope here.
+// by the events API (a partner's envelopes, in the key's mode). Rows become the one documented
+// envelope in events/envelope.ts.
 import type { TransactionSql } from "postgres";
 import type { OutboxRow } from "../../events/envelope.ts";
 import type { ModeScope } from "../../partners/mode-scope.ts";

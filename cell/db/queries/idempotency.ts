@@ -1,15 +1,13 @@
 // Idempotency-key rows (see schema.ts): claim, read, finish, release.
 import type { ModeScope } from "../../partners/mode-scope.ts";
 import type { Sql } from "../client.ts";
+import type { SnakeRow } from "../rows.ts";
+import type { idempotencyKeys } from "../schema.ts";
 
-export interface IdempotencyRow {
-  request_hash: string;
-  recovery_point: "started" | "resource_created" | "finished";
-  resource_id: string | null;
-  locked_at: Date | null;
-  response_status: number | null;
-  response_body: unknown;
-}
+export type IdempotencyRow = Pick<
+  SnakeRow<typeof idempotencyKeys.$inferSelect>,
+  "request_hash" | "recovery_point" | "resource_id" | "locked_at" | "response_status" | "response_body"
+>;
 
 /** Inserts the key; true when this request owns it (exactly one of concurrent requests does). */
 export async function claimKey(

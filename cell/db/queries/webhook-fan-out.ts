@@ -4,6 +4,7 @@
 // A redelivered event inserts nothing (unique endpoint+event); NOTIFY wakes the dispatchers.
 import { modeOf } from "../../partners/mode-scope.ts";
 import type { Sql } from "../client.ts";
+import type { WebhookEndpointRow } from "../rows.ts";
 import { DELIVERIES_CHANNEL } from "./webhooks.ts";
 
 /**
@@ -34,12 +35,7 @@ export async function insertDeliveriesForEvent(
   return rows[0]?.n ?? 0;
 }
 
-export interface FanOutEndpoint {
-  id: string;
-  partner_id: string;
-  mode: "test" | "live";
-  enabled_events: string[];
-}
+export type FanOutEndpoint = Pick<WebhookEndpointRow, "id" | "partner_id" | "mode" | "enabled_events">;
 
 /** The enabled endpoints of these partners, by partner then id (the rank order of the fan-out). */
 export async function enabledEndpointsOf(sql: Sql, partnerIds: readonly string[]): Promise<FanOutEndpoint[]> {
