@@ -17,8 +17,8 @@ try {
     count(sql`select count(*) as n from processed_events where consumer = ${consumer}`);
 
   const t0 = performance.now();
-  await sql`insert into events (id, partner_id, type, data)
-    select 'evt_bench' || lpad(g::text, 7, '0'), ${partnerId}, 'payment.captured',
+  await sql`insert into events (id, partner_id, livemode, type, data)
+    select 'evt_bench' || lpad(g::text, 7, '0'), ${partnerId}, false, 'payment.captured',
       jsonb_build_object('id', 'pay_bench' || g, 'object', 'payment', 'currency', 'EUR', 'amount_captured', 1000 + g)
     from generate_series(1, ${events}) g`;
   let publishedMs = 0;

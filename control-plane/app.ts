@@ -34,6 +34,7 @@ import { registerControlPlaneMetrics } from "./routes/monitoring/metrics.ts";
 import { registerStartMove } from "./routes/moves/create.ts";
 import { registerRetrieveMove } from "./routes/moves/retrieve.ts";
 import { registerCreatePartner } from "./routes/partners/create.ts";
+import { registerEnablePartnerLive } from "./routes/partners/enable-live.ts";
 import { registerListPartners } from "./routes/partners/list.ts";
 import { registerListPartnerKeys } from "./routes/partners/list-keys.ts";
 import { registerResumePartner } from "./routes/partners/resume.ts";
@@ -77,6 +78,7 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerSuspendPartner(app);
   registerResumePartner(app);
   registerRotatePartnerKey(app);
+  registerEnablePartnerLive(app);
   registerListPartnerKeys(app);
   registerSetPartnerLimits(app);
   registerListCells(app);

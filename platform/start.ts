@@ -142,7 +142,8 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
         masterKeyFile: secrets.masterKeyFile,
         credentials: secrets,
         logFile: join(logs, `gateway-${i}.log`),
-        env: localDemoWebhooks,
+        // The sandbox live connector: `partners enable-live` can be tried locally (README, "Test and live").
+        env: { ...localDemoWebhooks, LIVE_CONNECTORS: "sandbox" },
       }),
     );
     urls.public.push(`http://127.0.0.1:${port}`);

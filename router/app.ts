@@ -10,7 +10,7 @@ import { ApiError } from "../shared/errors.ts";
 import { MOVING_HEADER, RETRY_AFTER_MS_HEADER } from "../shared/http/protocol-headers.ts";
 import { newId } from "../shared/ids.ts";
 import type { Logger } from "../shared/logger.ts";
-import { partnerIdFromAuthorization } from "../shared/routing/partner-from-key.ts";
+import { keyModeFromAuthorization, partnerIdFromAuthorization } from "../shared/routing/partner-from-key.ts";
 import { matchPublicRoute } from "../shared/routing/public-routes.ts";
 import type { RoutePartner } from "../shared/routing/routing-table.ts";
 import { originForm, unsafePathReason } from "../shared/routing/unsafe-path.ts";
@@ -98,7 +98,7 @@ export function createRouterApp(deps: RouterDeps): Handler {
     let body: Buffer | undefined;
     const relay = async (
       cell: CellPool,
-      route?: { partnerId: string; partner: RoutePartner; deadline: number },
+      route?: { partnerId: string; limitKey: string; partner: RoutePartner; deadline: number },
     ) => {
       ctx.cellId = cell.cellId;
       body ??= await readRequestBody(req, config.maxBodyBytes);
@@ -125,7 +125,7 @@ export function createRouterApp(deps: RouterDeps): Handler {
         const waitMs = Number(upstream.headers[RETRY_AFTER_MS_HEADER]);
         if (waitMs > 0) {
           if (limitedUntil.size > 100_000) limitedUntil.clear();
-          limitedUntil.set(route.partnerId, Date.now() + Math.min(waitMs, 60_000));
+          limitedUntil.set(route.limitKey, Date.now() + Math.min(waitMs, 60_000));
         }
       }
       // The cell refused the partner as moving before doing anything: hold it like a frozen
@@ -219,7 +219,9 @@ export function createRouterApp(deps: RouterDeps): Handler {
       if (!partnerId || !partner) throw new ApiError("invalid_api_key", "The API key is not valid.");
       ctx.partnerId = partnerId;
       if (partner.status === "suspended") throw suspended();
-      const limited = limitedUntil.get(partnerId);
+      // Like the cell's buckets, per partner and mode: a test-mode flood never slows live traffic.
+      const limitKey = `${partnerId}:${keyModeFromAuthorization(authorization)}`;
+      const limited = limitedUntil.get(limitKey);
       if (limited !== undefined) {
         const waitMs = limited - Date.now();
         if (waitMs > 0) {
@@ -227,7 +229,7 @@ export function createRouterApp(deps: RouterDeps): Handler {
             headers: { "retry-after": String(Math.max(1, Math.ceil(waitMs / 1000))) },
           });
         }
-        limitedUntil.delete(partnerId);
+        limitedUntil.delete(limitKey);
       }
       const throttledMs = partnerErrors.waitMs(partnerId);
       if (throttledMs > 0) {
@@ -253,7 +255,7 @@ export function createRouterApp(deps: RouterDeps): Handler {
           headers: { "retry-after": "2" },
         });
       }
-      return relay(cell, { partnerId, partner, deadline: Date.now() + config.holdMaxMs });
+      return relay(cell, { partnerId, limitKey, partner, deadline: Date.now() + config.holdMaxMs });
     };
 
     handle().catch((err: unknown) => {

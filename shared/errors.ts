@@ -34,6 +34,8 @@ const catalogue = {
   invalid_api_key: [401, "authentication_error"],
   api_key_revoked: [401, "authentication_error"],
   partner_suspended: [403, "permission_error"],
+  /** A live key of a partner with no live connector (going live is an admin act: enable-live). */
+  live_mode_not_enabled: [403, "permission_error"],
   tls_required: [403, "permission_error"],
   // 404/405
   resource_not_found: [404, "invalid_request_error"],
@@ -81,6 +83,7 @@ const catalogue = {
   cell_not_ready: [422, "invalid_request_error"],
   cell_request_failed: [502, "api_error"],
   key_rotation_in_progress: [409, "invalid_request_error"],
+  partner_live_already: [409, "invalid_request_error"],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, ErrorType]>;
 
 export type ErrorCode = keyof typeof catalogue;

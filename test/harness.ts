@@ -62,6 +62,8 @@ export async function startTestCell(env: Record<string, string> = {}): Promise<T
       CELLPAY_METRICS_TOKEN: TEST_METRICS_TOKEN,
       CELLPAY_MOVE_VERIFY_KEY: TEST_MOVE_KEYS.verifyKey,
       WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", // local receivers (test/security/ssrf.test.ts turns it off)
+      // The sandbox live connector, for partners taken live (test/e2e/test-and-live.test.ts).
+      LIVE_CONNECTORS: "sandbox",
       ...env,
     });
     const logger = createLogger({ service: "gateway", cellId: "cell-test", level: "debug" }, sink);

@@ -79,13 +79,14 @@ export function startOutboxPump(deps: ProcessorDeps, handler: EventHandler) {
   const loop = (async () => {
     while (!stopped) {
       const rows = await deps.sql<
-        { id: string; partner_id: string; type: string; data: unknown; created_at: Date }[]
+        { id: string; partner_id: string; livemode: boolean; type: string; data: unknown; created_at: Date }[]
       >`
-        select id, partner_id, type, data, created_at from events where published_at is null order by id limit 500`;
+        select id, partner_id, livemode, type, data, created_at from events where published_at is null order by id limit 500`;
       const events = rows.map((r) => ({
         id: r.id,
         type: r.type,
         partner_id: r.partner_id,
+        livemode: r.livemode,
         cell_id: deps.cellId,
         created: Math.floor(r.created_at.getTime() / 1000),
         data: r.data,

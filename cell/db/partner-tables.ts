@@ -3,6 +3,8 @@
 // source and target after a faithful copy (changed by the cell's own workers, or by the move).
 // `pk` is the table's primary key, the ON CONFLICT target of a copy: for a time-partitioned table
 // (migration 0008) it includes the partition key.
+// Rows travel whole (every column, `livemode` included), so a partner's test and live data arrive
+// apart exactly as they left, and the checksums compare the mode with everything else.
 export interface PartnerTable {
   table: string;
   pk: readonly string[];
@@ -24,7 +26,7 @@ export const partnerTables: readonly PartnerTable[] = [
   { table: "refunds", pk: ["id"], partnerColumn: "partner_id", verified: true },
   {
     table: "idempotency_keys",
-    pk: ["partner_id", "key", "created_at"],
+    pk: ["partner_id", "livemode", "key", "created_at"],
     partnerColumn: "partner_id",
     verified: true,
   },

@@ -1,9 +1,12 @@
 // Every table of a cell, in one place. Migrations are generated from this file by drizzle-kit
 // (`npm run db:generate`) and committed under cell/db/migrations. Every row carries its partner id
-// and every index a partner query uses starts with it: queries are always scoped by partner.
+// and its mode (`livemode`, from the key that made it), and every index a partner query uses
+// starts with both: queries are always scoped by partner and mode. Row types derive from here
+// (db/rows.ts).
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   index,
   integer,
   jsonb,
@@ -14,14 +17,18 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { paymentStatuses } from "../payments/payment-state.ts";
 
 const money = (name: string) => bigint(name, { mode: "number" });
+/** Test (false) or live (true): set from the authenticating key, never changed afterwards. */
+const livemode = () => boolean("livemode").notNull();
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
 export const partners = pgTable("partners", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
-  status: text("status", { enum: ["active", "suspended"] })
+  // `moving`: its rows are being copied out (partners/partner-freeze.ts); requests are held.
+  status: text("status", { enum: ["active", "suspended", "moving"] })
     .notNull()
     .default("active"),
   settings: jsonb("settings").notNull().default({}),
@@ -110,9 +117,10 @@ export const cardTokens = pgTable(
     expMonth: smallint("exp_month").notNull(),
     expYear: smallint("exp_year").notNull(),
     fingerprint: text("fingerprint").notNull(),
+    livemode: livemode(),
     createdAt: createdAt(),
   },
-  (t) => [index("card_tokens_partner").on(t.partnerId, t.id)],
+  (t) => [index("card_tokens_partner_mode").on(t.partnerId, t.livemode, t.id)],
 );
 
 export const payments = pgTable(
@@ -120,10 +128,10 @@ export const payments = pgTable(
   {
     id: text("id").primaryKey(),
     partnerId: text("partner_id").notNull(),
-    status: text("status").notNull(),
+    status: text("status", { enum: paymentStatuses }).notNull(),
     amount: money("amount").notNull(),
     currency: text("currency").notNull(),
-    captureMethod: text("capture_method").notNull(),
+    captureMethod: text("capture_method", { enum: ["automatic", "manual"] }).notNull(),
     amountCapturable: money("amount_capturable").notNull().default(0),
     amountCaptured: money("amount_captured").notNull().default(0),
     amountRefunded: money("amount_refunded").notNull().default(0),
@@ -139,17 +147,18 @@ export const payments = pgTable(
     authorizationCode: text("authorization_code"),
     description: text("description"),
     reference: text("reference"),
-    metadata: jsonb("metadata").notNull().default({}),
+    metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
+    livemode: livemode(),
     /** Bumped by every change: the cache keeps only the newest version it has seen. */
     version: integer("version").notNull().default(1),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    // ids are time-sortable, so (partner, id) serves newest-first cursor pages
-    index("payments_partner_id").on(t.partnerId, t.id),
-    index("payments_partner_status").on(t.partnerId, t.status, t.id),
-    index("payments_partner_created").on(t.partnerId, t.createdAt),
+    // ids are time-sortable, so (partner, mode, id) serves newest-first cursor pages
+    index("payments_partner_mode_id").on(t.partnerId, t.livemode, t.id),
+    index("payments_partner_mode_status").on(t.partnerId, t.livemode, t.status, t.id),
+    index("payments_partner_mode_created").on(t.partnerId, t.livemode, t.createdAt),
     index("payments_processing").on(t.updatedAt).where(sql`status = 'processing'`),
   ],
 );
@@ -164,11 +173,12 @@ export const refunds = pgTable(
     amount: money("amount").notNull(),
     currency: text("currency").notNull(),
     reason: text("reason"),
+    livemode: livemode(),
     createdAt: createdAt(),
   },
   (t) => [
-    index("refunds_partner_id").on(t.partnerId, t.id),
-    index("refunds_partner_payment").on(t.partnerId, t.paymentId),
+    index("refunds_partner_mode_id").on(t.partnerId, t.livemode, t.id),
+    index("refunds_partner_mode_payment").on(t.partnerId, t.livemode, t.paymentId),
   ],
 );
 
@@ -180,6 +190,8 @@ export const idempotencyKeys = pgTable(
   "idempotency_keys",
   {
     partnerId: text("partner_id").notNull(),
+    /** A key is the partner's per mode: the same key sent with a test and a live key are two keys. */
+    livemode: livemode(),
     key: text("key").notNull(),
     requestHash: text("request_hash").notNull(),
     recoveryPoint: text("recovery_point", { enum: ["started", "resource_created", "finished"] }).notNull(),
@@ -189,9 +201,9 @@ export const idempotencyKeys = pgTable(
     responseBody: jsonb("response_body"),
     createdAt: createdAt(),
   },
-  // Partitioned by day of created_at (migration 0008), so the key includes it; (partner_id, key)
+  // Partitioned by day of created_at (migration 0008), so the key includes it; (partner_id, livemode, key)
   // stays unique across partitions through the idempotency_keys_unique trigger.
-  (t) => [primaryKey({ columns: [t.partnerId, t.key, t.createdAt] })],
+  (t) => [primaryKey({ columns: [t.partnerId, t.livemode, t.key, t.createdAt] })],
 );
 
 /**
@@ -205,6 +217,7 @@ export const events = pgTable(
     partnerId: text("partner_id").notNull(),
     type: text("type").notNull(),
     data: jsonb("data").notNull(),
+    livemode: livemode(),
     createdAt: createdAt(),
     publishedAt: timestamp("published_at", { withTimezone: true }),
     /** W3C traceparent of the request that wrote it: the relay carries it into NATS headers. */
@@ -212,7 +225,7 @@ export const events = pgTable(
   },
   (t) => [
     index("events_unpublished").on(t.id).where(sql`published_at is null`),
-    index("events_partner").on(t.partnerId, t.id),
+    index("events_partner_mode").on(t.partnerId, t.livemode, t.id),
   ],
 );
 
@@ -245,15 +258,19 @@ export const ledgerEntries = pgTable(
     currency: text("currency").notNull(),
     amount: money("amount").notNull(),
     objectId: text("object_id").notNull(),
+    livemode: livemode(),
     createdAt: createdAt(),
   },
   (t) => [
     primaryKey({ columns: [t.transactionId, t.line] }),
-    index("ledger_entries_partner").on(t.partnerId, t.account, t.currency),
+    index("ledger_entries_partner_mode").on(t.partnerId, t.livemode, t.account, t.currency),
   ],
 );
 
-/** Daily settlement batch per partner and currency: what is payable for that day. */
+/**
+ * Daily settlement batch per partner, mode and currency: what is payable for that day. Test-mode
+ * batches are computed the same way but are never payable (no money moved).
+ */
 export const settlements = pgTable(
   "settlements",
   {
@@ -270,11 +287,12 @@ export const settlements = pgTable(
     netAmount: money("net_amount").notNull().default(0),
     paymentCount: integer("payment_count").notNull().default(0),
     refundCount: integer("refund_count").notNull().default(0),
+    livemode: livemode(),
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("settlements_partner_day").on(t.partnerId, t.currency, t.day),
-    index("settlements_partner_id").on(t.partnerId, t.id),
+    uniqueIndex("settlements_partner_mode_day").on(t.partnerId, t.livemode, t.currency, t.day),
+    index("settlements_partner_mode_id").on(t.partnerId, t.livemode, t.id),
   ],
 );
 
@@ -300,8 +318,9 @@ export const webhookEndpoints = pgTable(
     partnerId: text("partner_id").notNull(),
     url: text("url").notNull(),
     description: text("description"),
+    /** The endpoint's mode (its `livemode` in the API): it receives only events of that mode. */
     mode: text("mode", { enum: ["test", "live"] }).notNull(),
-    enabledEvents: jsonb("enabled_events").notNull().default(["*"]),
+    enabledEvents: jsonb("enabled_events").$type<string[]>().notNull().default(["*"]),
     secretSealed: text("secret_sealed").notNull(),
     previousSecretSealed: text("previous_secret_sealed"),
     previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true }),
@@ -310,7 +329,7 @@ export const webhookEndpoints = pgTable(
       .default("enabled"),
     createdAt: createdAt(),
   },
-  (t) => [index("webhook_endpoints_partner").on(t.partnerId, t.id)],
+  (t) => [index("webhook_endpoints_partner_mode").on(t.partnerId, t.mode, t.id)],
 );
 
 export const webhookDeliveries = pgTable(
@@ -327,6 +346,7 @@ export const webhookDeliveries = pgTable(
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
     lastStatusCode: integer("last_status_code"),
     lastError: text("last_error"),
+    livemode: livemode(),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -335,7 +355,7 @@ export const webhookDeliveries = pgTable(
     primaryKey({ columns: [t.id, t.eventId] }),
     uniqueIndex("webhook_deliveries_endpoint_event").on(t.endpointId, t.eventId),
     index("webhook_deliveries_due").on(t.nextAttemptAt).where(sql`status = 'pending'`),
-    index("webhook_deliveries_partner").on(t.partnerId, t.id),
+    index("webhook_deliveries_partner_mode").on(t.partnerId, t.livemode, t.id),
   ],
 );
 

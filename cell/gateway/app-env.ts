@@ -1,4 +1,5 @@
 import type { Logger } from "../../shared/logger.ts";
+import type { ModeScope } from "../partners/mode-scope.ts";
 import type { PartnerSettings } from "../partners/partner-settings.ts";
 import type { GatewayDeps } from "./deps.ts";
 
@@ -7,6 +8,8 @@ export interface AuthedPartner {
   partnerId: string;
   keyId: string;
   mode: "test" | "live";
+  /** What every query of the request is scoped to: this partner, in the key's mode. */
+  scope: ModeScope;
   settings: PartnerSettings;
 }
 

@@ -25,6 +25,16 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PG_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   ACQUIRER_TIMEOUT_MS: z.coerce.number().int().min(10).default(8000),
+  /** Live connectors this cell can reach, comma-separated (acquirer/acquirer-routes.ts); none by default. */
+  LIVE_CONNECTORS: z
+    .string()
+    .default("")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((n) => n.trim())
+        .filter((n) => n.length > 0),
+    ),
   IDEMPOTENCY_LOCK_MS: z.coerce.number().int().min(100).default(30_000),
   RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   RECOVERY_STALE_MS: z.coerce.number().int().min(100).default(60_000),

@@ -6,6 +6,7 @@ import { getRequestListener, RequestError } from "@hono/node-server";
 import { loadVerifyKey } from "../../shared/cell-api/move-capability.ts";
 import { answerClientError, answerUnparsableRequest } from "../../shared/http/client-error.ts";
 import type { Logger } from "../../shared/logger.ts";
+import { liveConnectorsNamed } from "../acquirer/acquirer-routes.ts";
 import type { AcquirerConnector } from "../acquirer/connector.ts";
 import { createPaymentCache } from "../cache/payment-cache.ts";
 import { createRedis, createRedisHealth } from "../cache/redis-client.ts";
@@ -75,6 +76,8 @@ export async function startGateway(
   env: GatewayEnv,
   logger: Logger,
   acquirer: AcquirerConnector,
+  /** Live connectors by name; default: those LIVE_CONNECTORS names. */
+  liveAcquirers: ReadonlyMap<string, AcquirerConnector> = liveConnectorsNamed(env.LIVE_CONNECTORS),
 ): Promise<RunningGateway> {
   const database = createDb(env.DATABASE_URL, {
     max: env.PG_POOL_MAX,
@@ -120,7 +123,7 @@ export async function startGateway(
     paymentWrites,
     db,
     logger,
-    acquirer,
+    acquirers: { test: acquirer, live: liveAcquirers },
     vault,
     keys: createKeyLookup(sql, {
       ttlMs: env.KEY_CACHE_TTL_MS,
@@ -140,14 +143,14 @@ export async function startGateway(
   };
   // One telemetry for both apps: the public one records, the internal one serves the figures.
   const telemetry = createGatewayTelemetry(untimed);
-  const deps: GatewayDeps = { ...untimed, acquirer: telemetry.acquirer };
+  const deps: GatewayDeps = { ...untimed, acquirers: telemetry.acquirers };
   const app = createGatewayApp(deps, telemetry);
   const internalApp = createInternalListenerApp(deps, telemetry);
   const recoverer = startRecoverer(
     {
       sql,
       writes: paymentWrites,
-      acquirer,
+      acquirers: untimed.acquirers,
       vault,
       paymentCache,
       log: logger,

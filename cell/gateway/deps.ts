@@ -1,7 +1,7 @@
 // Everything a gateway needs, built once at boot (main.ts) or by a test harness, then passed in.
 import type { KeyObject } from "node:crypto";
 import type { Logger } from "../../shared/logger.ts";
-import type { AcquirerConnector } from "../acquirer/connector.ts";
+import type { AcquirerRoutes } from "../acquirer/acquirer-routes.ts";
 import type { PaymentCache } from "../cache/payment-cache.ts";
 import type { Redis, RedisHealth } from "../cache/redis-client.ts";
 import type { Db, Sql } from "../db/client.ts";
@@ -44,7 +44,8 @@ export interface GatewayDeps {
   paymentWrites: PaymentWrites;
   db: Db;
   logger: Logger;
-  acquirer: AcquirerConnector;
+  /** Test mode: the simulator; live mode: the partner's live connector (acquirer-routes.ts). */
+  acquirers: AcquirerRoutes;
   vault: Vault;
   keys: KeyLookup;
   /** Undefined when the cell runs without Redis: then caching is off and limits are local. */

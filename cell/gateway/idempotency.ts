@@ -55,7 +55,7 @@ export async function runIdempotently<T, S extends ContentfulStatusCode>(
     });
   }
   const { sql, vault, config } = c.get("deps");
-  const { partnerId } = c.get("partner");
+  const { scope } = c.get("partner");
   const requestHash = vault.digest(
     `${c.req.method} ${c.req.path}\n${stableJson(withoutCardSecrets(body, vault.fingerprint))}`,
   );
@@ -63,15 +63,15 @@ export async function runIdempotently<T, S extends ContentfulStatusCode>(
   const run = async (idem: IdempotencyContext) => {
     try {
       const result = await work(idem);
-      if (!result.keyFinished) await finishKey(sql, partnerId, key, status, result.body);
+      if (!result.keyFinished) await finishKey(sql, scope, key, status, result.body);
       return answer(result.body, status);
     } catch (err) {
       if (err instanceof KeyAlreadyClaimed) throw err;
       if (err instanceof ApiError && err.status < 500) {
         // The request ran and was refused: that answer is the key's answer from now on.
-        await finishKey(sql, partnerId, key, err.status, err.toBody(c.get("requestId")));
+        await finishKey(sql, scope, key, err.status, err.toBody(c.get("requestId")));
       } else {
-        await releaseKey(sql, partnerId, key).catch(() => {});
+        await releaseKey(sql, scope, key).catch(() => {});
       }
       throw err;
     }
@@ -83,13 +83,13 @@ export async function runIdempotently<T, S extends ContentfulStatusCode>(
     } catch (err) {
       if (!(err instanceof KeyAlreadyClaimed)) throw err;
     }
-  } else if (await claimKey(sql, partnerId, key, requestHash)) {
+  } else if (await claimKey(sql, scope, key, requestHash)) {
     return run({ key, resumeResourceId: undefined, claimWithHash: undefined });
   }
 
   // The key exists: replay, refuse, or take over a request that died.
   {
-    const row = await readKey(sql, partnerId, key);
+    const row = await readKey(sql, scope, key);
     if (!row) throw new ApiError("idempotency_key_in_use", "Idempotency-Key is being used; retry shortly.");
     if (row.request_hash !== requestHash) {
       throw new ApiError(
@@ -104,7 +104,7 @@ export async function runIdempotently<T, S extends ContentfulStatusCode>(
       c.header("idempotent-replayed", "true");
       return answer(row.response_body, row.response_status as ContentfulStatusCode);
     }
-    if (!(await takeOverKey(sql, partnerId, key, config.idempotencyLockMs))) {
+    if (!(await takeOverKey(sql, scope, key, config.idempotencyLockMs))) {
       throw new ApiError(
         "idempotency_key_in_use",
         "A request with this Idempotency-Key is in progress; retry shortly.",

@@ -8,6 +8,8 @@ export const partnerSettingsSchema = z.object({
   max_concurrency: z.number().int().positive().optional(),
   /** Platform fee in basis points, taken from each capture. */
   fee_bps: z.number().int().min(0).max(10_000).optional(),
+  /** The live connector live-mode payments reach (acquirer/acquirer-routes.ts); unset: live mode off. */
+  live_connector: z.string().min(1).max(64).optional(),
 });
 
 export type PartnerSettings = z.infer<typeof partnerSettingsSchema>;

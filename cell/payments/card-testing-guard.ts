@@ -2,11 +2,15 @@
 // partner's card payments are refused before any card work, and each acquirer decline is counted;
 // the decline that trips the guard is logged at warn (and counted in a metric the alert rules read).
 import { ApiError } from "../../shared/errors.ts";
+import type { ModeScope } from "../partners/mode-scope.ts";
 import type { PaymentDeps } from "./payment-deps.ts";
 
-export async function refuseIfCardTesting(deps: PaymentDeps, partnerId: string): Promise<void> {
+/** Declines count per partner and mode: test-mode declines never pause live payments. */
+const velocityKey = (scope: ModeScope) => `${scope.partnerId}:${scope.livemode ? "live" : "test"}`;
+
+export async function refuseIfCardTesting(deps: PaymentDeps, scope: ModeScope): Promise<void> {
   if (!deps.declines) return;
-  const pausedMs = await deps.declines.velocity.pausedFor(partnerId);
+  const pausedMs = await deps.declines.velocity.pausedFor(velocityKey(scope));
   if (pausedMs <= 0) return;
   throw new ApiError(
     "card_testing_suspected",
@@ -15,13 +19,14 @@ export async function refuseIfCardTesting(deps: PaymentDeps, partnerId: string):
   );
 }
 
-export async function countDecline(deps: PaymentDeps, partnerId: string): Promise<void> {
+export async function countDecline(deps: PaymentDeps, scope: ModeScope): Promise<void> {
   if (!deps.declines) return;
   const { velocity, limit } = deps.declines;
-  if (await velocity.recordDecline(partnerId, limit)) {
+  if (await velocity.recordDecline(velocityKey(scope), limit)) {
     deps.log.warn(
       {
-        partner_id: partnerId,
+        partner_id: scope.partnerId,
+        livemode: scope.livemode,
         max_declines: limit.maxDeclines,
         window_ms: limit.windowMs,
         alert: "card_testing",

@@ -4,31 +4,31 @@ import { ApiError, notFound } from "../../shared/errors.ts";
 import { newId } from "../../shared/ids.ts";
 import type { PaymentRow } from "../db/queries/payment-row.ts";
 import { findPayment } from "../db/queries/payments.ts";
-import type { PaymentBody } from "../gateway/schemas/payment.ts";
+import type { ModeScope } from "../partners/mode-scope.ts";
 import type { IdempotencyScope, PaymentDeps } from "./payment-deps.ts";
-import { applyCancel, applyCapture, type PaymentMoney, type PaymentStatus } from "./payment-state.ts";
+import type { PaymentObject } from "./payment-objects.ts";
+import { applyCancel, applyCapture, type PaymentMoney } from "./payment-state.ts";
 import { paymentEventType, paymentView } from "./payment-view.ts";
 
 type Transition = (p: PaymentMoney) => PaymentMoney;
 
 async function transition(
   deps: PaymentDeps,
-  partnerId: string,
+  scope: ModeScope,
   paymentId: string,
   decide: Transition,
   atAcquirer: (before: PaymentRow, after: PaymentMoney) => Promise<void>,
   idem: IdempotencyScope | undefined,
-): Promise<{ payment: PaymentBody; keyFinished: boolean }> {
-  const row = await findPayment(deps.sql, partnerId, paymentId);
+): Promise<{ payment: PaymentObject; keyFinished: boolean }> {
+  const row = await findPayment(deps.sql, scope, paymentId);
   if (!row) throw notFound("payment", paymentId);
-  const money = { ...row, status: row.status as PaymentStatus };
-  const next = decide(money);
+  const next = decide(row);
   await atAcquirer(row, next);
   const body = paymentView({ ...row, ...next, updated_at: deps.clock() });
   // The cache learns the coming version while Postgres commits it (see cache/payment-cache.ts).
   const [version] = await Promise.all([
     deps.writes.change({
-      target: { id: row.id, partnerId, from: [row.status] },
+      target: { id: row.id, scope, from: [row.status] },
       change: next,
       event: {
         id: newId("evt"),
@@ -38,26 +38,26 @@ async function transition(
       },
       finish: idem ? { key: idem.key, status: idem.responseStatus, body } : null,
     }),
-    deps.paymentCache.invalidate(partnerId, row.id, row.version + 1),
+    deps.paymentCache.invalidate(scope.partnerId, row.id, row.version + 1),
   ]);
   if (version !== undefined) return { payment: body, keyFinished: true };
   // A concurrent request changed the payment between our read and our write: decide again on
   // what is there now, which yields the partner's 409 naming the current status.
-  const now = await findPayment(deps.sql, partnerId, paymentId);
-  if (now) decide({ ...now, status: now.status as PaymentStatus });
+  const now = await findPayment(deps.sql, scope, paymentId);
+  if (now) decide(now);
   throw new ApiError("concurrent_update", "The payment changed concurrently; retry the request.");
 }
 
 export function capturePayment(
   deps: PaymentDeps,
-  partnerId: string,
+  scope: ModeScope,
   paymentId: string,
   amount: number | undefined,
   idem: IdempotencyScope | undefined,
 ) {
   return transition(
     deps,
-    partnerId,
+    scope,
     paymentId,
     (p) => applyCapture(p, amount),
     (before, after) => deps.acquirer.capture(before.id, after.amount_captured),
@@ -67,9 +67,9 @@ export function capturePayment(
 
 export function cancelPayment(
   deps: PaymentDeps,
-  partnerId: string,
+  scope: ModeScope,
   paymentId: string,
   idem: IdempotencyScope | undefined,
 ) {
-  return transition(deps, partnerId, paymentId, applyCancel, (before) => deps.acquirer.void(before.id), idem);
+  return transition(deps, scope, paymentId, applyCancel, (before) => deps.acquirer.void(before.id), idem);
 }

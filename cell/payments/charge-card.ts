@@ -1,14 +1,16 @@
-// The card a payment charges: a raw card (validated, never stored) or a vaulted token of this partner.
+// The card a payment charges: a raw card (validated, never stored) or a vaulted token of this
+// partner in this mode (a test token is unknown to a live key, and vice versa).
 import { ApiError } from "../../shared/errors.ts";
-import type { CreatePaymentInput } from "../gateway/schemas/payment.ts";
+import type { ModeScope } from "../partners/mode-scope.ts";
 import { validateCard } from "../vault/card-validation.ts";
 import type { ChargeCard } from "./create-payment.ts";
 import type { PaymentDeps } from "./payment-deps.ts";
+import type { PaymentMethodInput } from "./payment-objects.ts";
 
 export async function resolveChargeCard(
   deps: Pick<PaymentDeps, "vault" | "clock">,
-  partnerId: string,
-  method: CreatePaymentInput["payment_method"],
+  scope: ModeScope,
+  method: PaymentMethodInput,
 ): Promise<ChargeCard> {
   if (method.type === "card") {
     const card = validateCard(method.card, deps.clock());
@@ -22,7 +24,7 @@ export async function resolveChargeCard(
       tokenId: null,
     };
   }
-  const stored = await deps.vault.detokenize(partnerId, method.token);
+  const stored = await deps.vault.detokenize(scope, method.token);
   if (!stored) {
     throw new ApiError("token_not_found", `No such card token: '${method.token.slice(0, 64)}'`, {
       param: "payment_method.token",

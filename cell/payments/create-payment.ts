@@ -5,13 +5,15 @@
 // A request that dies between the phases is resumed by its retry (same key) or by the recoverer.
 import { ApiError } from "../../shared/errors.ts";
 import { newId } from "../../shared/ids.ts";
+import { liveModeTestCardDecline } from "../acquirer/acquirer-routes.ts";
 import type { AuthorizationResult } from "../acquirer/connector.ts";
 import type { PaymentRow } from "../db/queries/payment-row.ts";
 import { findPayment, type NewPayment } from "../db/queries/payments.ts";
-import type { CreatePaymentInput, PaymentBody } from "../gateway/schemas/payment.ts";
+import type { ModeScope } from "../partners/mode-scope.ts";
 import type { VaultCard } from "../vault/vault.ts";
 import { countDecline } from "./card-testing-guard.ts";
 import { type IdempotencyScope, KeyAlreadyClaimed, type PaymentDeps } from "./payment-deps.ts";
+import type { PaymentInput, PaymentObject } from "./payment-objects.ts";
 import { afterAuthorization } from "./payment-state.ts";
 import { paymentEventType, paymentView } from "./payment-view.ts";
 
@@ -24,20 +26,21 @@ export interface ChargeCard extends VaultCard {
 
 export async function createPayment(
   deps: PaymentDeps,
-  partnerId: string,
-  input: CreatePaymentInput,
+  scope: ModeScope,
+  input: PaymentInput,
   card: ChargeCard,
   idem: IdempotencyScope | undefined,
-): Promise<{ payment: PaymentBody; keyFinished: boolean }> {
+): Promise<{ payment: PaymentObject; keyFinished: boolean }> {
   let row: PaymentRow | undefined;
   if (idem?.resumeResourceId) {
-    row = await findPayment(deps.sql, partnerId, idem.resumeResourceId);
+    row = await findPayment(deps.sql, scope, idem.resumeResourceId);
     if (row && row.status !== "processing") return { payment: paymentView(row), keyFinished: false };
   }
   if (!row) {
     const fresh: NewPayment = {
       id: newId("pay"),
-      partner_id: partnerId,
+      partner_id: scope.partnerId,
+      livemode: scope.livemode,
       status: "processing",
       amount: input.amount,
       currency: input.currency,
@@ -70,10 +73,13 @@ export async function createPayment(
     };
   }
 
+  // A simulator test card never reaches a live connector (and is not a card-testing decline).
+  const testCardDecline = scope.livemode ? liveModeTestCardDecline(card.pan) : undefined;
+  if (testCardDecline) return recordAuthorization(deps, row, testCardDecline, idem);
   const outcome = await deps.acquirer.authorize(
     {
       paymentId: row.id,
-      partnerId,
+      partnerId: scope.partnerId,
       amount: row.amount,
       currency: row.currency,
       card: {
@@ -88,7 +94,7 @@ export async function createPayment(
     { timeoutMs: deps.acquirerTimeoutMs },
   );
   const recorded = await recordAuthorization(deps, row, outcome, idem);
-  if (outcome.outcome === "declined") await countDecline(deps, partnerId);
+  if (outcome.outcome === "declined") await countDecline(deps, scope);
   return recorded;
 }
 
@@ -98,7 +104,8 @@ export async function recordAuthorization(
   row: PaymentRow,
   outcome: AuthorizationResult,
   idem: Pick<IdempotencyScope, "key" | "responseStatus"> | undefined,
-): Promise<{ payment: PaymentBody; keyFinished: boolean }> {
+): Promise<{ payment: PaymentObject; keyFinished: boolean }> {
+  const scope = { partnerId: row.partner_id, livemode: row.livemode };
   if (outcome.outcome === "pending") {
     deps.log.warn(
       { payment_id: row.id, partner_id: row.partner_id },
@@ -116,7 +123,7 @@ export async function recordAuthorization(
   const body = paymentView(updated);
   // No cache entry to retire: a processing payment is never cached (routes/payments/retrieve.ts).
   const version = await deps.writes.change({
-    target: { id: row.id, partnerId: row.partner_id, from: ["processing"] },
+    target: { id: row.id, scope, from: ["processing"] },
     change: { ...next, authorization_code: updated.authorization_code },
     event: {
       id: newId("evt"),
@@ -130,7 +137,7 @@ export async function recordAuthorization(
 
   // Someone else settled it first (the recoverer decided the acquirer never saw it). If we were
   // approved meanwhile, release the authorization so the card is not held for nothing.
-  const current = await findPayment(deps.sql, row.partner_id, row.id);
+  const current = await findPayment(deps.sql, scope, row.id);
   if (!current) throw new ApiError("internal_error", "payment vanished");
   if (outcome.outcome === "approved" && (current.status === "failed" || current.status === "canceled")) {
     await deps.acquirer

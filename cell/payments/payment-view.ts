@@ -1,16 +1,15 @@
 // Rows as partners see them: the API objects, also the data of outbox events. Masked card only.
 import type { PaymentRow, RefundRow } from "../db/queries/payment-row.ts";
-import type { PaymentBody } from "../gateway/schemas/payment.ts";
-import type { RefundBody } from "../gateway/schemas/refund.ts";
-import type { PaymentStatus } from "./payment-state.ts";
+import type { PaymentObject, RefundObject } from "./payment-objects.ts";
 
 const unixSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
-export function paymentView(p: PaymentRow): PaymentBody {
+export function paymentView(p: PaymentRow): PaymentObject {
   return {
     id: p.id,
     object: "payment",
-    status: p.status as PaymentStatus,
+    livemode: p.livemode,
+    status: p.status,
     amount: p.amount,
     amount_capturable: p.amount_capturable,
     amount_captured: p.amount_captured,
@@ -34,10 +33,11 @@ export function paymentView(p: PaymentRow): PaymentBody {
   };
 }
 
-export function refundView(r: RefundRow): RefundBody {
+export function refundView(r: RefundRow): RefundObject {
   return {
     id: r.id,
     object: "refund",
+    livemode: r.livemode,
     payment_id: r.payment_id,
     amount: r.amount,
     currency: r.currency,

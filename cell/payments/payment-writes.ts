@@ -31,7 +31,8 @@ export function batchedPaymentWrites(sql: Sql, opts: BatchedWritesOptions = {}):
     {
       ...opts,
       // One claim per key per statement: the second of two concurrent requests must see the first's.
-      conflictKey: (i) => (i.idem ? `${i.payment.partner_id}\n${i.idem.key}` : i.payment.id),
+      conflictKey: (i) =>
+        i.idem ? `${i.payment.partner_id}\n${i.payment.livemode}\n${i.idem.key}` : i.payment.id,
     },
   );
   const changes = new StatementBatcher((items: ChangePaymentItem[]) => changePayments(sql, items), {

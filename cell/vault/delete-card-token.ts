@@ -5,10 +5,12 @@
 // Postgres keeps the dead tuple (still AES-GCM ciphertext) until vacuum reclaims it.
 import { newId } from "../../shared/ids.ts";
 import type { Sql } from "../db/client.ts";
+import type { ModeScope } from "../partners/mode-scope.ts";
 
 export interface DeletedCardTokenBody {
   id: string;
   object: "card_token";
+  livemode: boolean;
   deleted: true;
   card: { brand: string; last4: string; exp_month: number; exp_year: number; fingerprint: string };
 }
@@ -22,10 +24,10 @@ interface DeletedRow {
   fingerprint: string;
 }
 
-/** Deletes this partner's token; undefined when it has none by that id (another partner's included). */
+/** Deletes this partner's token of this mode; undefined when it has none by that id (any other included). */
 export async function deleteCardToken(
   sql: Sql,
-  partnerId: string,
+  scope: ModeScope,
   tokenId: string,
   traceparent: string | undefined,
 ): Promise<DeletedCardTokenBody | undefined> {
@@ -33,12 +35,13 @@ export async function deleteCardToken(
   // The event's data is built in SQL from the deleted row, so one round trip does both.
   const rows = await sql<DeletedRow[]>`
     with d as (
-      delete from card_tokens where id = ${tokenId} and partner_id = ${partnerId}
+      delete from card_tokens
+      where id = ${tokenId} and partner_id = ${scope.partnerId} and livemode = ${scope.livemode}
       returning id, brand, last4, exp_month, exp_year, fingerprint
     ), e as (
-      insert into events (id, partner_id, type, data, trace_parent)
-      select ${eventId}, ${partnerId}, 'card_token.deleted',
-        jsonb_build_object('id', d.id, 'object', 'card_token', 'deleted', true,
+      insert into events (id, partner_id, livemode, type, data, trace_parent)
+      select ${eventId}, ${scope.partnerId}, ${scope.livemode}, 'card_token.deleted',
+        jsonb_build_object('id', d.id, 'object', 'card_token', 'livemode', ${scope.livemode}::boolean, 'deleted', true,
           'card', jsonb_build_object('brand', d.brand, 'last4', d.last4, 'exp_month', d.exp_month,
             'exp_year', d.exp_year, 'fingerprint', d.fingerprint)),
         ${traceparent ?? null}
@@ -50,6 +53,7 @@ export async function deleteCardToken(
   return {
     id: row.id,
     object: "card_token",
+    livemode: scope.livemode,
     deleted: true,
     card: {
       brand: row.brand,

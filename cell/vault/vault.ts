@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { newId } from "../../shared/ids.ts";
 import type { Db, Sql } from "../db/client.ts";
 import { cardTokens } from "../db/schema.ts";
+import type { ModeScope } from "../partners/mode-scope.ts";
 import { checkCanary } from "./canary.ts";
 import { UnknownMasterKeyError } from "./cell-kek.ts";
 import {
@@ -40,6 +41,7 @@ export interface StoredCardToken {
   expMonth: number;
   expYear: number;
   fingerprint: string;
+  livemode: boolean;
   createdAt: Date;
 }
 
@@ -47,12 +49,12 @@ export interface Vault {
   fingerprint(pan: string): string;
   /** Keyed digest for request bodies that may hold card data (idempotency request hashes). */
   digest(text: string): string;
-  tokenize(partnerId: string, card: VaultCard): Promise<StoredCardToken>;
+  tokenize(scope: ModeScope, card: VaultCard): Promise<StoredCardToken>;
   /** Seals a secret that must be usable later (webhook signing secrets), bound to `aad`. */
   seal(plaintext: string, aad: string): string;
   open(ciphertext: string, aad: string): Promise<string>;
-  /** The card behind a token of this partner, or undefined (another partner's token is unknown). */
-  detokenize(partnerId: string, tokenId: string): Promise<(VaultCard & { fingerprint: string }) | undefined>;
+  /** The card behind a token of this partner and mode, or undefined (any other token is unknown). */
+  detokenize(scope: ModeScope, tokenId: string): Promise<(VaultCard & { fingerprint: string }) | undefined>;
   /** Key management of the cell: status, rotations (the internal API's /keys routes). */
   keys: VaultKeys;
   /** Stops background work (a running data-key rotation); the rotation resumes at the next start. */
@@ -189,7 +191,8 @@ export async function createVault(opts: VaultOptions): Promise<Vault> {
     keys,
     close: () => keys.close(),
 
-    async tokenize(partnerId, card) {
+    async tokenize(scope, card) {
+      const { partnerId } = scope;
       const id = newId("tok");
       const fingerprint = cardFingerprint(digestRoot, card.pan);
       const secret = JSON.stringify({ pan: card.pan, holder_name: card.holderName ?? null });
@@ -206,6 +209,7 @@ export async function createVault(opts: VaultOptions): Promise<Vault> {
           expMonth: card.expMonth,
           expYear: card.expYear,
           fingerprint,
+          livemode: scope.livemode,
         })
         .returning({ createdAt: cardTokens.createdAt });
       return {
@@ -215,15 +219,23 @@ export async function createVault(opts: VaultOptions): Promise<Vault> {
         expMonth: card.expMonth,
         expYear: card.expYear,
         fingerprint,
+        livemode: scope.livemode,
         createdAt: row!.createdAt,
       };
     },
 
-    async detokenize(partnerId, tokenId) {
+    async detokenize(scope, tokenId) {
+      const { partnerId } = scope;
       const [row] = await db
         .select()
         .from(cardTokens)
-        .where(and(eq(cardTokens.id, tokenId), eq(cardTokens.partnerId, partnerId)));
+        .where(
+          and(
+            eq(cardTokens.id, tokenId),
+            eq(cardTokens.partnerId, partnerId),
+            eq(cardTokens.livemode, scope.livemode),
+          ),
+        );
       if (!row) return undefined;
       const key = await dataKey(dataKeyIdOf(row.cardCiphertext));
       const secret = JSON.parse(decryptWithDataKey(key, row.cardCiphertext, `${partnerId}:${row.id}`)) as {

@@ -50,6 +50,7 @@ export function envelopeOf(d: ClaimedDelivery, cellId: string): EventEnvelope {
     id: d.event_id,
     type: d.event_type!,
     partner_id: d.partner_id,
+    livemode: d.livemode,
     cell_id: cellId,
     created: Math.floor(d.event_created_at!.getTime() / 1000),
     data: d.event_data,

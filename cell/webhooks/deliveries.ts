@@ -2,21 +2,22 @@
 import { ApiError, notFound } from "../../shared/errors.ts";
 import type { Sql } from "../db/client.ts";
 import { findDelivery, listAttempts, resendDelivery } from "../db/queries/webhooks.ts";
+import type { ModeScope } from "../partners/mode-scope.ts";
 
-export async function listDeliveryAttempts(sql: Sql, partnerId: string, deliveryId: string) {
-  const delivery = await findDelivery(sql, partnerId, deliveryId);
+export async function listDeliveryAttempts(sql: Sql, scope: ModeScope, deliveryId: string) {
+  const delivery = await findDelivery(sql, scope, deliveryId);
   if (!delivery) throw notFound("webhook delivery", deliveryId);
-  return listAttempts(sql, partnerId, deliveryId);
+  return listAttempts(sql, scope, deliveryId);
 }
 
 /**
  * A dead or succeeded delivery goes back to pending, due now, with its max age restarted.
  * A pending one is refused: it will be tried anyway, and a second copy would race it.
  */
-export async function resendWebhookDelivery(sql: Sql, partnerId: string, id: string, now: Date) {
-  const resent = await resendDelivery(sql, partnerId, id, now);
+export async function resendWebhookDelivery(sql: Sql, scope: ModeScope, id: string, now: Date) {
+  const resent = await resendDelivery(sql, scope, id, now);
   if (resent) return resent;
-  const delivery = await findDelivery(sql, partnerId, id);
+  const delivery = await findDelivery(sql, scope, id);
   if (!delivery) throw notFound("webhook delivery", id);
   throw new ApiError(
     "webhook_delivery_pending",

@@ -10,6 +10,7 @@ import {
   rollEndpointSecret,
   type WebhookEndpointRow,
 } from "../db/queries/webhooks.ts";
+import type { ModeScope } from "../partners/mode-scope.ts";
 import type { Vault } from "../vault/vault.ts";
 import { checkWebhookUrl, type EndpointMode, policyFor, type Resolve } from "./ssrf-guard.ts";
 import { newEndpointId, newSigningSecret } from "./webhook-ids.ts";
@@ -70,26 +71,26 @@ export async function createWebhookEndpoint(
 
 export async function rollWebhookSecret(
   deps: EndpointDeps,
-  partnerId: string,
+  scope: ModeScope,
   id: string,
   overlapSeconds: number,
 ): Promise<EndpointWithSecret> {
   const secret = newSigningSecret();
   const expires = overlapSeconds > 0 ? new Date(deps.clock().getTime() + overlapSeconds * 1000) : null;
-  const endpoint = await rollEndpointSecret(deps.sql, partnerId, id, deps.vault.seal(secret, id), expires);
+  const endpoint = await rollEndpointSecret(deps.sql, scope, id, deps.vault.seal(secret, id), expires);
   if (!endpoint) throw notFound("webhook endpoint", id);
   return { endpoint, secret };
 }
 
-export async function retrieveWebhookEndpoint(sql: Sql, partnerId: string, id: string) {
-  const endpoint = await findEndpoint(sql, partnerId, id);
+export async function retrieveWebhookEndpoint(sql: Sql, scope: ModeScope, id: string) {
+  const endpoint = await findEndpoint(sql, scope, id);
   if (!endpoint) throw notFound("webhook endpoint", id);
   return endpoint;
 }
 
 /** Disabled, not deleted: its deliveries and attempts stay listable. */
-export async function disableWebhookEndpoint(sql: Sql, partnerId: string, id: string) {
-  const endpoint = await disableEndpoint(sql, partnerId, id);
+export async function disableWebhookEndpoint(sql: Sql, scope: ModeScope, id: string) {
+  const endpoint = await disableEndpoint(sql, scope, id);
   if (!endpoint) throw notFound("webhook endpoint", id);
   return endpoint;
 }

@@ -39,6 +39,7 @@ const event = (partnerId: string, type: string): EventEnvelope => ({
   id: `evt_fan${String(++seq).padStart(6, "0")}`,
   type,
   partner_id: partnerId,
+  livemode: false,
   cell_id: "cell-test",
   created: Math.floor(Date.now() / 1000),
   data: { id: `pay_fan${seq}` },
@@ -76,7 +77,11 @@ describe("webhook fan-out", () => {
     const [a, b, quiet] = ["ptr_fan_a", "ptr_fan_b", "ptr_fan_quiet"];
     await endpoint(a, ["*"], "a_all");
     await endpoint(a, ["payment.captured"], "a_captures");
-    await disableEndpoint(database.sql, a, await endpoint(a, ["*"], "a_disabled"));
+    await disableEndpoint(
+      database.sql,
+      { partnerId: a, livemode: false },
+      await endpoint(a, ["*"], "a_disabled"),
+    );
     await endpoint(b, ["refund.succeeded"], "b_refunds");
     const notified: string[] = [];
     const listening = await database.sql.listen(DELIVERIES_CHANNEL, (p) => notified.push(p));

@@ -1,5 +1,5 @@
 // The "webhooks" event handler: turns each event into one pending delivery per enabled endpoint
-// of its partner that wants the event's type. Idempotent by (endpoint, event), so a redelivered
+// of its partner and mode (test events to test endpoints, live to live) that wants the event's type. Idempotent by (endpoint, event), so a redelivered
 // event adds nothing; the dispatcher does the sending, off the consumer's path.
 import {
   enabledEndpointsOf,
@@ -9,6 +9,7 @@ import {
   type NewDelivery,
 } from "../db/queries/webhook-fan-out.ts";
 import { distinctById, type EventHandler, type ProcessorDeps } from "../events/processors/event-handler.ts";
+import { modeOf } from "../partners/mode-scope.ts";
 import { MAX_ENDPOINTS_PER_PARTNER } from "./endpoints.ts";
 import { newDeliveryId } from "./webhook-ids.ts";
 
@@ -23,7 +24,7 @@ export function createWebhookHandler(deps: ProcessorDeps): EventHandler {
       const ids = Array.from({ length: IDS_PER_EVENT }, () => newDeliveryId(now.getTime()));
       const n = await insertDeliveriesForEvent(
         deps.sql,
-        { id: event.id, partnerId: event.partner_id, type: event.type },
+        { id: event.id, partnerId: event.partner_id, livemode: event.livemode, type: event.type },
         ids,
         now,
       );
@@ -44,11 +45,15 @@ export function createWebhookHandler(deps: ProcessorDeps): EventHandler {
       const now = deps.clock();
       const deliveries: NewDelivery[] = [];
       for (const event of unique) {
-        const wanting = (byPartner.get(event.partner_id) ?? []).filter((e) => wants(e, event.type));
+        const mode = modeOf(event.livemode);
+        const wanting = (byPartner.get(event.partner_id) ?? []).filter(
+          (e) => e.mode === mode && wants(e, event.type),
+        );
         for (const endpoint of wanting.slice(0, IDS_PER_EVENT)) {
           deliveries.push({
             id: newDeliveryId(now.getTime()),
             partnerId: event.partner_id,
+            livemode: event.livemode,
             endpointId: endpoint.id,
             eventId: event.id,
           });

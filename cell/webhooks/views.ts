@@ -30,6 +30,7 @@ export function deliveryView(d: WebhookDeliveryRow): WebhookDeliveryBody {
   return {
     id: d.id,
     object: "webhook_delivery",
+    livemode: d.livemode,
     endpoint_id: d.endpoint_id,
     event_id: d.event_id,
     status: d.status,

@@ -32,6 +32,11 @@ export const routePermissions: Record<string, RoutePermission> = {
     action: "partner.rotate_key",
     reason: (body) => body.mode === "live",
   },
+  "POST /admin/v1/partners/{id}/enable-live": {
+    permission: "partners.manage",
+    action: "partner.enable_live",
+    reason: true,
+  },
   "PUT /admin/v1/partners/{id}/limits": { permission: "partners.manage", action: "partner.set_limits" },
   "POST /admin/v1/partners/{id}/move": { permission: "cells.operate", action: "partner.move", reason: true },
   "GET /admin/v1/cells": { permission: "read", action: "cell.list" },

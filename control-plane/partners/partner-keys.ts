@@ -6,6 +6,7 @@ import { writeAudit } from "../audit/audit-log.ts";
 import { callCell } from "../cells/cell-errors.ts";
 import { getCellOr404 } from "../cells/cell-registry.ts";
 import type { ControlPlaneDeps } from "../deps.ts";
+import { isLiveEnabled } from "./enable-live.ts";
 import { getPartnerOr404 } from "./partner-registry.ts";
 
 export async function listPartnerKeys(deps: ControlPlaneDeps, id: string) {
@@ -22,6 +23,12 @@ export async function rotatePartnerKey(
 ) {
   return deps.db.transaction(async (tx) => {
     const partner = await getPartnerOr404(tx, id, { forUpdate: true });
+    if (opts.mode === "live" && !isLiveEnabled(partner.settings)) {
+      throw new ApiError(
+        "live_mode_not_enabled",
+        `Partner '${id}' is not live: its first live key comes from enable-live (an audited admin act).`,
+      );
+    }
     const cell = await getCellOr404(tx, partner.cellId);
     const client = deps.cellClients.forCell(cell);
     const revokeKeyId = opts.revokeKeyId;

@@ -51,6 +51,27 @@ export const RotateKeyBodySchema = z
   })
   .strict();
 
+export const EnableLiveBodySchema = z
+  .object({
+    connector: z
+      .string()
+      .min(1)
+      .max(64)
+      .default("sandbox")
+      .openapi({ description: "The live connector (one of the cell's LIVE_CONNECTORS)." }),
+    reason: ReasonSchema,
+  })
+  .strict();
+
+export const EnabledLiveSchema = z
+  .object({
+    partner_id: z.string(),
+    live_connector: z.string(),
+    key_id: z.string(),
+    api_key: z.string().openapi({ description: "The first live key. Shown once." }),
+  })
+  .openapi("EnabledLive");
+
 export const RotatedKeySchema = z
   .object({
     partner_id: z.string(),

@@ -182,6 +182,7 @@ describe("reason", () => {
       ["POST", `/admin/v1/partners/${ghost}/suspend`, { reason: "   " }],
       ["POST", `/admin/v1/partners/${ghost}/move`, { target_cell_id: "cell-b" }],
       ["POST", `/admin/v1/partners/${ghost}/keys`, { mode: "live" }],
+      ["POST", `/admin/v1/partners/${ghost}/enable-live`, {}],
       ["PUT", "/admin/v1/cells/cell-a/state", { state: "down" }],
       ["POST", "/admin/v1/cells/cell-a/drain", {}],
     ];

@@ -146,6 +146,68 @@ describe("onboarding through the control plane", () => {
     expect(unknown.body.error.param).toBe("revoke_key_id");
   });
 
+  it("issues a live key only through enable-live (audited); live payments then reach the live connector", async () => {
+    const p = onboarded[4]!;
+    const call = (key: string) => client(cells[p.cell_id]!.url, key);
+    // Onboarding gave a test key; a live key before going live is refused.
+    expect(p.api_key).toMatch(/^sk_test_/);
+    const early = await cp.admin("POST", `/admin/v1/partners/${p.id}/keys`, {
+      mode: "live",
+      reason: "early",
+    });
+    expect(early.status).toBe(403);
+    expect(early.body.error.code).toBe("live_mode_not_enabled");
+    expect((await cp.admin("POST", `/admin/v1/partners/${p.id}/enable-live`, {})).status).toBe(400);
+
+    const enabled = await cp.admin("POST", `/admin/v1/partners/${p.id}/enable-live`, {
+      connector: "sandbox",
+      reason: "contract signed",
+    });
+    expect(enabled.status, JSON.stringify(enabled.body)).toBe(201);
+    expect(enabled.body).toMatchObject({ partner_id: p.id, live_connector: "sandbox" });
+    const liveKey = String(enabled.body.api_key);
+    expect(liveKey).toMatch(/^sk_live_/);
+    const again = await cp.admin("POST", `/admin/v1/partners/${p.id}/enable-live`, { reason: "twice" });
+    expect(again.status).toBe(409);
+
+    // A real-looking card is approved in live mode; the simulator's test card is declined.
+    const live = await call(liveKey)("POST", "/v1/payments", {
+      amount: 1000,
+      currency: "EUR",
+      payment_method: card("4111111111111111"),
+    });
+    expect(live.status, JSON.stringify(live.body)).toBe(201);
+    expect(live.body).toMatchObject({ livemode: true, status: "succeeded" });
+    const testCard = await call(liveKey)("POST", "/v1/payments", {
+      amount: 1000,
+      currency: "EUR",
+      payment_method: card("4242424242424242"),
+    });
+    expect(testCard.body).toMatchObject({
+      livemode: true,
+      status: "failed",
+      failure_code: "test_card_in_live_mode",
+    });
+    // The test key still pays in test mode, and sees none of the live payments.
+    const testPay = await pay(p);
+    expect(testPay.body).toMatchObject({ livemode: false, status: "succeeded" });
+    expect((await call(p.api_key)("GET", `/v1/payments/${live.body.id}`)).status).toBe(404);
+
+    const audit = await cp.admin("GET", "/admin/v1/audit-log?limit=100");
+    const entry = (audit.body.data as { action: string; target: string; reason: string | null }[]).find(
+      (e) => e.action === "partner.enable_live" && e.target === p.id,
+    );
+    expect(entry, "enable-live is in the audit trail").toBeDefined();
+    expect(entry?.reason).toBe("contract signed");
+    // More live keys now come from rotate-key.
+    const second = await cp.admin("POST", `/admin/v1/partners/${p.id}/keys`, {
+      mode: "live",
+      reason: "rotation",
+    });
+    expect(second.status).toBe(201);
+    expect(second.body.api_key).toMatch(/^sk_live_/);
+  });
+
   it("leaves nothing half-written when the cell cannot provision, and stops placing on a dead cell", async () => {
     await cells["cell-c"]!.gateway.close();
     const before = await registrySnapshot(cp.postgresUrl);

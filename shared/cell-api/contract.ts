@@ -9,6 +9,8 @@ export const partnerSettingsInput = z
     rate_limit: z.object({ rate: z.number().positive(), burst: z.number().int().positive() }).optional(),
     max_concurrency: z.number().int().positive().optional(),
     fee_bps: z.number().int().min(0).max(10_000).optional(),
+    /** Set by enable-live only: the live connector of the partner's live-mode payments. */
+    live_connector: z.string().min(1).max(64).optional(),
   })
   .strict();
 

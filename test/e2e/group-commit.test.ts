@@ -80,7 +80,7 @@ describe("group commit", () => {
   it("in one statement, an item whose key is taken or whose status moved on is skipped alone", async () => {
     const base = {
       partner_id: partnerId,
-      status: "processing",
+      status: "processing" as const,
       amount: 500,
       currency: "EUR",
       capture_method: "automatic" as const,
@@ -97,10 +97,11 @@ describe("group commit", () => {
       description: null,
       reference: "gc-direct",
       metadata: { k: "v" },
+      livemode: false,
     };
     const [a, b, c] = [newId("pay"), newId("pay"), newId("pay")];
-    await sql`insert into idempotency_keys (partner_id, key, request_hash, recovery_point, locked_at)
-      values (${partnerId}, 'gc-taken', 'h', 'started', now())`;
+    await sql`insert into idempotency_keys (partner_id, livemode, key, request_hash, recovery_point, locked_at)
+      values (${partnerId}, false, 'gc-taken', 'h', 'started', now())`;
     const inserted = await insertProcessingPayments(cell.gateway.deps.sql, [
       { payment: { ...base, id: a }, idem: { key: "gc-a", claimWithHash: "ha" } },
       { payment: { ...base, id: b }, idem: { key: "gc-taken", claimWithHash: "hb" } },
@@ -112,16 +113,21 @@ describe("group commit", () => {
     expect(stored.map((r) => r.id).sort()).toEqual([a, c].sort());
     expect(stored[0]!.metadata).toEqual({ k: "v" });
 
-    const change = { status: "succeeded", amount_capturable: 0, amount_captured: 500, amount_refunded: 0 };
+    const change = {
+      status: "succeeded" as const,
+      amount_capturable: 0,
+      amount_captured: 500,
+      amount_refunded: 0,
+    };
     const versions = await changePayments(cell.gateway.deps.sql, [
       {
-        target: { id: a, partnerId, from: ["processing"] },
+        target: { id: a, scope: { partnerId, livemode: false }, from: ["processing"] },
         change,
         event: { id: newId("evt"), type: "payment.captured", data: { id: a } },
         finish: { key: "gc-a", status: 201, body: { id: a } },
       },
       {
-        target: { id: c, partnerId, from: ["requires_capture"] }, // c is processing: guarded out
+        target: { id: c, scope: { partnerId, livemode: false }, from: ["requires_capture"] }, // c is processing: guarded out
         change,
         event: { id: newId("evt"), type: "payment.captured", data: { id: c } },
         finish: null,

@@ -165,8 +165,8 @@ describe("Idempotency-Key", () => {
   });
 
   it("a key still locked by a live request is a 409, never a second execution", async () => {
-    await sql`insert into idempotency_keys (partner_id, key, request_hash, recovery_point, locked_at)
-      select partner_id, 'k-locked', request_hash, 'started', now() from idempotency_keys where key = 'k-replay'`;
+    await sql`insert into idempotency_keys (partner_id, livemode, key, request_hash, recovery_point, locked_at)
+      select partner_id, livemode, 'k-locked', request_hash, 'started', now() from idempotency_keys where key = 'k-replay'`;
     const res = await call("POST", "/v1/payments", body("replay"), { "idempotency-key": "k-locked" });
     expect(res.status).toBe(409);
     expect(await countByReference("replay")).toBe(1);

@@ -43,10 +43,11 @@ describe("platform: control plane restarted during a move", () => {
     const source = postgres(platform.cell("cell-a").infra.postgresUrl, { max: 1, onnotice: () => {} });
     await source`
       insert into payments (id, partner_id, status, amount, currency, capture_method, amount_captured,
-        card_brand, card_bin, card_last4, card_exp_month, card_exp_year, card_fingerprint, reference, metadata)
+        card_brand, card_bin, card_last4, card_exp_month, card_exp_year, card_fingerprint, reference, metadata,
+        livemode)
       select 'pay_bulk' || lpad(g::text, 20, '0'), partner_id, status, amount + g, currency, capture_method,
         amount_captured + g, card_brand, card_bin, card_last4, card_exp_month, card_exp_year, card_fingerprint,
-        'bulk-' || g, jsonb_build_object('bulk', g::text, 'pad', repeat('x', 400))
+        'bulk-' || g, jsonb_build_object('bulk', g::text, 'pad', repeat('x', 400)), livemode
       from payments p, generate_series(1, ${BULK}) g where p.id = ${String(first.body.id)}`;
     await source.end();
     const before = await countRows(platform.cell("cell-a").infra.postgresUrl, partner.id);

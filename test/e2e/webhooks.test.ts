@@ -221,8 +221,13 @@ describe("webhooks", () => {
       enabled_events: ["payment.nope"],
     });
     expect(badType.body.error).toMatchObject({ code: "invalid_request", param: "enabled_events.0" });
-    for (const id of [publicIp.body.id, testKey.body.id]) {
-      const del = await call("DELETE", `/v1/webhook_endpoints/${id}`);
+    // Each endpoint belongs to its key's mode: the other mode's key does not find it.
+    expect((await call("DELETE", `/v1/webhook_endpoints/${publicIp.body.id}`)).status).toBe(404);
+    for (const [key, id] of [
+      [live, publicIp.body.id],
+      [call, testKey.body.id],
+    ] as const) {
+      const del = await key("DELETE", `/v1/webhook_endpoints/${id}`);
       expect(del.body).toMatchObject({ status: "disabled" });
     }
   });

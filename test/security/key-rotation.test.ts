@@ -166,7 +166,11 @@ describe("key rotation under load", () => {
     // many batches while the load runs.
     const bulk = await cellVault();
     const { partnerId: bulkPartner } = await cell.partner("Bulk history");
-    await Promise.all(Array.from({ length: 2000 }, () => bulk.tokenize(bulkPartner, testCard)));
+    await Promise.all(
+      Array.from({ length: 2000 }, () =>
+        bulk.tokenize({ partnerId: bulkPartner, livemode: false }, testCard),
+      ),
+    );
     const before = await internal<KeyStatus>("GET", "/keys");
     const oldKey = before.body.data_keys.find((k) => k.state === "active")!;
     expect(oldKey.master_key_id).toBe("m1");
@@ -252,7 +256,7 @@ describe("key rotation under load", () => {
     const { partnerId } = await cell.partner("Resume");
     const tokens = [];
     for (let i = 0; i < 3000; i++) {
-      tokens.push(vault.tokenize(partnerId, testCard));
+      tokens.push(vault.tokenize({ partnerId, livemode: false }, testCard));
     }
     const made = await Promise.all(tokens);
     await admin.sql`truncate reencrypt_log`;
@@ -273,7 +277,7 @@ describe("key rotation under load", () => {
       select count(*)::int as n from card_tokens where split_part(card_ciphertext, '.', 2) <> ${started.body.to_key_id}`;
     expect(left[0]!.n).toBe(0);
     for (const t of made.slice(0, 20))
-      expect((await vault.detokenize(partnerId, t.id))?.pan).toBe("4242424242424242");
+      expect((await vault.detokenize({ partnerId, livemode: false }, t.id))?.pan).toBe("4242424242424242");
   }, 180_000);
 });
 
@@ -294,7 +298,7 @@ describe("per-cell key-encryption keys and the encryption limit", () => {
     const { partnerId } = await cell.partner("Limit");
     const made = [];
     for (let i = 0; i < 25; i++) {
-      made.push(await vault.tokenize(partnerId, testCard));
+      made.push(await vault.tokenize({ partnerId, livemode: false }, testCard));
     }
     const keys = await admin.sql<{ id: string; encryptions: number }[]>`
       select id, encryptions from data_keys where cell_id = 'cell-test' and id in (
@@ -305,7 +309,8 @@ describe("per-cell key-encryption keys and the encryption limit", () => {
       select split_part(card_ciphertext, '.', 2) as k, count(*)::int as n from card_tokens
       where partner_id = ${partnerId} group by 1`;
     expect(used.every((u) => u.n <= 10)).toBe(true);
-    for (const t of made) expect((await vault.detokenize(partnerId, t.id))?.pan).toBe("4242424242424242");
+    for (const t of made)
+      expect((await vault.detokenize({ partnerId, livemode: false }, t.id))?.pan).toBe("4242424242424242");
 
     // A key marked retired while ciphertexts still name it is not destroyed.
     const referenced = used[0]!.k;
@@ -316,7 +321,8 @@ describe("per-cell key-encryption keys and the encryption limit", () => {
     );
     expect(destroyed.body.still_referenced).toContain(referenced);
     expect(destroyed.body.destroyed).not.toContain(referenced);
-    for (const t of made) expect((await vault.detokenize(partnerId, t.id))?.pan).toBe("4242424242424242");
+    for (const t of made)
+      expect((await vault.detokenize({ partnerId, livemode: false }, t.id))?.pan).toBe("4242424242424242");
   });
 });
 
@@ -353,9 +359,10 @@ describe("data keys sealed before per-cell KEKs", () => {
       values (${dkId}, ${sealDataKey(masterKeyFrom(Buffer.from(m1, "base64")), key)}, 'legacy', 'decrypt_only')`;
     const secret = JSON.stringify({ pan: "5555555555554444", holder_name: null });
     await admin.sql`
-      insert into card_tokens (id, partner_id, card_ciphertext, brand, bin, last4, exp_month, exp_year, fingerprint)
+      insert into card_tokens (id, partner_id, card_ciphertext, brand, bin, last4, exp_month, exp_year, fingerprint,
+        livemode)
       values (${tokenId}, ${partnerId}, ${encryptWithDataKey({ id: dkId, key }, secret, `${partnerId}:${tokenId}`)},
-        'mastercard', '555555', '4444', 12, 2034, 'fp_legacy')`;
+        'mastercard', '555555', '4444', 12, 2034, 'fp_legacy', false)`;
     await gateway.close();
     gateway = await boot();
     const [row] = await admin.sql<{ sealed_key: string; cell_id: string; master_key_id: string }[]>`

@@ -119,9 +119,10 @@ afterAll(async () => {
   await cell?.stop();
 });
 
-/** A partner with a test key and a live key. */
+/** A partner with a test key and a live key (live mode on: the sandbox live connector). */
 async function partner(name: string) {
   const p = await cell.partner(name);
+  await deps.sql`update partners set settings = settings || '{"live_connector": "sandbox"}' where id = ${p.partnerId}`;
   const live = await issueApiKey(deps.db, p.partnerId, "live");
   return { partnerId: p.partnerId, test: client(cell.url, p.apiKey), live: client(cell.url, live.apiKey) };
 }
@@ -225,26 +226,29 @@ async function deliverThrough(o: {
     resolve: o.resolve,
   });
   try {
-    const paid = await p.test("POST", "/v1/payments", {
+    // The endpoint receives only events of its mode: pay with the key of that mode (a live
+    // payment with a card that is not one of the simulator's test cards).
+    const key = p[o.mode];
+    const paid = await key("POST", "/v1/payments", {
       amount: 1999,
       currency: "EUR",
-      payment_method: card(),
+      payment_method: card(o.mode === "live" ? "4111111111111111" : undefined),
     });
     expect(paid.status).toBe(201);
     const delivery = await waitFor("a delivery", async () => {
-      const list = (await p.test("GET", "/v1/webhook_deliveries")).body.data as { id: string }[];
+      const list = (await key("GET", "/v1/webhook_deliveries")).body.data as { id: string }[];
       return list[0];
     });
     const attempts = await waitFor("attempts", async () => {
-      const res = await p.test("GET", `/v1/webhook_deliveries/${delivery.id}/attempts`);
+      const res = await key("GET", `/v1/webhook_deliveries/${delivery.id}/attempts`);
       const data = res.body.data as Attempt[];
       return o.until(data) ? { data, text: JSON.stringify(res.body) } : undefined;
     });
-    const deliveries = JSON.stringify((await p.test("GET", "/v1/webhook_deliveries")).body);
+    const deliveries = JSON.stringify((await key("GET", "/v1/webhook_deliveries")).body);
     return { ...attempts, deliveries };
   } finally {
     await dispatcher.stop();
-    await p.test("DELETE", `/v1/webhook_endpoints/${endpoint.id}`);
+    await p[o.mode]("DELETE", `/v1/webhook_endpoints/${endpoint.id}`);
   }
 }
 

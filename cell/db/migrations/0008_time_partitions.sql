@@ -5,14 +5,15 @@
 -- Each table is rebuilt as `CREATE TABLE new (LIKE old INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
 -- PARTITION BY RANGE (...)`, so columns added by earlier migrations carry over, then its rows are
 -- copied and the old table dropped. Indexes are NOT copied by LIKE: each one is recreated below,
--- by name (an index an earlier migration added to one of these tables must be added here too).
+-- by name (an index an earlier migration added to one of these tables must be added here too:
+-- the (partner_id, livemode, ...) indexes and key of 0007_livemode are).
 --
 -- Partition keys, chosen so that every primary key and ON CONFLICT target still holds:
 --   events             id         (evt_ ids start with their creation time: PK (id) unchanged)
 --   processed_events   event_id   (PK (consumer, event_id) unchanged: a redelivery still conflicts)
 --   webhook_deliveries event_id   (unique (endpoint_id, event_id) unchanged; PK becomes (id, event_id))
 --   webhook_attempts   delivery_id (wd_ ids are time-sortable: PK (delivery_id, attempt) unchanged)
---   idempotency_keys   created_at (PK becomes (partner_id, key, created_at); (partner_id, key) stays
+--   idempotency_keys   created_at (PK becomes (partner_id, livemode, key, created_at); (partner_id, livemode, key)
 --                                   unique across partitions through the trigger at the end)
 -- Every table gets a DEFAULT partition: rows whose key carries no time (hand-made ids) or that
 -- arrive while no day partition exists land there instead of failing; it is never dropped.
@@ -78,7 +79,7 @@ INSERT INTO "events" SELECT * FROM "events_unpartitioned";--> statement-breakpoi
 DROP TABLE "events_unpartitioned";--> statement-breakpoint
 ALTER TABLE "events" ADD CONSTRAINT "events_pkey" PRIMARY KEY ("id");--> statement-breakpoint
 CREATE INDEX "events_unpublished" ON "events" USING btree ("id") WHERE published_at is null;--> statement-breakpoint
-CREATE INDEX "events_partner" ON "events" USING btree ("partner_id","id");--> statement-breakpoint
+CREATE INDEX "events_partner_mode" ON "events" USING btree ("partner_id","livemode","id");--> statement-breakpoint
 CREATE TRIGGER events_notify_outbox AFTER INSERT ON "events" FOR EACH STATEMENT EXECUTE FUNCTION cellpay_notify_outbox();--> statement-breakpoint
 
 -- ---- processed_events ----
@@ -95,7 +96,7 @@ ALTER TABLE "webhook_deliveries" RENAME TO "webhook_deliveries_unpartitioned";--
 ALTER TABLE "webhook_deliveries_unpartitioned" RENAME CONSTRAINT "webhook_deliveries_pkey" TO "webhook_deliveries_unpartitioned_pkey";--> statement-breakpoint
 ALTER INDEX "webhook_deliveries_endpoint_event" RENAME TO "webhook_deliveries_unpartitioned_endpoint_event";--> statement-breakpoint
 ALTER INDEX "webhook_deliveries_due" RENAME TO "webhook_deliveries_unpartitioned_due";--> statement-breakpoint
-ALTER INDEX "webhook_deliveries_partner" RENAME TO "webhook_deliveries_unpartitioned_partner";--> statement-breakpoint
+ALTER INDEX "webhook_deliveries_partner_mode" RENAME TO "webhook_deliveries_unpartitioned_partner_mode";--> statement-breakpoint
 CREATE TABLE "webhook_deliveries" (LIKE "webhook_deliveries_unpartitioned" INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE ("event_id");--> statement-breakpoint
 SELECT cellpay_create_day_partitions('webhook_deliveries', 'evt');--> statement-breakpoint
 INSERT INTO "webhook_deliveries" SELECT * FROM "webhook_deliveries_unpartitioned";--> statement-breakpoint
@@ -103,7 +104,7 @@ DROP TABLE "webhook_deliveries_unpartitioned";--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_id_event_id_pk" PRIMARY KEY ("id","event_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_deliveries_endpoint_event" ON "webhook_deliveries" USING btree ("endpoint_id","event_id");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_due" ON "webhook_deliveries" USING btree ("next_attempt_at") WHERE status = 'pending';--> statement-breakpoint
-CREATE INDEX "webhook_deliveries_partner" ON "webhook_deliveries" USING btree ("partner_id","id");--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_partner_mode" ON "webhook_deliveries" USING btree ("partner_id","livemode","id");--> statement-breakpoint
 
 -- ---- webhook_attempts ----
 ALTER TABLE "webhook_attempts" RENAME TO "webhook_attempts_unpartitioned";--> statement-breakpoint
@@ -116,16 +117,16 @@ ALTER TABLE "webhook_attempts" ADD CONSTRAINT "webhook_attempts_delivery_id_atte
 
 -- ---- idempotency_keys ----
 ALTER TABLE "idempotency_keys" RENAME TO "idempotency_keys_unpartitioned";--> statement-breakpoint
-ALTER TABLE "idempotency_keys_unpartitioned" RENAME CONSTRAINT "idempotency_keys_partner_id_key_pk" TO "idempotency_keys_unpartitioned_pk";--> statement-breakpoint
+ALTER TABLE "idempotency_keys_unpartitioned" RENAME CONSTRAINT "idempotency_keys_partner_id_livemode_key_pk" TO "idempotency_keys_unpartitioned_pk";--> statement-breakpoint
 ALTER INDEX "idempotency_keys_created" RENAME TO "idempotency_keys_unpartitioned_created";--> statement-breakpoint
 CREATE TABLE "idempotency_keys" (LIKE "idempotency_keys_unpartitioned" INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE ("created_at");--> statement-breakpoint
 SELECT cellpay_create_day_partitions('idempotency_keys', NULL);--> statement-breakpoint
 INSERT INTO "idempotency_keys" SELECT * FROM "idempotency_keys_unpartitioned";--> statement-breakpoint
 DROP TABLE "idempotency_keys_unpartitioned";--> statement-breakpoint
-ALTER TABLE "idempotency_keys" ADD CONSTRAINT "idempotency_keys_partner_id_key_created_at_pk" PRIMARY KEY ("partner_id","key","created_at");--> statement-breakpoint
+ALTER TABLE "idempotency_keys" ADD CONSTRAINT "idempotency_keys_partner_id_livemode_key_created_at_pk" PRIMARY KEY ("partner_id","livemode","key","created_at");--> statement-breakpoint
 
 -- A primary key on a partitioned table only holds within one partition, and a retry at 00:00:01
--- lands in another partition than the first try at 23:59:59. This trigger keeps (partner_id, key)
+-- lands in another partition than the first try at 23:59:59. This trigger keeps (partner_id, livemode, key)
 -- unique across all partitions: it serializes inserts of one key on an advisory lock held until
 -- commit, then looks with a fresh snapshot (each query of a volatile plpgsql function takes one
 -- under READ COMMITTED), so it sees a concurrent claim that committed while it waited. A key
@@ -134,9 +135,10 @@ ALTER TABLE "idempotency_keys" ADD CONSTRAINT "idempotency_keys_partner_id_key_c
 -- (same created_at: a partner move copying it again) goes on to ON CONFLICT, which updates it.
 CREATE OR REPLACE FUNCTION cellpay_idempotency_key_unique() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended(NEW.partner_id || chr(31) || NEW.key, 1405));
+  PERFORM pg_advisory_xact_lock(hashtextextended(NEW.partner_id || chr(31) || NEW.livemode::text || chr(31) || NEW.key, 1405));
   IF EXISTS (SELECT 1 FROM idempotency_keys
-             WHERE partner_id = NEW.partner_id AND key = NEW.key AND created_at <> NEW.created_at) THEN
+             WHERE partner_id = NEW.partner_id AND livemode = NEW.livemode AND key = NEW.key
+               AND created_at <> NEW.created_at) THEN
     RETURN NULL;
   END IF;
   RETURN NEW;

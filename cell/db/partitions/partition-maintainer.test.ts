@@ -42,8 +42,8 @@ const partitionsOf = async (table: string) =>
 async function insertEvent(atMs: number, published = true): Promise<string> {
   const id = newId("evt", atMs);
   await database.sql`
-    insert into events (id, partner_id, type, data, created_at, published_at)
-    values (${id}, 'ptr_retention', 'payment.captured', '{}'::jsonb, ${new Date(atMs)},
+    insert into events (id, partner_id, livemode, type, data, created_at, published_at)
+    values (${id}, 'ptr_retention', false, 'payment.captured', '{}'::jsonb, ${new Date(atMs)},
       ${published ? new Date(atMs) : null})`;
   await database.sql`insert into processed_events (consumer, event_id) values ('ledger', ${id})`;
   return id;
@@ -114,13 +114,14 @@ describe("retention", () => {
 });
 
 describe("idempotency keys across day partitions", () => {
+  const idemScope = { partnerId: "ptr_idem", livemode: false };
   const yesterday = () => new Date(Date.now() - DAY);
 
   it("a key claimed yesterday is not claimed again today", async () => {
     await database.sql`
-      insert into idempotency_keys (partner_id, key, request_hash, recovery_point, created_at)
-      values ('ptr_idem', 'k-yesterday', 'h', 'finished', ${yesterday()})`;
-    expect(await claimKey(database.sql, "ptr_idem", "k-yesterday", "h")).toBe(false);
+      insert into idempotency_keys (partner_id, livemode, key, request_hash, recovery_point, created_at)
+      values ('ptr_idem', false, 'k-yesterday', 'h', 'finished', ${yesterday()})`;
+    expect(await claimKey(database.sql, idemScope, "k-yesterday", "h")).toBe(false);
     const rows =
       await database.sql`select 1 from idempotency_keys where partner_id = 'ptr_idem' and key = 'k-yesterday'`;
     expect(rows.length).toBe(1);
@@ -141,15 +142,15 @@ describe("idempotency keys across day partitions", () => {
       const first = database.sql
         .begin(async (tx) => {
           await tx`
-            insert into idempotency_keys (partner_id, key, request_hash, recovery_point, created_at)
-            values ('ptr_idem', ${key}, 'h', 'started', ${yesterday()})`;
+            insert into idempotency_keys (partner_id, livemode, key, request_hash, recovery_point, created_at)
+            values ('ptr_idem', false, ${key}, 'h', 'started', ${yesterday()})`;
           inserted();
           await held;
           if (outcome === "rollback") throw new Error("rolled back");
         })
         .catch((err: Error) => err.message);
       await firstInserted;
-      const second = claimKey(database.sql, "ptr_idem", key, "h");
+      const second = claimKey(database.sql, idemScope, key, "h");
       // Let the first finish only once the second waits on the key's lock (a real race).
       for (;;) {
         const [w] = await database.sql<{ n: number }[]>`

@@ -1,34 +1,18 @@
 // The outbox table read two ways: by the relay (claim unpublished rows, mark them published) and
-// by the events API (a partner's envelopes). Rows become the one documented envelope here.
+// by the events API (a partner's envelopes, in the key's mode). Rows become the one documented
+// envelope in events/envelope.ts.
 import type { TransactionSql } from "postgres";
 import { timeIdBound } from "../../../shared/ids.ts";
-import type { EventEnvelope } from "../../events/envelope.ts";
+import type { OutboxRow } from "../../events/envelope.ts";
+import type { ModeScope } from "../../partners/mode-scope.ts";
 import type { Sql } from "../client.ts";
 
-export interface OutboxRow {
-  id: string;
-  partner_id: string;
-  type: string;
-  data: unknown;
-  created_at: Date;
-  trace_parent?: string | null;
-}
-
-export function toEnvelope(cellId: string, row: OutboxRow): EventEnvelope {
-  return {
-    id: row.id,
-    type: row.type,
-    partner_id: row.partner_id,
-    cell_id: cellId,
-    created: Math.floor(row.created_at.getTime() / 1000),
-    data: row.data,
-  };
-}
+export { type OutboxRow, toEnvelope } from "../../events/envelope.ts";
 
 /** Locks up to `limit` unpublished rows for this transaction; rows another relay holds are skipped. */
 export function claimUnpublished(tx: TransactionSql, limit: number): Promise<OutboxRow[]> {
   return tx<OutboxRow[]>`
-    select id, partner_id, type, data, created_at, trace_parent from events
+    select id, partner_id, livemode, type, data, created_at, trace_parent from events
     where published_at is null
     order by id
     limit ${limit}
@@ -42,21 +26,22 @@ export async function markPublished(tx: TransactionSql, ids: string[]): Promise<
 /** Newest first by id (ids are time-sortable); one row more than asked tells whether there is more. */
 export function listEvents(
   sql: Sql,
-  partnerId: string,
+  scope: ModeScope,
   f: { limit: number; startingAfter?: string | undefined; type?: string | undefined },
 ): Promise<OutboxRow[]> {
   return sql<OutboxRow[]>`
-    select id, partner_id, type, data, created_at from events
-    where partner_id = ${partnerId}
+    select id, partner_id, livemode, type, data, created_at from events
+    where partner_id = ${scope.partnerId} and livemode = ${scope.livemode}
       ${f.startingAfter ? sql`and id < ${f.startingAfter}` : sql``}
       ${f.type ? sql`and type = ${f.type}` : sql``}
     order by id desc
     limit ${f.limit + 1}`;
 }
 
-export async function findEvent(sql: Sql, partnerId: string, id: string): Promise<OutboxRow | undefined> {
+export async function findEvent(sql: Sql, scope: ModeScope, id: string): Promise<OutboxRow | undefined> {
   const rows = await sql<OutboxRow[]>`
-    select id, partner_id, type, data, created_at from events where id = ${id} and partner_id = ${partnerId}`;
+    select id, partner_id, livemode, type, data, created_at from events where id = ${id} and partner_id = ${scope.partnerId}
+      and livemode = ${scope.livemode}`;
   return rows[0];
 }
 
@@ -64,7 +49,7 @@ export async function findEvent(sql: Sql, partnerId: string, id: string): Promis
 export function eventsByIds(sql: Sql, ids: readonly string[]): Promise<OutboxRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
   return sql<OutboxRow[]>`
-    select id, partner_id, type, data, created_at from events where id = any(${ids as string[]}::text[])`;
+    select id, partner_id, livemode, type, data, created_at from events where id = any(${ids as string[]}::text[])`;
 }
 
 /**
@@ -78,7 +63,7 @@ export function eventsSince(
 ): Promise<OutboxRow[]> {
   const from = timeIdBound("evt", since.getTime());
   return sql<OutboxRow[]>`
-    select id, partner_id, type, data, created_at, trace_parent from events
+    select id, partner_id, livemode, type, data, created_at, trace_parent from events
     where id >= ${from}
       ${f.afterId ? sql`and id > ${f.afterId}` : sql``}
     order by id

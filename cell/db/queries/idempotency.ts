@@ -1,46 +1,40 @@
 // Idempotency-key rows (see schema.ts): claim, read, finish, release.
+import type { ModeScope } from "../../partners/mode-scope.ts";
 import type { Sql } from "../client.ts";
+import type { SnakeRow } from "../rows.ts";
+import type { idempotencyKeys } from "../schema.ts";
 
-export interface IdempotencyRow {
-  request_hash: string;
-  recovery_point: "started" | "resource_created" | "finished";
-  resource_id: string | null;
-  locked_at: Date | null;
-  response_status: number | null;
-  response_body: unknown;
-}
+export type IdempotencyRow = Pick<
+  SnakeRow<typeof idempotencyKeys.$inferSelect>,
+  "request_hash" | "recovery_point" | "resource_id" | "locked_at" | "response_status" | "response_body"
+>;
 
 /** Inserts the key; true when this request owns it (exactly one of concurrent requests does). */
 export async function claimKey(
   sql: Sql,
-  partnerId: string,
+  scope: ModeScope,
   key: string,
   requestHash: string,
 ): Promise<boolean> {
   const rows = await sql`
-    insert into idempotency_keys (partner_id, key, request_hash, recovery_point, locked_at)
-    values (${partnerId}, ${key}, ${requestHash}, 'started', now())
+    insert into idempotency_keys (partner_id, livemode, key, request_hash, recovery_point, locked_at)
+    values (${scope.partnerId}, ${scope.livemode}, ${key}, ${requestHash}, 'started', now())
     on conflict do nothing returning 1`;
   return rows.length === 1;
 }
 
-export async function readKey(sql: Sql, partnerId: string, key: string): Promise<IdempotencyRow | undefined> {
+export async function readKey(sql: Sql, scope: ModeScope, key: string): Promise<IdempotencyRow | undefined> {
   const rows = await sql<IdempotencyRow[]>`
     select request_hash, recovery_point, resource_id, locked_at, response_status, response_body
-    from idempotency_keys where partner_id = ${partnerId} and key = ${key}`;
+    from idempotency_keys where partner_id = ${scope.partnerId} and livemode = ${scope.livemode} and key = ${key}`;
   return rows[0];
 }
 
 /** Takes over a key whose request died (lock older than lockMs); false if someone else did. */
-export async function takeOverKey(
-  sql: Sql,
-  partnerId: string,
-  key: string,
-  lockMs: number,
-): Promise<boolean> {
+export async function takeOverKey(sql: Sql, scope: ModeScope, key: string, lockMs: number): Promise<boolean> {
   const rows = await sql`
     update idempotency_keys set locked_at = now()
-    where partner_id = ${partnerId} and key = ${key} and recovery_point <> 'finished'
+    where partner_id = ${scope.partnerId} and livemode = ${scope.livemode} and key = ${key} and recovery_point <> 'finished'
       and (locked_at is null or locked_at < now() - make_interval(secs => ${lockMs / 1000}))
     returning 1`;
   return rows.length === 1;
@@ -48,7 +42,7 @@ export async function takeOverKey(
 
 export async function finishKey(
   sql: Sql,
-  partnerId: string,
+  scope: ModeScope,
   key: string,
   status: number,
   body: unknown,
@@ -56,11 +50,11 @@ export async function finishKey(
   await sql`
     update idempotency_keys
     set recovery_point = 'finished', locked_at = null, response_status = ${status}, response_body = ${sql.json(body as never)}
-    where partner_id = ${partnerId} and key = ${key}`;
+    where partner_id = ${scope.partnerId} and livemode = ${scope.livemode} and key = ${key}`;
 }
 
 /** After a failure: forget a key that did nothing yet, or unlock one so a retry resumes at once. */
-export async function releaseKey(sql: Sql, partnerId: string, key: string): Promise<void> {
-  await sql`delete from idempotency_keys where partner_id = ${partnerId} and key = ${key} and recovery_point = 'started'`;
-  await sql`update idempotency_keys set locked_at = null where partner_id = ${partnerId} and key = ${key} and recovery_point = 'resource_created'`;
+export async function releaseKey(sql: Sql, scope: ModeScope, key: string): Promise<void> {
+  await sql`delete from idempotency_keys where partner_id = ${scope.partnerId} and livemode = ${scope.livemode} and key = ${key} and recovery_point = 'started'`;
+  await sql`update idempotency_keys set locked_at = null where partner_id = ${scope.partnerId} and livemode = ${scope.livemode} and key = ${key} and recovery_point = 'resource_created'`;
 }

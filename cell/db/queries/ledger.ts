@@ -1,6 +1,7 @@
 // Ledger writes and balances. A ledger transaction (or a batch of them) and the consumer's
 // processed_events rows are written by ONE statement: a redelivered event finds its
 // processed_events row and writes nothing.
+import type { ModeScope } from "../../partners/mode-scope.ts";
 import type { Sql } from "../client.ts";
 
 export type LedgerAccount = "acquirer_clearing" | "partner_payable" | "platform_fees";
@@ -17,6 +18,8 @@ export interface LedgerTransaction {
   /** The event id: one transaction per event. */
   id: string;
   partnerId: string;
+  /** The event's mode: test and live money never share a balance. */
+  livemode: boolean;
   lines: LedgerLine[];
 }
 
@@ -39,8 +42,8 @@ export async function recordLedgerTransaction(
       on conflict do nothing
       returning event_id
     ), l as (
-      insert into ledger_entries (transaction_id, line, partner_id, account, currency, amount, object_id)
-      select pe.event_id, t.line, ${tx.partnerId}, t.account, t.currency, t.amount, t.object_id
+      insert into ledger_entries (transaction_id, line, partner_id, livemode, account, currency, amount, object_id)
+      select pe.event_id, t.line, ${tx.partnerId}, ${tx.livemode}, t.account, t.currency, t.amount, t.object_id
       from pe, unnest(
         ${tx.lines.map((_, i) => i + 1)}::int[],
         ${tx.lines.map((l) => l.account)}::text[],
@@ -74,31 +77,33 @@ export async function recordLedgerTransactions(
       on conflict do nothing
       returning event_id
     ), l as (
-      insert into ledger_entries (transaction_id, line, partner_id, account, currency, amount, object_id)
-      select t.transaction_id, t.line, t.partner_id, t.account, t.currency, t.amount, t.object_id
+      insert into ledger_entries (transaction_id, line, partner_id, livemode, account, currency, amount, object_id)
+      select t.transaction_id, t.line, t.partner_id, t.livemode, t.account, t.currency, t.amount, t.object_id
       from unnest(
         ${lines.map((x) => x.tx.id)}::text[],
         ${lines.map((x) => x.line)}::int[],
         ${lines.map((x) => x.tx.partnerId)}::text[],
+        -- as text: postgres.js sends no boolean[] parameter
+        ${lines.map((x) => String(x.tx.livemode))}::text[]::boolean[],
         ${lines.map((x) => x.l.account)}::text[],
         ${lines.map((x) => x.l.currency)}::text[],
         ${lines.map((x) => String(x.l.amount))}::bigint[],
         ${lines.map((x) => x.l.objectId)}::text[]
-      ) as t(transaction_id, line, partner_id, account, currency, amount, object_id)
+      ) as t(transaction_id, line, partner_id, livemode, account, currency, amount, object_id)
       join pe on pe.event_id = t.transaction_id
     )
     select count(*)::int as n from pe`;
   return rows[0]!.n;
 }
 
-/** What the cell owes the partner, per currency: minus the partner_payable balance (a credit). */
+/** What the cell owes the partner in this mode, per currency: minus the partner_payable balance (a credit). */
 export async function partnerPayableBalances(
   sql: Sql,
-  partnerId: string,
+  scope: ModeScope,
 ): Promise<{ currency: string; amount: number }[]> {
   return sql<{ currency: string; amount: number }[]>`
     select currency, (-sum(amount))::bigint as amount from ledger_entries
-    where partner_id = ${partnerId} and account = 'partner_payable'
+    where partner_id = ${scope.partnerId} and livemode = ${scope.livemode} and account = 'partner_payable'
     group by currency
     order by currency`;
 }

@@ -3,6 +3,7 @@
 // statement is prepared once whatever the batch size. Each item keeps its own all-or-nothing
 // outcome inside the statement (its key claim, its guard on the status), and the statement commits
 // all of them at once.
+import type { ModeScope } from "../../partners/mode-scope.ts";
 import type { Sql } from "../client.ts";
 import type { KeyFinish, OutboxEvent } from "./payment-row.ts";
 import type { NewPayment, PaymentChange } from "./payments.ts";
@@ -29,20 +30,20 @@ export async function insertProcessingPayments(
         amount_capturable bigint, amount_captured bigint, amount_refunded bigint, card_brand text,
         card_bin text, card_last4 text, card_exp_month smallint, card_exp_year smallint,
         card_fingerprint text, card_token_id text, description text, reference text, metadata jsonb,
-        idem_key text, claim_hash text)
+        livemode boolean, idem_key text, claim_hash text)
     ), k as (
-      insert into idempotency_keys (partner_id, key, request_hash, recovery_point, resource_id, locked_at)
-      select partner_id, idem_key, claim_hash, 'resource_created', id, now() from input
+      insert into idempotency_keys (partner_id, livemode, key, request_hash, recovery_point, resource_id, locked_at)
+      select partner_id, livemode, idem_key, claim_hash, 'resource_created', id, now() from input
       where claim_hash is not null
       on conflict do nothing
       returning resource_id
     ), p as (
       insert into payments (id, partner_id, status, amount, currency, capture_method, amount_capturable,
         amount_captured, amount_refunded, card_brand, card_bin, card_last4, card_exp_month, card_exp_year,
-        card_fingerprint, card_token_id, description, reference, metadata)
+        card_fingerprint, card_token_id, description, reference, metadata, livemode)
       select id, partner_id, status, amount, currency, capture_method, amount_capturable, amount_captured,
         amount_refunded, card_brand, card_bin, card_last4, card_exp_month, card_exp_year, card_fingerprint,
-        card_token_id, description, reference, coalesce(metadata, '{}'::jsonb)
+        card_token_id, description, reference, coalesce(metadata, '{}'::jsonb), livemode
       from input
       where claim_hash is null or id in (select resource_id from k)
       returning id, created_at
@@ -50,7 +51,7 @@ export async function insertProcessingPayments(
       update idempotency_keys ik set recovery_point = 'resource_created', resource_id = input.id
       from input
       where input.claim_hash is null and input.idem_key is not null
-        and ik.partner_id = input.partner_id and ik.key = input.idem_key
+        and ik.partner_id = input.partner_id and ik.livemode = input.livemode and ik.key = input.idem_key
     )
     select id, created_at from p`;
   const createdAt = new Map(rows.map((r) => [r.id, r.created_at]));
@@ -61,7 +62,7 @@ export async function insertProcessingPayments(
 }
 
 export interface ChangePaymentItem {
-  target: { id: string; partnerId: string; from: string[] };
+  target: { id: string; scope: ModeScope; from: string[] };
   change: PaymentChange;
   event: OutboxEvent;
   finish: KeyFinish | null;
@@ -75,7 +76,8 @@ export interface ChangePaymentItem {
 export async function changePayments(sql: Sql, items: ChangePaymentItem[]): Promise<(number | undefined)[]> {
   const input = items.map(({ target, change, event, finish }) => ({
     id: target.id,
-    partner_id: target.partnerId,
+    partner_id: target.scope.partnerId,
+    livemode: target.scope.livemode,
     from_status: target.from,
     status: change.status,
     amount_capturable: change.amount_capturable,
@@ -95,7 +97,7 @@ export async function changePayments(sql: Sql, items: ChangePaymentItem[]): Prom
   const rows = await sql<{ id: string; version: number }[]>`
     with input as (
       select * from jsonb_to_recordset(${sql.json(input as never)}::jsonb) as x(
-        id text, partner_id text, from_status text[], status text, amount_capturable bigint,
+        id text, partner_id text, livemode boolean, from_status text[], status text, amount_capturable bigint,
         amount_captured bigint, amount_refunded bigint, failure_code text, failure_message text,
         authorization_code text, event_id text, event_type text, event_data jsonb, trace_parent text,
         idem_key text, response_status int, response_body jsonb)
@@ -108,17 +110,19 @@ export async function changePayments(sql: Sql, items: ChangePaymentItem[]): Prom
         authorization_code = coalesce(i.authorization_code, payments.authorization_code),
         updated_at = now()
       from input i
-      where payments.id = i.id and payments.partner_id = i.partner_id and payments.status = any(i.from_status)
+      where payments.id = i.id and payments.partner_id = i.partner_id and payments.livemode = i.livemode
+        and payments.status = any(i.from_status)
       returning payments.id, payments.version
     ), e as (
-      insert into events (id, partner_id, type, data, trace_parent)
-      select i.event_id, i.partner_id, i.event_type, i.event_data, i.trace_parent
+      insert into events (id, partner_id, livemode, type, data, trace_parent)
+      select i.event_id, i.partner_id, i.livemode, i.event_type, i.event_data, i.trace_parent
       from input i join p on p.id = i.id
     ), k as (
       update idempotency_keys ik set recovery_point = 'finished', locked_at = null,
         response_status = i.response_status, response_body = i.response_body
       from input i join p on p.id = i.id
-      where i.idem_key is not null and ik.partner_id = i.partner_id and ik.key = i.idem_key
+      where i.idem_key is not null and ik.partner_id = i.partner_id and ik.livemode = i.livemode
+        and ik.key = i.idem_key
     )
     select id, version from p`;
   const versions = new Map(rows.map((r) => [r.id, r.version]));

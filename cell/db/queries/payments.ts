@@ -3,6 +3,8 @@
 // outbox event and the idempotency key move together or not at all, and concurrent payments
 // share a commit.
 import { timeIdBound } from "../../../shared/ids.ts";
+import type { ModeScope } from "../../partners/mode-scope.ts";
+import type { PaymentStatus } from "../../payments/payment-state.ts";
 import type { Sql } from "../client.ts";
 import type { PaymentRow } from "./payment-row.ts";
 
@@ -12,7 +14,7 @@ export type NewPayment = Omit<
 >;
 
 export interface PaymentChange {
-  status: string;
+  status: PaymentStatus;
   amount_capturable: number;
   amount_captured: number;
   amount_refunded: number;
@@ -21,8 +23,9 @@ export interface PaymentChange {
   authorization_code?: string | null;
 }
 
-export async function findPayment(sql: Sql, partnerId: string, id: string): Promise<PaymentRow | undefined> {
-  const rows = await sql<PaymentRow[]>`select * from payments where id = ${id} and partner_id = ${partnerId}`;
+export async function findPayment(sql: Sql, scope: ModeScope, id: string): Promise<PaymentRow | undefined> {
+  const rows = await sql<PaymentRow[]>`
+    select * from payments where id = ${id} and partner_id = ${scope.partnerId} and livemode = ${scope.livemode}`;
   return rows[0];
 }
 
@@ -50,14 +53,14 @@ export const ID_TIME_SLACK_MS = 60 * 60 * 1000;
  * walking every newer payment of the partner (at 10 M payments, seconds instead of milliseconds).
  * created_at itself is still compared exactly.
  */
-export async function listPayments(sql: Sql, partnerId: string, f: PaymentFilter): Promise<PaymentRow[]> {
+export async function listPayments(sql: Sql, scope: ModeScope, f: PaymentFilter): Promise<PaymentRow[]> {
   const from = [f.createdGte, f.createdGt].filter((d) => d !== undefined).map((d) => d.getTime());
   const to = [f.createdLte, f.createdLt].filter((d) => d !== undefined).map((d) => d.getTime());
   const idFrom = from.length > 0 ? timeIdBound("pay", Math.max(...from) - ID_TIME_SLACK_MS) : undefined;
   const idTo = to.length > 0 ? timeIdBound("pay", Math.min(...to) + ID_TIME_SLACK_MS + 1) : undefined;
   return sql<PaymentRow[]>`
     select * from payments
-    where partner_id = ${partnerId}
+    where partner_id = ${scope.partnerId} and livemode = ${scope.livemode}
       ${f.startingAfter ? sql`and id < ${f.startingAfter}` : sql``}
       ${f.status ? sql`and status = ${f.status}` : sql``}
       ${idFrom ? sql`and id >= ${idFrom}` : sql``}

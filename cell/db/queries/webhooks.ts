@@ -1,44 +1,13 @@
 // Webhook endpoints, deliveries and attempts. Partner-facing queries are always scoped by partner
 // id; the dispatcher's claim is the one cross-partner query, and it enforces per-partner fairness.
+import { type ModeScope, modeOf } from "../../partners/mode-scope.ts";
 import type { Sql } from "../client.ts";
+import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from "../rows.ts";
 
-export interface WebhookEndpointRow {
-  id: string;
-  partner_id: string;
-  url: string;
-  description: string | null;
-  mode: "test" | "live";
-  enabled_events: string[];
-  secret_sealed: string;
-  previous_secret_sealed: string | null;
-  previous_secret_expires_at: Date | null;
-  status: "enabled" | "disabled";
-  created_at: Date;
-}
+export type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from "../rows.ts";
 
-export interface WebhookDeliveryRow {
-  id: string;
-  partner_id: string;
-  endpoint_id: string;
-  event_id: string;
-  status: "pending" | "succeeded" | "dead";
-  attempts: number;
-  next_attempt_at: Date;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface WebhookAttemptRow {
-  delivery_id: string;
-  attempt: number;
-  partner_id: string;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-  attempted_at: Date;
-}
+/** An endpoint's `mode` column for a scope (endpoints recorded their mode before `livemode` existed). */
+const endpointMode = (scope: ModeScope) => modeOf(scope.livemode);
 
 // ---- endpoints ----
 
@@ -55,39 +24,40 @@ export async function insertEndpoint(
     insert into webhook_endpoints (id, partner_id, url, description, mode, enabled_events, secret_sealed)
     select ${e.id}, ${e.partner_id}, ${e.url}, ${e.description}, ${e.mode}, ${sql.json(e.enabled_events)}, ${e.secret_sealed}
     where (select count(*) from webhook_endpoints
-           where partner_id = ${e.partner_id} and status = 'enabled') < ${max}
+           where partner_id = ${e.partner_id} and mode = ${e.mode} and status = 'enabled') < ${max}
     returning *`;
   return rows[0];
 }
 
-export async function findEndpoint(sql: Sql, partnerId: string, id: string) {
+export async function findEndpoint(sql: Sql, scope: ModeScope, id: string) {
   const rows = await sql<WebhookEndpointRow[]>`
-    select * from webhook_endpoints where id = ${id} and partner_id = ${partnerId}`;
+    select * from webhook_endpoints
+    where id = ${id} and partner_id = ${scope.partnerId} and mode = ${endpointMode(scope)}`;
   return rows[0];
 }
 
 export async function listEndpoints(
   sql: Sql,
-  partnerId: string,
+  scope: ModeScope,
   f: { limit: number; startingAfter?: string | undefined },
 ): Promise<WebhookEndpointRow[]> {
   return sql<WebhookEndpointRow[]>`
-    select * from webhook_endpoints where partner_id = ${partnerId}
+    select * from webhook_endpoints where partner_id = ${scope.partnerId} and mode = ${endpointMode(scope)}
       ${f.startingAfter ? sql`and id < ${f.startingAfter}` : sql``}
     order by id desc limit ${f.limit + 1}`;
 }
 
-export async function disableEndpoint(sql: Sql, partnerId: string, id: string) {
+export async function disableEndpoint(sql: Sql, scope: ModeScope, id: string) {
   const rows = await sql<WebhookEndpointRow[]>`
     update webhook_endpoints set status = 'disabled'
-    where id = ${id} and partner_id = ${partnerId} returning *`;
+    where id = ${id} and partner_id = ${scope.partnerId} and mode = ${endpointMode(scope)} returning *`;
   return rows[0];
 }
 
 /** The current secret becomes the previous one until `previousExpiresAt` (dropped when null). */
 export async function rollEndpointSecret(
   sql: Sql,
-  partnerId: string,
+  scope: ModeScope,
   id: string,
   newSealed: string,
   previousExpiresAt: Date | null,
@@ -97,7 +67,7 @@ export async function rollEndpointSecret(
       previous_secret_sealed = case when ${previousExpiresAt}::timestamptz is null then null else secret_sealed end,
       previous_secret_expires_at = ${previousExpiresAt}::timestamptz,
       secret_sealed = ${newSealed}
-    where id = ${id} and partner_id = ${partnerId} returning *`;
+    where id = ${id} and partner_id = ${scope.partnerId} and mode = ${endpointMode(scope)} returning *`;
   return rows[0];
 }
 
@@ -110,7 +80,7 @@ export const DELIVERIES_CHANNEL = "cellpay_webhook_deliveries";
 
 export async function listDeliveries(
   sql: Sql,
-  partnerId: string,
+  scope: ModeScope,
   f: {
     limit: number;
     startingAfter?: string | undefined;
@@ -119,34 +89,38 @@ export async function listDeliveries(
   },
 ): Promise<WebhookDeliveryRow[]> {
   return sql<WebhookDeliveryRow[]>`
-    select * from webhook_deliveries where partner_id = ${partnerId}
+    select * from webhook_deliveries where partner_id = ${scope.partnerId} and livemode = ${scope.livemode}
       ${f.startingAfter ? sql`and id < ${f.startingAfter}` : sql``}
       ${f.eventId ? sql`and event_id = ${f.eventId}` : sql``}
       ${f.status ? sql`and status = ${f.status}` : sql``}
     order by id desc limit ${f.limit + 1}`;
 }
 
-export async function findDelivery(sql: Sql, partnerId: string, id: string) {
+export async function findDelivery(sql: Sql, scope: ModeScope, id: string) {
   const rows = await sql<WebhookDeliveryRow[]>`
-    select * from webhook_deliveries where id = ${id} and partner_id = ${partnerId}`;
+    select * from webhook_deliveries
+    where id = ${id} and partner_id = ${scope.partnerId} and livemode = ${scope.livemode}`;
   return rows[0];
 }
 
-export async function listAttempts(sql: Sql, partnerId: string, deliveryId: string) {
+/** Attempts carry no mode of their own: they are their delivery's, which must be in scope. */
+export async function listAttempts(sql: Sql, scope: ModeScope, deliveryId: string) {
   return sql<WebhookAttemptRow[]>`
-    select * from webhook_attempts where delivery_id = ${deliveryId} and partner_id = ${partnerId}
-    order by attempt`;
+    select a.* from webhook_attempts a
+    join webhook_deliveries d on d.id = a.delivery_id and d.partner_id = a.partner_id
+    where a.delivery_id = ${deliveryId} and a.partner_id = ${scope.partnerId} and d.livemode = ${scope.livemode}
+    order by a.attempt`;
 }
 
 /** A finished (dead or succeeded) delivery goes back to pending now, with a fresh max age. */
-export async function resendDelivery(sql: Sql, partnerId: string, id: string, now: Date) {
+export async function resendDelivery(sql: Sql, scope: ModeScope, id: string, now: Date) {
   const rows = await sql<WebhookDeliveryRow[]>`
     with d as (
       update webhook_deliveries set status = 'pending', next_attempt_at = ${now}, created_at = ${now},
         updated_at = ${now}
-      where id = ${id} and partner_id = ${partnerId} and status <> 'pending'
+      where id = ${id} and partner_id = ${scope.partnerId} and livemode = ${scope.livemode} and status <> 'pending'
       returning *
-    ), n as (select pg_notify(${DELIVERIES_CHANNEL}, ${partnerId}) from d)
+    ), n as (select pg_notify(${DELIVERIES_CHANNEL}, ${scope.partnerId}) from d)
     select d.* from d left join n on true`;
   return rows[0];
 }
@@ -157,6 +131,7 @@ export async function resendDelivery(sql: Sql, partnerId: string, id: string, no
 export interface ClaimedDelivery {
   id: string;
   partner_id: string;
+  livemode: boolean;
   endpoint_id: string;
   event_id: string;
   /** Attempt number of this try (attempts are counted when leased, so a crash mid-send counts). */
@@ -209,7 +184,7 @@ export async function claimDueDeliveries(
       from picked where d.id = picked.id
       returning d.*
     )
-    select l.id, l.partner_id, l.endpoint_id, l.event_id, l.attempts as attempt, l.created_at,
+    select l.id, l.partner_id, l.livemode, l.endpoint_id, l.event_id, l.attempts as attempt, l.created_at,
       (select count(*)::int from webhook_attempts a
         where a.delivery_id = l.id and a.attempted_at >= l.created_at) as failures,
       e.url, e.mode, e.status as endpoint_status, e.secret_sealed, e.previous_secret_sealed,

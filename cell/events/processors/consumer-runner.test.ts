@@ -62,6 +62,7 @@ describe("consumer runner with batches", () => {
       id: `evt_run${String(i).padStart(5, "0")}`,
       type: "payment.captured",
       partner_id: partnerId,
+      livemode: false,
       cell_id: CELL,
       created,
       data: { id: `pay_run${i}`, object: "payment", currency: "EUR", amount_captured: 1000 + i },
@@ -128,7 +129,7 @@ describe("consumer runner with batches", () => {
       // The ledger and the day's settlement agree to the cent.
       const gross = good.reduce((s, _, i) => s + 1000 + i, 0);
       const fees = good.reduce((s, _, i) => s + feeFor(1000 + i, DEFAULT_FEE_BPS), 0);
-      expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([
+      expect(await partnerPayableBalances(database.sql, { partnerId: partnerId, livemode: false })).toEqual([
         { currency: "EUR", amount: gross - fees },
       ]);
       const [stl] = await database.sql<{ gross: number; fee: number; net: number; payments: number }[]>`

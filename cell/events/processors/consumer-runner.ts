@@ -23,7 +23,7 @@ import {
   type StartedSpan,
   startSpan,
 } from "../../../shared/telemetry/trace-context.ts";
-import type { EventEnvelope } from "../envelope.ts";
+import { type EventEnvelope, EventEnvelopeSchema } from "../envelope.ts";
 import { deadLetterSubject, eventsStream } from "../streams.ts";
 import { pumpInBatches } from "./batch-pump.ts";
 import { ensureDurableConsumer } from "./durable-consumer.ts";
@@ -61,14 +61,9 @@ export const deadLetterHeaders = {
   deliveries: "Cellpay-Deliveries",
 } as const;
 
-const EnvelopeSchema = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  partner_id: z.string().min(1),
-  cell_id: z.string().min(1),
-  created: z.number().int(),
-  data: z.record(z.string(), z.unknown()),
-});
+// The one envelope (events/envelope.ts). Messages published before modes existed carry no
+// `livemode`: their rows became test-mode rows (migration 0007), and so do they.
+const EnvelopeSchema = EventEnvelopeSchema.extend({ livemode: z.boolean().default(false) });
 
 /** `cell.<cell>.events.<partner>.<type with dots>` → the type. */
 export const typeOfSubject = (subject: string) => subject.split(".").slice(4).join(".");

@@ -23,6 +23,7 @@ const captured = (partnerId: string, amount: number, currency = "EUR"): EventEnv
   id: `evt_test${String(++seq).padStart(6, "0")}`,
   type: "payment.captured",
   partner_id: partnerId,
+  livemode: false,
   cell_id: "cell-test",
   created: Math.floor(Date.now() / 1000),
   data: { id: `pay_test${seq}`, object: "payment", currency, amount_captured: amount },
@@ -31,6 +32,7 @@ const refunded = (partnerId: string, amount: number, currency = "EUR"): EventEnv
   id: `evt_test${String(++seq).padStart(6, "0")}`,
   type: "refund.succeeded",
   partner_id: partnerId,
+  livemode: false,
   cell_id: "cell-test",
   created: Math.floor(Date.now() / 1000),
   data: { id: `re_test${seq}`, object: "refund", currency, amount },
@@ -89,11 +91,13 @@ describe("ledger on Postgres", () => {
     await ledger.handle(captured(custom, 10_000));
 
     const stdFees = feeFor(10_000, DEFAULT_FEE_BPS) + feeFor(1999, DEFAULT_FEE_BPS);
-    expect(await partnerPayableBalances(database.sql, standard)).toEqual([
+    expect(await partnerPayableBalances(database.sql, { partnerId: standard, livemode: false })).toEqual([
       { currency: "EUR", amount: 10_000 + 1999 - stdFees - 500 },
       { currency: "JPY", amount: 5000 - feeFor(5000, DEFAULT_FEE_BPS) },
     ]);
-    expect(await partnerPayableBalances(database.sql, custom)).toEqual([{ currency: "EUR", amount: 9900 }]);
+    expect(await partnerPayableBalances(database.sql, { partnerId: custom, livemode: false })).toEqual([
+      { currency: "EUR", amount: 9900 },
+    ]);
   });
 
   it("writes a redelivered event once, even when deliveries race", async () => {
@@ -108,7 +112,7 @@ describe("ledger on Postgres", () => {
     const processed = await database.sql<{ n: number }[]>`
       select count(*)::int as n from processed_events where consumer = 'ledger' and event_id = ${event.id}`;
     expect(processed[0]!.n).toBe(1);
-    expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([
+    expect(await partnerPayableBalances(database.sql, { partnerId: partnerId, livemode: false })).toEqual([
       { currency: "EUR", amount: 4242 - feeFor(4242, DEFAULT_FEE_BPS) },
     ]);
   });
@@ -128,7 +132,7 @@ describe("ledger on Postgres", () => {
     expect(lines).toEqual(
       [before, ...fresh].map((e) => ({ transaction_id: e.id, n: e.type === "refund.succeeded" ? 2 : 3 })),
     );
-    expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([
+    expect(await partnerPayableBalances(database.sql, { partnerId: partnerId, livemode: false })).toEqual([
       {
         currency: "EUR",
         amount: 1000 + 2000 - feeFor(1000, DEFAULT_FEE_BPS) - feeFor(2000, DEFAULT_FEE_BPS) - 300,
@@ -142,10 +146,10 @@ describe("ledger on Postgres", () => {
     const good = captured(partnerId, 5000);
     const poison: EventEnvelope = { ...captured(partnerId, 1), data: { id: "pay_no_amount" } };
     await expect(ledger.handleBatch!([good, poison])).rejects.toThrow();
-    expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([]);
+    expect(await partnerPayableBalances(database.sql, { partnerId: partnerId, livemode: false })).toEqual([]);
     await ledger.handle(good);
     await expect(ledger.handle(poison)).rejects.toThrow();
-    expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([
+    expect(await partnerPayableBalances(database.sql, { partnerId: partnerId, livemode: false })).toEqual([
       { currency: "EUR", amount: 5000 - feeFor(5000, DEFAULT_FEE_BPS) },
     ]);
   });
@@ -164,7 +168,9 @@ describe("ledger on Postgres", () => {
       where consumer = 'ledger' and event_id = any(${events.map((e) => e.id)}::text[])`;
     expect(processed[0]!.n).toBe(60);
     const amount = events.reduce((sum, _, i) => sum + 100 + i - feeFor(100 + i, DEFAULT_FEE_BPS), 0);
-    expect(await partnerPayableBalances(database.sql, partnerId)).toEqual([{ currency: "EUR", amount }]);
+    expect(await partnerPayableBalances(database.sql, { partnerId: partnerId, livemode: false })).toEqual([
+      { currency: "EUR", amount },
+    ]);
   });
 
   it("leaves every stored transaction summing to zero", async () => {

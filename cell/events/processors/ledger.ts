@@ -79,7 +79,7 @@ export function ledgerTransactionFor(event: EventEnvelope, feeBps: number): Ledg
     return undefined;
   }
   assertBalanced(event.id, lines);
-  return { id: event.id, partnerId: event.partner_id, lines };
+  return { id: event.id, partnerId: event.partner_id, livemode: event.livemode, lines };
 }
 
 /** Refuses to write a transaction whose lines do not sum to zero in each currency. */

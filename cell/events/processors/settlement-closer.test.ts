@@ -29,7 +29,7 @@ describe("settlement closer", () => {
       ["stl_yesterday", day(-1)],
       ["stl_today", day(0)],
     ] as const) {
-      await sql`insert into settlements (id, partner_id, currency, day) values (${id}, 'ptr_x', 'EUR', ${d})`;
+      await sql`insert into settlements (id, partner_id, livemode, currency, day) values (${id}, 'ptr_x', false, 'EUR', ${d})`;
     }
     expect(await closeSettledDays(sql)).toBe(2);
     const rows = await sql<{ id: string; status: string }[]>`select id, status from settlements order by day`;

@@ -53,6 +53,7 @@ function itemOf(deps: ProcessorDeps, event: EventEnvelope, feeBps: number): Sett
     eventId: event.id,
     newSettlementId: newId("stl", deps.clock().getTime()),
     partnerId: event.partner_id,
+    livemode: event.livemode,
     day: settlementDay(event.created),
   };
   if (event.type === "payment.captured") {

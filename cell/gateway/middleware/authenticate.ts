@@ -6,6 +6,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "../../../shared/errors.ts";
 import { MOVING_HEADER } from "../../../shared/http/protocol-headers.ts";
 import { hashApiKey, parseApiKey } from "../../partners/api-keys.ts";
+import { livemodeOf } from "../../partners/mode-scope.ts";
 import type { AppEnv } from "../app-env.ts";
 
 // The key format's public part: `sk_<mode>_<partner id>` (partners/api-keys.ts). Nothing after it.
@@ -79,6 +80,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => {
       partnerId: record.partnerId,
       keyId: record.keyId,
       mode: record.mode,
+      scope: { partnerId: record.partnerId, livemode: livemodeOf(record.mode) },
       settings: record.settings,
     });
     await next();

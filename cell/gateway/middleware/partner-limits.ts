@@ -1,4 +1,5 @@
-// Per-partner limits, after authentication: the token bucket (sustained rate and burst; 429 with
+// Per-partner limits, after authentication: the token bucket, one per partner AND mode, so test
+// traffic never uses up live capacity (sustained rate and burst; 429 with
 // Retry-After and RateLimit-* headers) and the bulkhead (requests of one partner in progress at
 // once in this gateway; 429 too_many_concurrent_requests). Limits come from the partner's
 // settings, else the platform defaults.
@@ -16,9 +17,9 @@ export interface PartnerLimitDefaults {
 export const partnerLimits = (defaults: PartnerLimitDefaults): MiddlewareHandler<AppEnv> =>
   async function partnerLimits(c, next) {
     const { buckets, inFlight, frozenPartners } = c.get("deps");
-    const { partnerId, settings } = c.get("partner");
+    const { partnerId, mode, settings } = c.get("partner");
     const limit = settings.rate_limit ?? defaults.rateLimit;
-    const taken = await buckets.take(partnerId, limit);
+    const taken = await buckets.take(`${partnerId}:${mode}`, limit);
     c.header("ratelimit-limit", String(limit.burst));
     c.header("ratelimit-remaining", String(taken.remaining));
     c.header("ratelimit-reset", String(Math.ceil(taken.resetMs / 1000)));

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MaskedCardSchema } from "../../payments/payment-objects.ts";
 import { freeText } from "./free-text.ts";
 
 export const CardInputSchema = z
@@ -12,22 +13,14 @@ export const CardInputSchema = z
   .strict()
   .openapi("CardInput");
 
-export const CardSchema = z
-  .object({
-    brand: z.string().openapi({ example: "visa" }),
-    last4: z.string().openapi({ example: "4242" }),
-    exp_month: z.number().int(),
-    exp_year: z.number().int(),
-    fingerprint: z
-      .string()
-      .openapi({ description: "Same card, same fingerprint (per platform); not reversible." }),
-  })
-  .openapi("Card");
+/** The masked card of payments and tokens: the domain's object (payments/payment-objects.ts). */
+export const CardSchema = MaskedCardSchema;
 
 export const CardTokenSchema = z
   .object({
     id: z.string().openapi({ example: "tok_0mh1x2y3z4abcdefghijklmn" }),
     object: z.literal("card_token"),
+    livemode: z.boolean(),
     card: CardSchema,
     created: z.number().int().openapi({ description: "Unix seconds" }),
   })
@@ -37,6 +30,7 @@ export const DeletedCardTokenSchema = z
   .object({
     id: z.string().openapi({ example: "tok_0mh1x2y3z4abcdefghijklmn" }),
     object: z.literal("card_token"),
+    livemode: z.boolean(),
     deleted: z.literal(true),
     card: CardSchema,
   })

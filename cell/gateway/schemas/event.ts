@@ -1,20 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { eventTypes } from "../../events/envelope.ts";
+import { EventEnvelopeSchema, eventTypes } from "../../events/envelope.ts";
 import { IdSchema, LimitSchema, queryOf } from "./common.ts";
 
-/** The one envelope of every event, on JetStream, in webhooks and here. */
-export const EventSchema = z
-  .object({
-    id: z.string().openapi({ example: "evt_0mh1x2y3z4abcdefghijklmn" }),
-    type: z.string().openapi({ example: "payment.captured" }),
-    partner_id: z.string(),
-    cell_id: z.string(),
-    created: z.number().int().openapi({ description: "Unix seconds" }),
-    data: z
-      .record(z.string(), z.unknown())
-      .openapi({ description: "The payment or refund as it was right after the change" }),
-  })
-  .openapi("Event");
+/** The one envelope of every event, on JetStream, in webhooks and here (events/envelope.ts). */
+export const EventSchema = EventEnvelopeSchema.openapi("Event");
 
 export const ListEventsQuerySchema = queryOf({
   limit: LimitSchema,

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { captureMethods, type PaymentObject, PaymentSchema } from "../../payments/payment-objects.ts";
 import { paymentStatuses } from "../../payments/payment-state.ts";
-import { CardInputSchema, CardSchema } from "./card.ts";
+import { CardInputSchema } from "./card.ts";
 import {
   AmountSchema,
   CurrencySchema,
@@ -25,7 +26,7 @@ export const CreatePaymentSchema = z
     amount: AmountSchema,
     currency: CurrencySchema,
     payment_method: PaymentMethodSchema,
-    capture_method: z.enum(["automatic", "manual"]).default("automatic"),
+    capture_method: z.enum(captureMethods).default("automatic"),
     description: freeText(z.string().max(1000)).optional(),
     reference: freeText(z.string().max(255))
       .optional()
@@ -42,27 +43,8 @@ export const CapturePaymentSchema = z
   .strict()
   .openapi("CapturePayment");
 
-export const PaymentSchema = z
-  .object({
-    id: z.string().openapi({ example: "pay_0mh1x2y3z4abcdefghijklmn" }),
-    object: z.literal("payment"),
-    status: z.enum(paymentStatuses),
-    amount: z.number().int(),
-    amount_capturable: z.number().int(),
-    amount_captured: z.number().int(),
-    amount_refunded: z.number().int(),
-    currency: z.string().openapi({ example: "EUR" }),
-    capture_method: z.enum(["automatic", "manual"]),
-    card: CardSchema,
-    card_token: z.string().nullable(),
-    failure_code: z.string().nullable(),
-    failure_message: z.string().nullable(),
-    description: z.string().nullable(),
-    reference: z.string().nullable(),
-    metadata: z.record(z.string(), z.string()),
-    created: z.number().int().openapi({ description: "Unix seconds" }),
-  })
-  .openapi("Payment");
+/** The payment object is the domain's (payments/payment-objects.ts): responses and events share it. */
+export { PaymentSchema };
 
 export const ListPaymentsQuerySchema = queryOf({
   limit: LimitSchema,
@@ -79,5 +61,5 @@ export const PaymentListSchema = z
   .openapi("PaymentList");
 
 export type CreatePaymentInput = z.infer<typeof CreatePaymentSchema>;
-export type PaymentBody = z.infer<typeof PaymentSchema>;
+export type PaymentBody = PaymentObject;
 export type ListPaymentsQuery = z.infer<typeof ListPaymentsQuerySchema>;

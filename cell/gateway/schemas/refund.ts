@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { type RefundObject, RefundSchema, refundReasons } from "../../payments/payment-objects.ts";
 import { AmountSchema, IdSchema, LimitSchema, queryOf } from "./common.ts";
 import { freeText } from "./free-text.ts";
 
@@ -8,23 +9,13 @@ export const CreateRefundSchema = z
     // (`reason` is an enum, not free text.)
     payment_id: freeText(z.string().min(1).max(64)),
     amount: AmountSchema.optional().openapi({ description: "Defaults to everything not yet refunded" }),
-    reason: z.enum(["duplicate", "fraudulent", "requested_by_customer"]).optional(),
+    reason: z.enum(refundReasons).optional(),
   })
   .strict()
   .openapi("CreateRefund");
 
-export const RefundSchema = z
-  .object({
-    id: z.string().openapi({ example: "re_0mh1x2y3z4abcdefghijklmn" }),
-    object: z.literal("refund"),
-    payment_id: z.string(),
-    amount: z.number().int(),
-    currency: z.string(),
-    status: z.enum(["pending", "succeeded", "failed"]),
-    reason: z.string().nullable(),
-    created: z.number().int(),
-  })
-  .openapi("Refund");
+/** The refund object is the domain's (payments/payment-objects.ts): responses and events share it. */
+export { RefundSchema };
 
 export const ListRefundsQuerySchema = queryOf({
   limit: LimitSchema,
@@ -37,5 +28,5 @@ export const RefundListSchema = z
   .openapi("RefundList");
 
 export type CreateRefundInput = z.infer<typeof CreateRefundSchema>;
-export type RefundBody = z.infer<typeof RefundSchema>;
+export type RefundBody = RefundObject;
 export type ListRefundsQuery = z.infer<typeof ListRefundsQuerySchema>;

@@ -15,6 +15,10 @@ export const SettlementSchema = z
   .object({
     id: z.string().openapi({ example: "stl_0mh1x2y3z4abcdefghijklmn" }),
     object: z.literal("settlement"),
+    livemode: z.boolean(),
+    payable: z.boolean().openapi({
+      description: "Whether its net amount is paid out: live mode only; a test settlement never is.",
+    }),
     currency: z.string().openapi({ example: "EUR" }),
     day: z
       .string()

@@ -87,6 +87,7 @@ export const WebhookDeliverySchema = z
   .object({
     id: z.string().openapi({ example: "wd_0mh1x2y3z4abcdefghijklmn" }),
     object: z.literal("webhook_delivery"),
+    livemode: z.boolean(),
     endpoint_id: z.string(),
     event_id: z.string(),
     status: z.enum(deliveryStatuses),

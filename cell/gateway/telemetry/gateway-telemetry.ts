@@ -6,6 +6,7 @@
 import { PartnerStats } from "../../../shared/telemetry/partner-stats.ts";
 import { registerProcessMetrics } from "../../../shared/telemetry/process-metrics.ts";
 import { type Histogram, MetricsRegistry } from "../../../shared/telemetry/registry.ts";
+import type { AcquirerRoutes } from "../../acquirer/acquirer-routes.ts";
 import type { AcquirerConnector, AuthorizationResult } from "../../acquirer/connector.ts";
 import type { GatewayDeps } from "../deps.ts";
 
@@ -16,7 +17,7 @@ export interface GatewayTelemetry {
   rejections: { inc(values: readonly string[]): void };
   partners: PartnerStats;
   /** The connector, timed and counted by operation and outcome. */
-  acquirer: AcquirerConnector;
+  acquirers: AcquirerRoutes;
 }
 
 const PING_TIMEOUT_MS = 1000;
@@ -108,7 +109,12 @@ export function createGatewayTelemetry(deps: GatewayDeps): GatewayTelemetry {
     requests,
     rejections,
     partners,
-    acquirer: instrumentAcquirer(deps.acquirer, acquirerCalls),
+    acquirers: {
+      test: instrumentAcquirer(deps.acquirers.test, acquirerCalls),
+      live: new Map(
+        [...deps.acquirers.live].map(([name, c]) => [name, instrumentAcquirer(c, acquirerCalls)] as const),
+      ),
+    },
   };
 }
 

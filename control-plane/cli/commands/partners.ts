@@ -135,6 +135,23 @@ export const command: CliCommand = {
         );
       },
     },
+    "enable-live": {
+      usage: 'partners enable-live <partner_id> [--connector <name>] --reason "…"',
+      summary: "take a partner live (audited): its live connector and its first live key, printed once",
+      async run(ctx) {
+        const connector = option(ctx.args, "connector");
+        const res = await ctx.api.request(
+          "POST",
+          `/admin/v1/partners/${positional(ctx.args, 0, "partner_id")}/enable-live`,
+          connector ? { connector } : {},
+        );
+        ctx.print(
+          ctx.json
+            ? JSON.stringify(res, null, 2)
+            : block({ ...res, note: "the live key is shown once: store it now" }),
+        );
+      },
+    },
     "set-limits": {
       usage: "partners set-limits <partner_id> [--rate R --burst B] [--max-concurrency N]",
       summary: "set the partner's rate limit (requests/s, burst) and concurrency",

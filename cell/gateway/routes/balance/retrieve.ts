@@ -22,7 +22,7 @@ export const retrieveBalanceRoute = createRoute({
 
 export function registerRetrieveBalance(app: OpenAPIHono<AppEnv>) {
   app.openapi(retrieveBalanceRoute, async (c) => {
-    const available = await partnerPayableBalances(c.get("deps").sql, c.get("partner").partnerId);
+    const available = await partnerPayableBalances(c.get("deps").sql, c.get("partner").scope);
     return c.json({ object: "balance" as const, available }, 200);
   });
 }

@@ -31,10 +31,10 @@ export function registerCreateCardToken(app: OpenAPIHono<AppEnv>) {
   app.openapi(createCardTokenRoute, async (c) => {
     const { card } = c.req.valid("json");
     const { vault, clock } = c.get("deps");
-    const { partnerId } = c.get("partner");
+    const { scope } = c.get("partner");
     const valid = validateCard(card, clock(), "card");
     return runIdempotently(c, { card }, 201, async () => {
-      const token = await vault.tokenize(partnerId, {
+      const token = await vault.tokenize(scope, {
         ...valid,
         expMonth: card.exp_month,
         expYear: card.exp_year,
@@ -43,6 +43,7 @@ export function registerCreateCardToken(app: OpenAPIHono<AppEnv>) {
       const body = {
         id: token.id,
         object: "card_token" as const,
+        livemode: token.livemode,
         card: {
           brand: token.brand,
           last4: token.last4,

@@ -28,7 +28,7 @@ export function registerDeleteCardToken(app: OpenAPIHono<AppEnv>) {
   app.openapi(deleteCardTokenRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { sql } = c.get("deps");
-    const deleted = await deleteCardToken(sql, c.get("partner").partnerId, id, c.get("traceparent"));
+    const deleted = await deleteCardToken(sql, c.get("partner").scope, id, c.get("traceparent"));
     // The id is not echoed: a mistyped path could hold anything, a card number included.
     if (!deleted) throw new ApiError("resource_not_found", "No such card token.", { param: "id" });
     return c.json(deleted, 200);

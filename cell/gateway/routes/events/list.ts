@@ -23,7 +23,7 @@ export function registerListEvents(app: OpenAPIHono<AppEnv>) {
   app.openapi(listEventsRoute, async (c) => {
     const q = c.req.valid("query");
     const deps = c.get("deps");
-    const rows = await listEvents(deps.sql, c.get("partner").partnerId, {
+    const rows = await listEvents(deps.sql, c.get("partner").scope, {
       limit: q.limit,
       startingAfter: q.starting_after,
       type: q.type,

@@ -22,7 +22,7 @@ export function registerRetrieveEvent(app: OpenAPIHono<AppEnv>) {
   app.openapi(retrieveEventRoute, async (c) => {
     const { id } = c.req.valid("param");
     const deps = c.get("deps");
-    const row = await findEvent(deps.sql, c.get("partner").partnerId, id);
+    const row = await findEvent(deps.sql, c.get("partner").scope, id);
     if (!row) throw notFound("event", id);
     return c.json(toEnvelope(deps.config.cellId, row) as EventBody, 200);
   });

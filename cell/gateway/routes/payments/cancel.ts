@@ -27,11 +27,11 @@ export const cancelPaymentRoute = createRoute({
 export function registerCancelPayment(app: OpenAPIHono<AppEnv>) {
   app.openapi(cancelPaymentRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const { partnerId } = c.get("partner");
+    const { scope } = c.get("partner");
     return runIdempotently(c, { id }, 200, async (idem) => {
       const result = await cancelPayment(
         paymentDepsOf(c),
-        partnerId,
+        scope,
         id,
         idem && { ...idem, responseStatus: 200 },
       );

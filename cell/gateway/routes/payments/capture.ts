@@ -33,11 +33,11 @@ export function registerCapturePayment(app: OpenAPIHono<AppEnv>) {
   app.openapi(capturePaymentRoute, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json") ?? {};
-    const { partnerId } = c.get("partner");
+    const { scope } = c.get("partner");
     return runIdempotently(c, { id, ...body }, 200, async (idem) => {
       const result = await capturePayment(
         paymentDepsOf(c),
-        partnerId,
+        scope,
         id,
         body.amount,
         idem && { ...idem, responseStatus: 200 },

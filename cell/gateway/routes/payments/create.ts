@@ -31,10 +31,10 @@ export function registerCreatePayment(app: OpenAPIHono<AppEnv>) {
   app.openapi(createPaymentRoute, async (c) => {
     const input = c.req.valid("json");
     const deps = paymentDepsOf(c);
-    const { partnerId } = c.get("partner");
+    const { scope } = c.get("partner");
     // Card checks come first: a refused card leaves no row and no idempotency key behind.
-    await refuseIfCardTesting(deps, partnerId);
-    const card = await resolveChargeCard(deps, partnerId, input.payment_method);
+    await refuseIfCardTesting(deps, scope);
+    const card = await resolveChargeCard(deps, scope, input.payment_method);
     return runIdempotently(
       c,
       input,
@@ -42,7 +42,7 @@ export function registerCreatePayment(app: OpenAPIHono<AppEnv>) {
       async (idem) => {
         const result = await createPayment(
           deps,
-          partnerId,
+          scope,
           input,
           card,
           idem && { ...idem, responseStatus: 201 },

@@ -27,7 +27,7 @@ const fromUnix = (s: number | undefined) => (s === undefined ? undefined : new D
 export function registerListPayments(app: OpenAPIHono<AppEnv>) {
   app.openapi(listPaymentsRoute, async (c) => {
     const q = c.req.valid("query");
-    const rows = await listPayments(c.get("deps").sql, c.get("partner").partnerId, {
+    const rows = await listPayments(c.get("deps").sql, c.get("partner").scope, {
       limit: q.limit,
       startingAfter: q.starting_after,
       status: q.status,

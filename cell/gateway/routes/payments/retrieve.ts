@@ -23,14 +23,18 @@ export function registerRetrievePayment(app: OpenAPIHono<AppEnv>) {
   app.openapi(retrievePaymentRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { sql, paymentCache } = c.get("deps");
-    const { partnerId } = c.get("partner");
-    const cached = await paymentCache.get(partnerId, id);
-    if (cached) return c.json(cached, 200);
-    const row = await findPayment(sql, partnerId, id);
+    const { scope } = c.get("partner");
+    const cached = await paymentCache.get(scope.partnerId, id);
+    // Ids are unique across modes: a cached payment of the other mode is not found, as in Postgres.
+    if (cached) {
+      if (cached.livemode !== scope.livemode) throw notFound("payment", id);
+      return c.json(cached, 200);
+    }
+    const row = await findPayment(sql, scope, id);
     if (!row) throw notFound("payment", id);
     const body = paymentView(row);
     // A processing payment is never cached: so the first change of a new payment needs no tombstone.
-    if (row.status !== "processing") await paymentCache.fill(partnerId, id, row.version, body);
+    if (row.status !== "processing") await paymentCache.fill(scope.partnerId, id, row.version, body);
     return c.json(body, 200);
   });
 }

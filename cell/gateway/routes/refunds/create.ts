@@ -26,11 +26,11 @@ export const createRefundRoute = createRoute({
 export function registerCreateRefund(app: OpenAPIHono<AppEnv>) {
   app.openapi(createRefundRoute, async (c) => {
     const input = c.req.valid("json");
-    const { partnerId } = c.get("partner");
+    const { scope } = c.get("partner");
     return runIdempotently(c, input, 201, async (idem) => {
       const result = await createRefund(
         paymentDepsOf(c),
-        partnerId,
+        scope,
         input,
         idem && { ...idem, responseStatus: 201 },
       );

@@ -21,7 +21,7 @@ export const listRefundsRoute = createRoute({
 export function registerListRefunds(app: OpenAPIHono<AppEnv>) {
   app.openapi(listRefundsRoute, async (c) => {
     const q = c.req.valid("query");
-    const rows = await listRefunds(c.get("deps").sql, c.get("partner").partnerId, {
+    const rows = await listRefunds(c.get("deps").sql, c.get("partner").scope, {
       limit: q.limit,
       startingAfter: q.starting_after,
       paymentId: q.payment_id,

@@ -22,7 +22,7 @@ export const retrieveRefundRoute = createRoute({
 export function registerRetrieveRefund(app: OpenAPIHono<AppEnv>) {
   app.openapi(retrieveRefundRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const row = await findRefund(c.get("deps").sql, c.get("partner").partnerId, id);
+    const row = await findRefund(c.get("deps").sql, c.get("partner").scope, id);
     if (!row) throw notFound("refund", id);
     return c.json(refundView(row), 200);
   });

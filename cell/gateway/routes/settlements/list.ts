@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import {
   listSettlements,
-  type SettlementItemRow,
+  type SettlementItemView,
   type SettlementRow,
 } from "../../../db/queries/settlements.ts";
 import type { AppEnv } from "../../app-env.ts";
@@ -32,10 +32,13 @@ export const listSettlementsRoute = createRoute({
 
 const unixSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
-export function settlementView(s: SettlementRow, items?: SettlementItemRow[]): SettlementBody {
+export function settlementView(s: SettlementRow, items?: SettlementItemView[]): SettlementBody {
   return {
     id: s.id,
     object: "settlement",
+    livemode: s.livemode,
+    // Test money never moved: a test-mode batch is shown as computed but is never paid out.
+    payable: s.livemode,
     currency: s.currency,
     day: s.day,
     status: s.status,
@@ -63,7 +66,7 @@ export function settlementView(s: SettlementRow, items?: SettlementItemRow[]): S
 export function registerListSettlements(app: OpenAPIHono<AppEnv>) {
   app.openapi(listSettlementsRoute, async (c) => {
     const q = c.req.valid("query");
-    const rows = await listSettlements(c.get("deps").sql, c.get("partner").partnerId, {
+    const rows = await listSettlements(c.get("deps").sql, c.get("partner").scope, {
       limit: q.limit,
       startingAfter: q.starting_after,
     });

@@ -22,7 +22,7 @@ export const retrieveSettlementRoute = createRoute({
 export function registerRetrieveSettlement(app: OpenAPIHono<AppEnv>) {
   app.openapi(retrieveSettlementRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const found = await findSettlement(c.get("deps").sql, c.get("partner").partnerId, id);
+    const found = await findSettlement(c.get("deps").sql, c.get("partner").scope, id);
     if (!found) throw notFound("settlement", id);
     return c.json(settlementView(found.settlement, found.items), 200);
   });

@@ -24,7 +24,7 @@ export const listWebhookAttemptsRoute = createRoute({
 export function registerListWebhookAttempts(app: OpenAPIHono<AppEnv>) {
   app.openapi(listWebhookAttemptsRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const rows = await listDeliveryAttempts(c.get("deps").sql, c.get("partner").partnerId, id);
+    const rows = await listDeliveryAttempts(c.get("deps").sql, c.get("partner").scope, id);
     return c.json({ object: "list" as const, data: rows.map(attemptView), has_more: false }, 200);
   });
 }

@@ -24,7 +24,7 @@ export const listWebhookDeliveriesRoute = createRoute({
 export function registerListWebhookDeliveries(app: OpenAPIHono<AppEnv>) {
   app.openapi(listWebhookDeliveriesRoute, async (c) => {
     const q = c.req.valid("query");
-    const rows = await listDeliveries(c.get("deps").sql, c.get("partner").partnerId, {
+    const rows = await listDeliveries(c.get("deps").sql, c.get("partner").scope, {
       limit: q.limit,
       startingAfter: q.starting_after,
       eventId: q.event_id,

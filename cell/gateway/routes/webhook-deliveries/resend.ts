@@ -27,7 +27,7 @@ export function registerResendWebhookDelivery(app: OpenAPIHono<AppEnv>) {
   app.openapi(resendWebhookDeliveryRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { sql, clock } = c.get("deps");
-    const delivery = await resendWebhookDelivery(sql, c.get("partner").partnerId, id, clock());
+    const delivery = await resendWebhookDelivery(sql, c.get("partner").scope, id, clock());
     return c.json(deliveryView(delivery), 200);
   });
 }

@@ -26,7 +26,7 @@ export function registerDeleteWebhookEndpoint(app: OpenAPIHono<AppEnv>) {
   app.openapi(deleteWebhookEndpointRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { sql, clock } = c.get("deps");
-    const endpoint = await disableWebhookEndpoint(sql, c.get("partner").partnerId, id);
+    const endpoint = await disableWebhookEndpoint(sql, c.get("partner").scope, id);
     return c.json(endpointView(endpoint, clock()), 200);
   });
 }

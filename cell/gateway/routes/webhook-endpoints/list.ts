@@ -25,7 +25,7 @@ export function registerListWebhookEndpoints(app: OpenAPIHono<AppEnv>) {
   app.openapi(listWebhookEndpointsRoute, async (c) => {
     const q = c.req.valid("query");
     const { sql, clock } = c.get("deps");
-    const rows = await listEndpoints(sql, c.get("partner").partnerId, {
+    const rows = await listEndpoints(sql, c.get("partner").scope, {
       limit: q.limit,
       startingAfter: q.starting_after,
     });

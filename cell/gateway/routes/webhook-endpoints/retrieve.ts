@@ -22,7 +22,7 @@ export function registerRetrieveWebhookEndpoint(app: OpenAPIHono<AppEnv>) {
   app.openapi(retrieveWebhookEndpointRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { sql, clock } = c.get("deps");
-    const endpoint = await retrieveWebhookEndpoint(sql, c.get("partner").partnerId, id);
+    const endpoint = await retrieveWebhookEndpoint(sql, c.get("partner").scope, id);
     return c.json(endpointView(endpoint, clock()), 200);
   });
 }

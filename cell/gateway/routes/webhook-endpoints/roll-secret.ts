@@ -34,7 +34,7 @@ export function registerRollWebhookSecret(app: OpenAPIHono<AppEnv>) {
     const { sql, vault, clock } = c.get("deps");
     const { endpoint, secret } = await rollWebhookSecret(
       { sql, vault, clock },
-      c.get("partner").partnerId,
+      c.get("partner").scope,
       id,
       overlap,
     );
