@@ -22,6 +22,8 @@ export interface EventsCell {
   sql: postgres.Sql;
   nc: NatsConnection;
   gatewayUrl: string;
+  /** host:port where the relays take wake-ups (the gateway sends one after each commit). */
+  wakeAddress: string;
   /** Starts one more relay or processor process (env: extra variables for this one). */
   worker(kind: "relay" | "processor", index?: number, env?: Record<string, string>): Promise<ManagedProcess>;
   partner(name: string): Promise<{ partnerId: string; apiKey: string }>;
@@ -43,6 +45,9 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
     ...natsConnectAuth({ seed: infra.natsUsers.operator.seed }),
   });
   const port = await freePort();
+  // A UDP port: freePort finds a free TCP port, and nothing else here binds UDP.
+  const wakePort = await freePort();
+  const wakeAddress = `127.0.0.1:${wakePort}`;
   procs.push(
     await startGatewayProcess({
       cellId,
@@ -59,6 +64,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
         // These suites decline cards on purpose, by the hundred; card testing has its own suite.
         CARD_TESTING_MAX_DECLINES: "1000000",
         WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+        OUTBOX_WAKE_ADDRESS: wakeAddress,
       },
     }),
   );
@@ -68,6 +74,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
     sql,
     nc,
     gatewayUrl: `http://127.0.0.1:${port}`,
+    wakeAddress,
     async worker(kind, index = 0, env = {}) {
       const proc = await startWorkerProcess({
         name: `${cellId}-${kind}-${index}`,
@@ -80,6 +87,7 @@ export async function startEventsCell(opts: { cellId?: string; workerEnv?: Recor
           CELLPAY_MASTER_KEY_FILE: masterKeyFile,
           LOG_LEVEL: "info",
           WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+          ...(kind === "relay" ? { RELAY_WAKE_PORT: String(wakePort) } : {}),
           ...opts.workerEnv,
           ...env,
         },
