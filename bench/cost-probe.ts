@@ -20,6 +20,8 @@ const here = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({
   options: {
     base: { type: "string" },
+    /** More builds to compare: name=dir[,VAR=value…] (extra environment for that platform). */
+    build: { type: "string", multiple: true, default: [] },
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "10" },
     clients: { type: "string", default: "32" },
@@ -37,6 +39,7 @@ const sparseRate = Number(args["sparse-rate"]);
 interface Build {
   name: string;
   dir: string;
+  env?: Record<string, string>;
   portBase: number;
   child?: ChildProcess;
   exited?: Promise<void>;
@@ -74,6 +77,7 @@ async function startBuild(b: Build): Promise<void> {
       LOG_LEVEL: "warn",
       CELLPAY_CELLS_FILE: file,
       CARD_TESTING_MAX_DECLINES: "1000000",
+      ...b.env,
     },
   });
   b.child = child;
@@ -305,17 +309,27 @@ function summarise(samples: Sample[]): void {
           .join(", ")}`,
       );
     }
-    const [a, b] = Object.values(rows);
-    if (a && b)
-      console.log(
-        `ratio this/base: pay/s ${(b.pps / a.pps).toFixed(2)}, CPU/payment ${(b.total / a.total).toFixed(2)}`,
-      );
+    const base = rows.base;
+    for (const [name, r] of Object.entries(rows)) {
+      if (base && name !== "base")
+        console.log(
+          `ratio ${name}/base: pay/s ${(r.pps / base.pps).toFixed(2)}, CPU/payment ${(r.total / base.total).toFixed(2)}`,
+        );
+    }
   }
 }
 
 const builds: Build[] = [
   { name: "base", dir: resolve(args.base), portBase: 18000 },
   { name: "this", dir: here, portBase: 19000 },
+  ...(args.build ?? []).map((spec, i) => {
+    const [head, ...vars] = spec.split(",");
+    const [name, dir] = head!.split("=");
+    const env = Object.fromEntries(
+      vars.map((v) => [v.slice(0, v.indexOf("=")), v.slice(v.indexOf("=") + 1)]),
+    );
+    return { name: name!, dir: resolve(dir!), portBase: 20000 + 1000 * i, env };
+  }),
 ].filter((b) => !args.only || b.name === args.only);
 const samples: Sample[] = [];
 try {
@@ -324,6 +338,7 @@ try {
     await startBuild(b);
   }
   for (let r = 0; r < rounds; r++) {
+    // Alternate the order, so drift in the machine's load does not always favour the same build.
     const order = r % 2 === 0 ? builds : [...builds].reverse();
     for (const load of ["dense", "sparse"] as const) {
       for (const b of order) {

@@ -3,7 +3,8 @@
 // milliseconds of each other, and each used to read the same rows again. An outbox row never
 // changes once committed (only the relay's published_at, which is not part of the envelope), so a
 // row read from the database can stand for a while for every consumer. Ids that are not found are
-// never remembered: the check refuses them, and a retry reads again.
+// never remembered: the check refuses them, and a retry reads again. Each caller gets its own copy,
+// so that no handler's change to an envelope can make the next consumer's check fail.
 import { LRUCache } from "lru-cache";
 import type { Sql } from "../../db/client.ts";
 import { eventsByIds, toEnvelope } from "../../db/queries/events.ts";
@@ -29,11 +30,11 @@ export function createOutboxReader(
       const toRead: string[] = [];
       for (const id of new Set(ids)) {
         const cached = rows.get(id);
-        if (cached) found.set(id, cached);
+        if (cached) found.set(id, structuredClone(cached));
         else if (reading.has(id))
           waits.push(
             reading.get(id)!.then((e) => {
-              if (e) found.set(id, e);
+              if (e) found.set(id, structuredClone(e));
             }),
           );
         else toRead.push(id);
@@ -43,18 +44,15 @@ export function createOutboxReader(
           (list) => new Map(list.map((r) => [r.id, toEnvelope(cellId, r)])),
         );
         for (const id of toRead) {
-          reading.set(
-            id,
-            read.then(
-              (m) => m.get(id),
-              () => undefined,
-            ),
-          );
+          // A failed read rejects for every waiter too: "retry later", never "not in the outbox".
+          const one = read.then((m) => m.get(id));
+          one.catch(() => {});
+          reading.set(id, one);
         }
         try {
           for (const [id, envelope] of await read) {
             rows.set(id, envelope);
-            found.set(id, envelope);
+            found.set(id, structuredClone(envelope));
           }
         } finally {
           for (const id of toRead) reading.delete(id);
