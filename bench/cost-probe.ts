@@ -330,7 +330,7 @@ const builds: Build[] = [
     );
     return { name: name!, dir: resolve(dir!), portBase: 20000 + 1000 * i, env };
   }),
-].filter((b) => !args.only || b.name === args.only);
+].filter((b) => !args.only || args.only.split(",").includes(b.name));
 const samples: Sample[] = [];
 try {
   for (const b of builds) {
