@@ -128,6 +128,10 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
   const databaseUrl = componentUrl(cell, "postgres");
   await migrateCellDatabase(databaseUrl);
   const urls: CellGatewayUrls = { public: [], internal: [] };
+  // The relay's wake-up port (UDP): each gateway tells the relay after its commits that there are
+  // events to publish (cell/events/outbox-wake.ts). freePort finds a free TCP port; nothing else
+  // of ours binds UDP.
+  const wakePort = await freePort();
   for (let i = 0; i < cell.gateways; i++) {
     const port = cell.gateway_port + i;
     const internalPort = cell.internal_port + i;
@@ -143,7 +147,11 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
         credentials: secrets,
         logFile: join(logs, `gateway-${i}.log`),
         // The sandbox live connector: `partners enable-live` can be tried locally (README, "Test and live").
-        env: { ...localDemoWebhooks, LIVE_CONNECTORS: "sandbox" },
+        env: {
+          ...localDemoWebhooks,
+          LIVE_CONNECTORS: "sandbox",
+          OUTBOX_WAKE_ADDRESS: `127.0.0.1:${wakePort}`,
+        },
       }),
     );
     urls.public.push(`http://127.0.0.1:${port}`);
@@ -166,7 +174,11 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
     await startWorkerProcess({
       name: `${cell.id}-relay`,
       entry: "cell/events/relay/main.ts",
-      env: { ...(await metricsEnv()), ...cellNatsCredential(cell.id, "relay") },
+      env: {
+        ...(await metricsEnv()),
+        ...cellNatsCredential(cell.id, "relay"),
+        RELAY_WAKE_PORT: String(wakePort),
+      },
       niceness: workerNiceness,
       logFile: join(logs, "relay.log"),
     }),

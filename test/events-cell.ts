@@ -24,6 +24,8 @@ export interface EventsCell {
   gatewayUrl: string;
   /** The gateway's internal listener (/internal/v1), for the cell-admin credential given. */
   internalUrl: string;
+  /** host:port where the relays take wake-ups (the gateway sends one after each commit). */
+  wakeAddress: string;
   /** Starts one more relay or processor process (env: extra variables for this one). */
   worker(kind: "relay" | "processor", index?: number, env?: Record<string, string>): Promise<ManagedProcess>;
   partner(name: string): Promise<{ partnerId: string; apiKey: string }>;
@@ -48,6 +50,9 @@ export async function startEventsCell(
   });
   const port = await freePort();
   const internalPort = await freePort();
+  // A UDP port: freePort finds a free TCP port, and nothing else here binds UDP.
+  const wakePort = await freePort();
+  const wakeAddress = `127.0.0.1:${wakePort}`;
   procs.push(
     await startGatewayProcess({
       cellId,
@@ -66,6 +71,7 @@ export async function startEventsCell(
         CARD_TESTING_MAX_DECLINES: "1000000",
         WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
         ...opts.gatewayEnv,
+        OUTBOX_WAKE_ADDRESS: wakeAddress,
       },
     }),
   );
@@ -76,6 +82,7 @@ export async function startEventsCell(
     nc,
     gatewayUrl: `http://127.0.0.1:${port}`,
     internalUrl: `http://127.0.0.1:${internalPort}`,
+    wakeAddress,
     async worker(kind, index = 0, env = {}) {
       const proc = await startWorkerProcess({
         name: `${cellId}-${kind}-${index}`,
@@ -88,6 +95,7 @@ export async function startEventsCell(
           CELLPAY_MASTER_KEY_FILE: masterKeyFile,
           LOG_LEVEL: "info",
           WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+          ...(kind === "relay" ? { RELAY_WAKE_PORT: String(wakePort) } : {}),
           ...opts.workerEnv,
           ...env,
         },

@@ -45,6 +45,11 @@ const envSchema = z.object({
    * batches (fewer commits) but a longer wait behind the one running.
    */
   WRITE_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * The cell's outbox relay's wake-up address (host:port, UDP; outbox-wake.ts). Unset: the relay
+   * finds new events by its sweep only (RELAY_IDLE_MS later).
+   */
+  OUTBOX_WAKE_ADDRESS: z.string().min(3).optional(),
   /** A request the router sent longer ago than this is shed with 503 before any work. */
   QUEUE_BUDGET_MS: z.coerce.number().int().min(1).default(3000),
   RATE_LIMIT_RATE: z.coerce.number().positive().default(100),

@@ -11,6 +11,7 @@ import type { AcquirerConnector } from "../acquirer/connector.ts";
 import { createPaymentCache } from "../cache/payment-cache.ts";
 import { createRedis, createRedisHealth } from "../cache/redis-client.ts";
 import { createDb } from "../db/client.ts";
+import { createOutboxWaker } from "../events/outbox-wake.ts";
 import { createDeclineVelocity } from "../limits/decline-velocity.ts";
 import { InFlight } from "../limits/in-flight.ts";
 import { createTokenBuckets } from "../limits/token-bucket.ts";
@@ -103,7 +104,13 @@ export async function startGateway(
     : undefined;
   const redisHealth = createRedisHealth(logger);
   const paymentCache = createPaymentCache(redis, redisHealth);
-  const paymentWrites = batchedPaymentWrites(sql, { maxConcurrent: env.WRITE_BATCH_CONCURRENCY });
+  const outboxWaker = createOutboxWaker(env.OUTBOX_WAKE_ADDRESS, (err) =>
+    logger.warn({ err: err.message }, "outbox wake-up not sent (the relay's sweep will find the events)"),
+  );
+  const paymentWrites = batchedPaymentWrites(sql, {
+    maxConcurrent: env.WRITE_BATCH_CONCURRENCY,
+    onEventsCommitted: outboxWaker.wake,
+  });
   const untimed: GatewayDeps = {
     config: {
       cellId: env.CELLPAY_CELL_ID,
@@ -121,6 +128,7 @@ export async function startGateway(
     },
     sql,
     paymentWrites,
+    outboxWaker,
     db,
     logger,
     acquirers: { test: acquirer, live: liveAcquirers },
@@ -185,6 +193,7 @@ export async function startGateway(
       await recoverer.stop();
       await vault.close();
       redis?.disconnect();
+      outboxWaker.close();
       await database.end();
     },
   };

@@ -5,6 +5,7 @@ import type { AcquirerRoutes } from "../acquirer/acquirer-routes.ts";
 import type { PaymentCache } from "../cache/payment-cache.ts";
 import type { Redis, RedisHealth } from "../cache/redis-client.ts";
 import type { Db, Sql } from "../db/client.ts";
+import type { OutboxWaker } from "../events/outbox-wake.ts";
 import type { DeclineLimit, DeclineVelocity } from "../limits/decline-velocity.ts";
 import type { InFlight } from "../limits/in-flight.ts";
 import type { BucketLimit, TokenBuckets } from "../limits/token-bucket.ts";
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   sql: Sql;
   /** Phase 1 and 2 of every payment write, shared by concurrent requests (group commit). */
   paymentWrites: PaymentWrites;
+  /** Wakes the cell's outbox relay after a commit that wrote events (refunds, card-token deletes). */
+  outboxWaker: OutboxWaker;
   db: Db;
   logger: Logger;
   /** Test mode: the simulator; live mode: the partner's live connector (acquirer-routes.ts). */

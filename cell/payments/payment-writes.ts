@@ -22,6 +22,8 @@ export interface BatchedWritesOptions {
   maxBatch?: number;
   /** Statements in flight per kind of write. */
   maxConcurrent?: number;
+  /** Called once a phase-2 statement that wrote events has committed (wakes the outbox relay). */
+  onEventsCommitted?: () => void;
 }
 
 /** Group commit: concurrent writes share statements (see db/statement-batcher.ts). */
@@ -29,16 +31,25 @@ export function batchedPaymentWrites(sql: Sql, opts: BatchedWritesOptions = {}):
   const inserts = new StatementBatcher(
     (items: InsertProcessingItem[]) => insertProcessingPayments(sql, items),
     {
-      ...opts,
+      maxBatch: opts.maxBatch,
+      maxConcurrent: opts.maxConcurrent,
       // One claim per key per statement: the second of two concurrent requests must see the first's.
       conflictKey: (i) =>
         i.idem ? `${i.payment.partner_id}\n${i.payment.livemode}\n${i.idem.key}` : i.payment.id,
     },
   );
-  const changes = new StatementBatcher((items: ChangePaymentItem[]) => changePayments(sql, items), {
-    ...opts,
-    conflictKey: (i) => i.target.id,
-  });
+  const { onEventsCommitted, ...batcherOpts } = opts;
+  const changes = new StatementBatcher(
+    async (items: ChangePaymentItem[]) => {
+      const versions = await changePayments(sql, items);
+      if (onEventsCommitted && versions.some((v) => v !== undefined)) onEventsCommitted();
+      return versions;
+    },
+    {
+      ...batcherOpts,
+      conflictKey: (i) => i.target.id,
+    },
+  );
   return {
     insertProcessing: (item) => inserts.submit(item),
     change: (item) => changes.submit(item),

@@ -23,6 +23,7 @@ import { startConsumerRunners } from "./consumer-runner.ts";
 import type { ProcessorDeps } from "./event-handler.ts";
 import { createLedgerHandler } from "./ledger.ts";
 import { fromOutbox } from "./outbox-check.ts";
+import { createOutboxReader } from "./outbox-reader.ts";
 import { createSettlementHandler } from "./settlement.ts";
 import { startSettlementCloser } from "./settlement-closer.ts";
 
@@ -95,9 +96,11 @@ try {
     log: logger,
     clock: () => new Date(),
   };
-  // Every consumer takes its events from the outbox, not from the message (outbox-check.ts).
+  // Every consumer takes its events from the outbox, not from the message (outbox-check.ts),
+  // each row read once for the three of them.
+  const outbox = createOutboxReader(sql, env.CELLPAY_CELL_ID);
   const handlers = [createLedgerHandler(deps), createSettlementHandler(deps), createWebhookHandler(deps)].map(
-    (h) => fromOutbox(h, deps),
+    (h) => fromOutbox(h, deps, outbox),
   );
   const consumers = await startConsumerRunners(handlers, {
     cellId: env.CELLPAY_CELL_ID,

@@ -5,15 +5,21 @@
 // refused (dead-lettered with the reason, warned and counted), and the handler is given the
 // row's envelope, never the message's.
 import { canonicalJson } from "../../../shared/canonical-json.ts";
-import { eventsByIds, toEnvelope } from "../../db/queries/events.ts";
 import type { EventEnvelope } from "../envelope.ts";
 import { type EventHandler, EventRefused, type ProcessorDeps } from "./event-handler.ts";
+import { createOutboxReader, type OutboxReader } from "./outbox-reader.ts";
 
-/** `handler` behind the outbox check: it only ever sees events as the outbox holds them. */
-export function fromOutbox(handler: EventHandler, deps: Pick<ProcessorDeps, "sql" | "cellId">): EventHandler {
+/**
+ * `handler` behind the outbox check: it only ever sees events as the outbox holds them. Pass the
+ * same `reader` to every handler of a process, so that each row is read once for all of them.
+ */
+export function fromOutbox(
+  handler: EventHandler,
+  deps: Pick<ProcessorDeps, "sql" | "cellId">,
+  reader: OutboxReader = createOutboxReader(deps.sql, deps.cellId),
+): EventHandler {
   const trusted = async (events: readonly EventEnvelope[]): Promise<EventEnvelope[]> => {
-    const rows = await eventsByIds(deps.sql, [...new Set(events.map((e) => e.id))]);
-    const byId = new Map(rows.map((r) => [r.id, toEnvelope(deps.cellId, r)]));
+    const byId = await reader.envelopes(events.map((e) => e.id));
     return events.map((event) => {
       const stored = byId.get(event.id);
       if (!stored) throw new EventRefused("not_in_outbox", `event ${event.id} is not in the cell's outbox`);

@@ -25,6 +25,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   RELAY_IDLE_MS: z.coerce.number().int().min(1).max(300_000).default(1000),
+  /** UDP port where writers (the gateways) wake the relay after their commits (outbox-wake.ts). */
+  RELAY_WAKE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  RELAY_WAKE_HOST: z.string().min(1).default("127.0.0.1"),
   /** Wait after a partial batch, so the next carries more events (see outbox-relay.ts). */
   RELAY_GATHER_MS: z.coerce.number().int().min(0).max(1000).default(10),
   /** Optional: serve GET /metrics on this port (127.0.0.1). */
@@ -64,6 +67,9 @@ try {
     batchSize: env.RELAY_BATCH_SIZE,
     idleMs: env.RELAY_IDLE_MS,
     gatherMs: env.RELAY_GATHER_MS,
+    ...(env.RELAY_WAKE_PORT === undefined
+      ? {}
+      : { wakePort: env.RELAY_WAKE_PORT, wakeHost: env.RELAY_WAKE_HOST }),
   });
   await relay.start();
   // A NATS that comes back may have lost its store (streams and all): make them again at once.

@@ -8,6 +8,7 @@ import { headers, type JetStreamClient, type JetStreamManager, type PubAck } fro
 import type { Logger } from "../../../shared/logger.ts";
 import type { Sql } from "../../db/client.ts";
 import { claimUnpublished, markPublished, toEnvelope } from "../../db/queries/events.ts";
+import { listenForOutboxWake } from "../outbox-wake.ts";
 import { ensureStreams, eventSubject } from "../streams.ts";
 
 export interface OutboxRelayOptions {
@@ -19,11 +20,14 @@ export interface OutboxRelayOptions {
   /** Rows claimed per transaction. */
   batchSize?: number;
   /**
-   * Longest sleep once the outbox is drained (a full batch loops at once). The relay LISTENs on
-   * `cellpay_outbox` (a trigger on events notifies per statement), so new events wake it at once;
-   * this poll is the safety net for a lost notification or a dropped LISTEN connection.
+   * Longest sleep once the outbox is drained (a full batch loops at once). Writers wake the relay
+   * after their commit (wake(), or a datagram on wakePort: outbox-wake.ts), so new events go out at
+   * once; this sweep is the safety net for a lost wake-up or a writer that sends none.
    */
   idleMs?: number;
+  /** UDP port (on wakeHost, default 127.0.0.1) where writers' wake-ups arrive; 0: any free port. */
+  wakePort?: number;
+  wakeHost?: string;
   /**
    * After a batch that did not fill up, wait this long before the next claim so that the events of
    * the next few milliseconds go out together: at a few hundred payments a second each wake-up of
@@ -34,9 +38,6 @@ export interface OutboxRelayOptions {
   errorBackoffMs?: number;
 }
 
-/** The channel the events table's trigger notifies (migration 0005). */
-export const OUTBOX_CHANNEL = "cellpay_outbox";
-
 export class OutboxRelay {
   private readonly batchSize: number;
   private readonly idleMs: number;
@@ -45,9 +46,11 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  /** A notification arrived since the last batch began: loop again without sleeping. */
+  /** A wake-up arrived since the last batch began: loop again without sleeping. */
   private notified = false;
   private unlisten: (() => Promise<void>) | undefined;
+  /** The UDP port wake-ups arrive on, once started with a wakePort. */
+  wakePort: number | undefined;
   /** Totals since start, for logs and benchmarks. */
   readonly stats = { published: 0, duplicates: 0, batches: 0 };
 
@@ -61,21 +64,21 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     await ensureStreams(this.opts.jsm, this.opts.cellId);
-    const listening = await this.opts.sql.listen(
-      OUTBOX_CHANNEL,
-      () => {
-        this.notified = true;
-        this.wake?.();
-      },
-      // (Re)subscribed, also after a reconnect: events may have been written meanwhile.
-      () => {
-        this.notified = true;
-        this.wake?.();
-      },
-    );
-    this.unlisten = listening.unlisten;
+    if (this.opts.wakePort !== undefined) {
+      const listening = await listenForOutboxWake(this.opts.wakePort, this.opts.wakeHost ?? "127.0.0.1", () =>
+        this.notify(),
+      );
+      this.wakePort = listening.port;
+      this.unlisten = listening.close;
+    }
     this.running = true;
     this.loop = this.run();
+  }
+
+  /** Events were committed: claim them now rather than at the next sweep (an in-process writer's call). */
+  notify(): void {
+    this.notified = true;
+    this.wake?.();
   }
 
   /** Finishes the batch in flight (so its rows are marked), then returns. */

@@ -27,8 +27,9 @@ export const deleteCardTokenRoute = createRoute({
 export function registerDeleteCardToken(app: OpenAPIHono<AppEnv>) {
   app.openapi(deleteCardTokenRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const { sql } = c.get("deps");
+    const { sql, outboxWaker } = c.get("deps");
     const deleted = await deleteCardToken(sql, c.get("partner").scope, id, c.get("traceparent"));
+    if (deleted) outboxWaker.wake();
     // The id is not echoed: a mistyped path could hold anything, a card number included.
     if (!deleted) throw new ApiError("resource_not_found", "No such card token.", { param: "id" });
     return c.json(deleted, 200);

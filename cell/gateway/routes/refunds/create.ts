@@ -34,6 +34,7 @@ export function registerCreateRefund(app: OpenAPIHono<AppEnv>) {
         input,
         idem && { ...idem, responseStatus: 201 },
       );
+      c.get("deps").outboxWaker.wake();
       return { body: result.refund, keyFinished: result.keyFinished };
     });
   });
