@@ -1,4 +1,4 @@
-// `npm run bench -- --scenario <steady|knee|spike|noisy|cell-loss|move>`: starts the local
+// `npm run bench -- --scenario <steady|knee|spike|noisy|cell-loss|move|restore>`: starts the local
 // platform (or targets a running one), measures the two ceilings, onboards the partners, drives
 // open-loop load for the scenario, and writes bench/reports/<timestamp>-<scenario>.{json,html}.
 import { randomBytes } from "node:crypto";
@@ -17,10 +17,12 @@ import { runCellLoss } from "./scenarios/cell-loss.ts";
 import { runKnee } from "./scenarios/knee.ts";
 import { runMove } from "./scenarios/move.ts";
 import { runNoisy } from "./scenarios/noisy.ts";
+import { runRestoreBench } from "./scenarios/restore.ts";
 import { runSpike } from "./scenarios/spike.ts";
 import { runSteady } from "./scenarios/steady.ts";
 
-const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioResult>> = {
+// restore runs its own cell (bench/scenarios/restore.ts), not the platform.
+const scenarios: Record<Exclude<ScenarioName, "restore">, (ctx: BenchContext) => Promise<ScenarioResult>> = {
   steady: runSteady,
   knee: runKnee,
   spike: runSpike,
@@ -54,6 +56,7 @@ function mulberry32(seed: number): () => number {
 
 async function main(): Promise<void> {
   const opts = parseBenchArgs(process.argv.slice(2));
+  if (opts.scenario === "restore") return runRestoreBench(opts.rows);
   const startedAt = new Date();
   const runId = randomBytes(4).toString("hex");
   console.log(

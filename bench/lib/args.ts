@@ -1,7 +1,7 @@
 // Command-line options of `npm run bench`, parsed once.
 import { parseArgs } from "node:util";
 
-export const scenarioNames = ["steady", "knee", "spike", "noisy", "cell-loss", "move"] as const;
+export const scenarioNames = ["steady", "knee", "spike", "noisy", "cell-loss", "move", "restore"] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 export interface BenchOptions {
@@ -21,9 +21,11 @@ export interface BenchOptions {
   zipf: number;
   /** The topology the bench starts locally (repository-relative); see bench/cells.bench.yaml. */
   cellsFile: string;
+  /** restore: payments bulk-loaded into the cell before its backup. */
+  rows: number;
 }
 
-const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move] [--duration s] [--rate tps]
+const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move|restore] [--rows n] [--duration s] [--rate tps]
   [--partners n] [--cell cell-a] [--connections n] [--zipf s] [--skip-ceilings] [--cells-file cells.yaml]
   [--target http://router1,http://router2 --admin-url http://cp --admin-token adm_…]`;
 
@@ -43,6 +45,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       zipf: { type: "string", default: "1" },
       "skip-ceilings": { type: "boolean", default: false },
       "cells-file": { type: "string", default: "bench/cells.bench.yaml" },
+      rows: { type: "string", default: "1000000" },
       help: { type: "boolean", default: false },
     },
   });
@@ -76,5 +79,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     skipCeilings: values["skip-ceilings"],
     zipf: num("zipf", values.zipf)!,
     cellsFile: values["cells-file"],
+    rows: Math.round(num("rows", values.rows)!),
   };
 }
