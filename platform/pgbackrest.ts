@@ -195,3 +195,23 @@ const pgTimestamp = (d: Date) => `${d.toISOString().replace("T", " ").replace("Z
 
 /** A 0700 folder of the postgres user, with every parent walkable by it. */
 const ensureOwnedDir = (dir: string, runAs: RunAs | undefined) => prepareDataDir(dir, runAs);
+
+/**
+ * A restored server accepts read-only connections while it still replays the archive: wait
+ * until recovery has reached its target and the server is promoted (writable, a new timeline).
+ */
+export async function waitUntilPromoted(url: string, timeoutMs = 30 * 60_000): Promise<void> {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [row] = await sql<{ r: boolean }[]>`select pg_is_in_recovery() as r`;
+      if (row?.r === false) return;
+      if (Date.now() > deadline) throw new PgbackrestError(`${url}: still recovering after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}

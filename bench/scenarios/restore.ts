@@ -27,6 +27,7 @@ import {
   restoreInto,
   stanzaInfo,
   takeBackup,
+  waitUntilPromoted,
 } from "../../platform/pgbackrest.ts";
 import { startPostgres } from "../../platform/postgres-server.ts";
 import { repoRoot } from "../lib/platform.ts";
@@ -144,6 +145,7 @@ export async function runRestoreBench(rows: number): Promise<void> {
         logFile: join(infra.dataDir, "logs", `restored-${name}.log`),
         name: `restored-${name}`,
       });
+      await waitUntilPromoted(pg.url);
       const recoveredAt = performance.now();
       await migrateCellDatabase(pg.url);
       const gwPort = await freePort();

@@ -14,6 +14,7 @@ import {
   restoreInto,
   stanzaInfo,
   takeBackup,
+  waitUntilPromoted,
 } from "../../platform/pgbackrest.ts";
 import { type PostgresServer, startPostgres } from "../../platform/postgres-server.ts";
 import { card, client, startTestCell, type TestCell } from "../harness.ts";
@@ -57,6 +58,7 @@ async function restoreAndStart(to: "latest" | Date, name: string): Promise<Postg
     name: `restored-${name}`,
   });
   restored.push(pg);
+  await waitUntilPromoted(pg.url);
   return pg;
 }
 
