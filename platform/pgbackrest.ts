@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import { chown, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { ensureTool } from "./binaries.ts";
 import { postgresUser, prepareDataDir, type RunAs } from "./postgres-server.ts";
 
 const execFileAsync = promisify(execFile);
@@ -53,6 +54,7 @@ export async function writeStanzaConfig(
   nodes: PgNode[],
   retentionDays = DEFAULT_RETENTION_DAYS,
 ): Promise<void> {
+  await ensureTool("pgbackrest", "pgbackrest"); // apt-get install when missing, like patroni/etcd
   const runAs = await postgresUser();
   await ensureOwnedDir(s.repoPath, runAs);
   await ensureOwnedDir(s.configDir, runAs);
