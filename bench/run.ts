@@ -1,4 +1,5 @@
-// `npm run bench -- --scenario <steady|knee|spike|noisy|cell-loss|move>` (`ab`: bench/ab/run-ab.ts): starts the local
+// `npm run bench -- --scenario <steady|knee|spike|noisy|cell-loss|move|scale|failover|ha-cost|restore>`
+// (`ab`: bench/ab/run-ab.ts): starts the local
 // platform (or targets a running one), measures the two ceilings, onboards the partners, drives
 // open-loop load for the scenario, and writes bench/reports/<timestamp>-<scenario>.{json,html}.
 import { randomBytes } from "node:crypto";
@@ -23,12 +24,14 @@ import { runCellLoss } from "./scenarios/cell-loss.ts";
 import { runKnee } from "./scenarios/knee.ts";
 import { runMove } from "./scenarios/move.ts";
 import { runNoisy } from "./scenarios/noisy.ts";
+import { runRestoreBench } from "./scenarios/restore.ts";
 import { runScale } from "./scenarios/scale.ts";
 import { runSpike } from "./scenarios/spike.ts";
 import { runSteady } from "./scenarios/steady.ts";
 
+// restore runs its own cell (bench/scenarios/restore.ts), not the platform.
 const scenarios: Record<
-  Exclude<ScenarioName, HaScenarioName>,
+  Exclude<ScenarioName, HaScenarioName | "restore">,
   (ctx: BenchContext) => Promise<ScenarioResult>
 > = {
   steady: runSteady,
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
   // The A/B starts two builds of its own (bench/ab/): it shares the load and /proc code, not this flow.
   if (argv.includes("--scenario=ab") || argv[argv.indexOf("--scenario") + 1] === "ab") return runAb(argv);
   const opts = parseBenchArgs(argv);
+  if (opts.scenario === "restore") return runRestoreBench(opts.rows);
   const startedAt = new Date();
   if (opts.scenario === "failover" || opts.scenario === "ha-cost") return runHaScenario(opts, startedAt);
   const profileDir = opts.profile ? profileDirFor(startedAt, opts.scenario) : undefined;

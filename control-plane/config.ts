@@ -37,6 +37,8 @@ const envSchema = z.object({
   MONITOR_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
   ROUTER_URLS: z.string().default(""),
   CELL_METRICS_TARGETS: z.string().default(""),
+  /** The backup repository root (one stanza per cell): its status files give backup health. */
+  CELLPAY_BACKUP_DIR: z.string().optional(),
 });
 
 export type ControlPlaneEnv = z.infer<typeof envSchema>;

@@ -52,6 +52,7 @@ export async function startControlPlane(env: ControlPlaneEnv, logger: Logger): P
     moveCapabilities: createMoveCapabilities(loadSigningKey(env.CELLPAY_MOVE_SIGNING_KEY), () => new Date()),
     clock: () => new Date(),
     random: Math.random,
+    ...(env.CELLPAY_BACKUP_DIR !== undefined ? { backupDir: env.CELLPAY_BACKUP_DIR } : {}),
   };
   try {
     await ensureBootstrapToken(deps.db, env.CELLPAY_BOOTSTRAP_TOKEN, deps.clock());

@@ -30,4 +30,6 @@ export interface ControlPlaneDeps {
   random: () => number;
   /** The live view the dashboard and alerts read (monitoring/monitor.ts). */
   monitor?: Monitor;
+  /** Where each cell's backup stanza keeps its status file (platform/backup-status.ts). */
+  backupDir?: string;
 }

@@ -8,10 +8,18 @@ import { freePorts } from "./free-port.ts";
 import { describeExit, type ExitInfo, type ManagedProcess } from "./managed-process.ts";
 import { type CellNatsRole, cellNatsPermissions, type NatsUser } from "./nats-credentials.ts";
 import { type StartNatsOptions, startNats } from "./nats-server.ts";
+import {
+  archiveSettings,
+  type BackupStanza,
+  backupStanza,
+  ensureStanza,
+  writeStanzaConfig,
+} from "./pgbackrest.ts";
 import { type PostgresServer, startPostgres } from "./postgres-server.ts";
 import { startRedis } from "./redis-server.ts";
 import {
   assertNoReplicatedData,
+  haNodeDataDir,
   type PostgresHaLayout,
   type ReplicatedPostgres,
   startReplicatedPostgres,
@@ -36,6 +44,8 @@ export interface CellInfra {
   replicatedPostgres?: ReplicatedPostgres;
   /** The folder holding postgres/, redis/, nats/ and logs/. */
   dataDir: string;
+  /** Where the cell's Postgres archives its WAL and keeps its base backups (when backups are on). */
+  backupStanza?: BackupStanza;
   stop(): Promise<void>;
 }
 
@@ -48,6 +58,8 @@ export interface StartCellInfraOptions {
   log?: (msg: string) => void;
   /** TLS for the cell's NATS (clients then take NATS_TLS_CA_FILE). */
   natsTls?: StartNatsOptions<string>["tls"];
+  /** Archive WAL into `<root>/<cell id>` (a pgBackRest stanza), outside the cell's folder. */
+  backups?: { root: string; retentionDays?: number };
 }
 
 type Component = keyof CellInfraPorts;
@@ -76,6 +88,17 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
     onUnexpectedExit,
   });
 
+  let stanza: BackupStanza | undefined;
+  if (opts.backups !== undefined) {
+    stanza = backupStanza(opts.backups.root, cellId);
+    const nodes =
+      opts.postgresHa !== undefined
+        ? opts.postgresHa.postgresPorts.map((port, i) => ({ dataDir: haNodeDataDir(dataDir, i), port }))
+        : [{ dataDir: join(dataDir, "postgres"), port: ports.postgres }];
+    await writeStanzaConfig(stanza, nodes, opts.backups.retentionDays);
+  }
+  const settings = stanza !== undefined ? { settings: archiveSettings(stanza) } : {};
+
   const started = Date.now();
   const [pg, redis, nats] = await Promise.allSettled([
     opts.postgresHa !== undefined
@@ -86,8 +109,9 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
           layout: opts.postgresHa,
           log,
           onUnexpectedExit,
+          ...settings,
         })
-      : startPostgres({ bin: bins.pgBin, ...common("postgres") }),
+      : startPostgres({ bin: bins.pgBin, ...common("postgres"), ...settings }),
     startRedis({ bin: bins.redisServer, ...common("redis") }),
     startNats({
       bin: bins.natsServer,
@@ -116,6 +140,14 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
   );
 
   const servers: { stop(): Promise<void> }[] = [pg.value, redis.value, nats.value];
+  if (stanza !== undefined) {
+    try {
+      await ensureStanza(stanza);
+    } catch (err) {
+      await Promise.all(servers.map((s) => s.stop()));
+      throw err;
+    }
+  }
   const replicated = isReplicated(pg.value) ? pg.value : undefined;
   let stopping: Promise<void> | undefined;
   return {
@@ -126,6 +158,7 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
     natsUsers: nats.value.users,
     processes: [pg.value.process, redis.value.process, nats.value.process],
     ...(replicated !== undefined ? { replicatedPostgres: replicated } : {}),
+    ...(stanza !== undefined ? { backupStanza: stanza } : {}),
     dataDir,
     stop() {
       stopping ??= Promise.all(servers.map((s) => s.stop())).then(() => log("infrastructure stopped"));
@@ -142,6 +175,8 @@ export interface TestCellInfraOptions {
   /** 2+: a Patroni cluster with a synchronous standby (slower to start; default 1, one process). */
   postgresReplicas?: number;
   synchronous?: boolean;
+  /** Archive WAL into a pgBackRest stanza under this folder (outside the cell's temp folder). */
+  backupRoot?: string;
 }
 
 /**
@@ -202,6 +237,7 @@ async function startOnFreePorts(
         dataDir,
         ports: { postgres, redis, nats },
         ...(postgresHa !== undefined ? { postgresHa } : {}),
+        ...(testOpts.backupRoot !== undefined ? { backups: { root: testOpts.backupRoot } } : {}),
         log: () => {},
       });
     } catch (err) {

@@ -18,6 +18,8 @@ export async function startGatewayProcess(opts: {
   credentials?: { cellAdminToken: string; metricsToken: string; moveVerifyKey: string };
   logFile: string;
   env?: Record<string, string>;
+  /** How long to wait for both listeners (default 30 s; a loaded machine may need more). */
+  readyTimeoutMs?: number;
 }): Promise<ManagedProcess> {
   const internalPort = opts.internalPort ?? (await freePort());
   const health = [`http://127.0.0.1:${opts.port}/healthz`, `http://127.0.0.1:${internalPort}/healthz`];
@@ -41,6 +43,7 @@ export async function startGatewayProcess(opts: {
         : {}),
       ...opts.env,
     },
+    ...(opts.readyTimeoutMs !== undefined ? { timeoutMs: opts.readyTimeoutMs } : {}),
     ready: {
       what: `on ports ${opts.port} (public) and ${internalPort} (internal)`,
       probe: async () => {

@@ -7,6 +7,8 @@ import { ensureBinaries } from "./binaries.ts";
 import type { ManagedProcess } from "./managed-process.ts";
 import { type GlobalNatsRole, globalNatsPermissions, type NatsUser } from "./nats-credentials.ts";
 import { type StartNatsOptions, startNats } from "./nats-server.ts";
+import type { BackupStanza } from "./pgbackrest.ts";
+import { archiveSettings, backupStanza, ensureStanza, writeStanzaConfig } from "./pgbackrest.ts";
 import { startPostgres } from "./postgres-server.ts";
 
 export interface GlobalInfra {
@@ -15,6 +17,8 @@ export interface GlobalInfra {
   /** The NATS credential of each role (control-plane, router; operator for the launcher). */
   natsUsers: Record<GlobalNatsRole, NatsUser>;
   processes: ManagedProcess[];
+  /** The control plane's Postgres archives into the `control-plane` stanza when backups are on. */
+  backupStanza?: BackupStanza;
   stop(): Promise<void>;
 }
 
@@ -23,6 +27,7 @@ export async function startGlobalInfra(
   dataDir: string,
   /** TLS for the control plane's NATS (clients then take NATS_TLS_CA_FILE / CONTROL_PLANE_NATS_TLS_CA_FILE). */
   natsTls?: StartNatsOptions<string>["tls"],
+  backups?: { root: string; retentionDays?: number },
 ): Promise<GlobalInfra> {
   const bins = await ensureBinaries();
   await mkdir(join(dataDir, "logs"), { recursive: true });
@@ -33,8 +38,17 @@ export async function startGlobalInfra(
       "cells.yaml: platform.control_plane gives URLs; start with CELLPAY_INFRA=external to use them",
     );
   }
+  const stanza = backups !== undefined ? backupStanza(backups.root, "control-plane") : undefined;
+  if (stanza !== undefined) {
+    await writeStanzaConfig(
+      stanza,
+      [{ dataDir: join(dataDir, "postgres"), port: pgPort }],
+      backups?.retentionDays,
+    );
+  }
   const [pg, nats] = await Promise.all([
     startPostgres({
+      ...(stanza !== undefined ? { settings: archiveSettings(stanza) } : {}),
       bin: bins.pgBin,
       dataDir: join(dataDir, "postgres"),
       port: pgPort,
@@ -52,7 +66,16 @@ export async function startGlobalInfra(
       ...(natsTls ? { tls: natsTls } : {}),
     }),
   ]);
+  if (stanza !== undefined) {
+    try {
+      await ensureStanza(stanza);
+    } catch (err) {
+      await Promise.all([pg.stop(), nats.stop()]);
+      throw err;
+    }
+  }
   return {
+    ...(stanza !== undefined ? { backupStanza: stanza } : {}),
     postgresUrl: pg.url,
     natsUrl: nats.url,
     natsUsers: nats.users,

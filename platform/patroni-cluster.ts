@@ -32,6 +32,8 @@ export interface StartPatroniOptions {
   synchronous: boolean;
   /** logs/postgres-<i>.log for node i. */
   logFile: (index: number) => string;
+  /** Each node's extra Postgres settings (WAL archiving, platform/pgbackrest.ts): local, not in etcd. */
+  settings?: Record<string, string>;
   onUnexpectedExit?: (proc: ManagedProcess, info: ExitInfo) => void;
 }
 

@@ -62,8 +62,13 @@ export function patroniConfig(opts: StartPatroniOptions, i: number, dir: string,
       pgpass: join(dir, "pgpass"),
       authentication: { superuser, replication: superuser, rewind: superuser },
       // Local only, like the single-node Postgres: trust on 127.0.0.1, no unix sockets.
-      pg_hba: ["host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust"],
-      parameters: { unix_socket_directories: "", listen_addresses: "127.0.0.1" },
+      // The local socket only exists with archiving on (pgbackrest connects through it; 0700 dir).
+      pg_hba: [
+        "local all postgres trust",
+        "host all all 127.0.0.1/32 trust",
+        "host replication all 127.0.0.1/32 trust",
+      ],
+      parameters: { unix_socket_directories: "", listen_addresses: "127.0.0.1", ...opts.settings },
     },
   };
 }

@@ -29,6 +29,8 @@ export interface StartPostgresOptions {
   port: number;
   logFile: string;
   name?: string;
+  /** More server settings, e.g. WAL archiving into a backup repository (platform/pgbackrest.ts). */
+  settings?: Record<string, string>;
   onUnexpectedExit?: (proc: ManagedProcess, info: ExitInfo) => void;
 }
 
@@ -77,6 +79,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     synchronous_commit: "on",
     max_connections: "300",
     shared_buffers: "256MB",
+    ...opts.settings,
   };
   if (await hasPgStatStatements(opts.bin)) settings.shared_preload_libraries = "pg_stat_statements";
   const args = ["-D", dataDir, "-p", String(opts.port)];

@@ -23,6 +23,8 @@ export interface StartReplicatedPostgresOptions {
   /** The cell's folder: etcd/, postgres-ha/node-<i>/, logs/. */
   dataDir: string;
   layout: PostgresHaLayout;
+  /** Each node's extra Postgres settings (WAL archiving into the cell's backup stanza). */
+  settings?: Record<string, string>;
   log: (msg: string) => void;
   onUnexpectedExit?: (proc: ManagedProcess, info: ExitInfo) => void;
 }
@@ -63,6 +65,7 @@ export async function startReplicatedPostgres(
       restPorts: opts.layout.restPorts,
       synchronous: opts.layout.synchronous,
       logFile: (i) => join(opts.dataDir, "logs", `postgres-${i}.log`),
+      ...(opts.settings !== undefined ? { settings: opts.settings } : {}),
       ...exitHook,
     });
   } catch (err) {
@@ -80,6 +83,10 @@ export async function startReplicatedPostgres(
     },
   };
 }
+
+/** Node i's data folder inside a cell's folder (what pgbackrest backs up from and restores to). */
+export const haNodeDataDir = (cellDir: string, i: number) =>
+  join(cellDir, "postgres-ha", `node-${i}`, "data");
 
 /** The local layout cells.yaml describes: 2 × replicas + 2 consecutive ports from `port`. */
 export function localHaLayout(port: number, replicas: number, synchronous = true): PostgresHaLayout {

@@ -6,7 +6,7 @@
 //   4. the demo partner, onboarded through the control plane, and the banner.
 // Ctrl-C (SIGINT) or SIGTERM stops every child, front to back; the next start finds the data.
 import { mkdir } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateCellDatabase } from "../cell/db/migrate.ts";
 import { ensureRoutingSigningKey } from "../control-plane/routing/routing-signing-key.ts";
@@ -18,6 +18,7 @@ import {
   loadCellsFile,
   type PlatformConfig,
 } from "../shared/config/cells-config.ts";
+import { type ScheduledStanza, startBackupScheduler } from "./backup-scheduler.ts";
 import { printBanner } from "./banner.ts";
 import { type CellInfra, startCellInfra } from "./cell-infra.ts";
 import { ensureDemoPartner, registerCell } from "./demo-partner.ts";
@@ -59,6 +60,9 @@ const front: ManagedProcess[] = []; // routers, then the control plane
 const gateways: ManagedProcess[] = [];
 const workers: ManagedProcess[] = [];
 let stopping: Promise<void> | undefined;
+/** WAL archive + backups (cells.yaml platform.backups); the repository root is CELLPAY_BACKUP_DIR. */
+let backups: { root: string; retentionDays: number } | undefined;
+let backupScheduler: { stop(): Promise<void> } | undefined;
 /** `cell=url` of every worker's /metrics, for the control plane's monitor (CELL_METRICS_TARGETS). */
 const workerMetrics: string[] = [];
 
@@ -68,6 +72,7 @@ function stopAll(): Promise<void> {
     for (const p of front) await p.stop("SIGTERM", 15_000);
     await Promise.all(gateways.map((g) => g.stop("SIGTERM", 15_000)));
     await Promise.all(workers.map((w) => w.stop("SIGTERM", 15_000)));
+    await backupScheduler?.stop(); // a backup in progress finishes before its database stops
     await Promise.all(infras.map((i) => i.stop()));
   })();
   return stopping;
@@ -106,6 +111,7 @@ async function startCellInfraFor(cell: CellConfig): Promise<void> {
     ...(cell.postgres.replicas > 1
       ? { postgresHa: localHaLayout(ports.postgres, cell.postgres.replicas, cell.postgres.synchronous) }
       : {}),
+    ...(backups !== undefined ? { backups } : {}),
   });
   infras.push(infra);
   cellInfras.set(cell.id, infra);
@@ -227,6 +233,7 @@ async function startControlPlane(
           (_, i) => `${scheme}://127.0.0.1:${config.routers.port + i}`,
         ).join(","),
         CELL_METRICS_TARGETS: workerMetrics.join(","),
+        ...(backups !== undefined ? { CELLPAY_BACKUP_DIR: backups.root } : {}),
         // The monitor scrapes the routers: over HTTPS it must trust the development CA.
         ...(tls ? { NODE_EXTRA_CA_CERTS: tls.caFile } : {}),
       },
@@ -299,6 +306,13 @@ function niceness(value: string): number {
 async function main(): Promise<void> {
   const file = loadCellsFile(cellsFilePath(root));
   await mkdir(dataRoot, { recursive: true });
+  const backupsConfig = file.platform.backups;
+  if (backupsConfig.enabled && !externalInfra) {
+    backups = {
+      root: resolve(root, process.env.CELLPAY_BACKUP_DIR ?? backupsConfig.dir),
+      retentionDays: backupsConfig.retention_days,
+    };
+  }
   const secrets = await ensureLocalSecrets(dataRoot);
   const tls = tlsMode ? await ensureDevCertificate(join(dataRoot, "tls")) : undefined;
   console.log(
@@ -306,7 +320,7 @@ async function main(): Promise<void> {
   );
   const started = performance.now();
   const [global] = await Promise.all([
-    startGlobalInfra(file.platform.control_plane, join(dataRoot, "control-plane")),
+    startGlobalInfra(file.platform.control_plane, join(dataRoot, "control-plane"), undefined, backups),
     ...file.cells.map(startCellInfraFor),
   ]);
   infras.push(global!);
@@ -334,6 +348,14 @@ async function main(): Promise<void> {
     secrets,
     tls,
   );
+  if (backups !== undefined) {
+    const stanzas: ScheduledStanza[] = [...cellInfras.values(), global!].flatMap((infra) =>
+      infra.backupStanza ? [{ stanza: infra.backupStanza, postgresUrl: infra.postgresUrl }] : [],
+    );
+    backupScheduler = startBackupScheduler(stanzas, backupsConfig, {
+      log: (msg) => console.log(`[backups] ${msg}`),
+    });
+  }
   const demo = await ensureDemoPartner(join(dataRoot, "demo-partner.json"), controlPlaneUrl, adminToken);
   printBanner({
     cells: file.cells.map((cell, i) => ({

@@ -9,7 +9,7 @@ import { parseGatewayEnv } from "../cell/gateway/config.ts";
 import { type RunningGateway, startGateway } from "../cell/gateway/create-gateway.ts";
 import { provisionPartner } from "../cell/partners/provision.ts";
 import { generateMasterKeyBase64 } from "../cell/vault/envelope.ts";
-import { type CellInfra, startTestCellInfra } from "../platform/cell-infra.ts";
+import { type CellInfra, startTestCellInfra, type TestCellInfraOptions } from "../platform/cell-infra.ts";
 import { generateMoveKeyPair } from "../shared/cell-api/move-capability.ts";
 import { createLogger } from "../shared/logger.ts";
 
@@ -36,9 +36,12 @@ export interface TestCell {
   stop(): Promise<void>;
 }
 
-export async function startTestCell(env: Record<string, string> = {}): Promise<TestCell> {
+export async function startTestCell(
+  env: Record<string, string> = {},
+  infraOpts: TestCellInfraOptions = {},
+): Promise<TestCell> {
   // The cell's NATS permissions name its subjects, so the servers must know the cell's id.
-  const infra = await startTestCellInfra(env.CELLPAY_CELL_ID ?? "cell-test");
+  const infra = await startTestCellInfra(env.CELLPAY_CELL_ID ?? "cell-test", infraOpts);
   try {
     await migrateCellDatabase(infra.postgresUrl);
     const masterKey = env.CELLPAY_MASTER_KEY ?? generateMasterKeyBase64();

@@ -11,6 +11,7 @@ export const scenarioNames = [
   "failover",
   "ha-cost",
   "scale",
+  "restore",
 ] as const;
 /** Scenarios that start their own cells (replicated Postgres, gateways only): bench/ha/. */
 export const haScenarioNames = ["failover", "ha-cost"] as const;
@@ -38,9 +39,11 @@ export interface BenchOptions {
   cellsFile: string;
   /** CPU profiles of routers, gateways, relays and processors under bench/reports/profiles/. */
   profile: boolean;
+  /** restore: payments bulk-loaded into the cell before its backup. */
+  rows: number;
 }
 
-const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move|failover|ha-cost|scale] [--duration s] [--rate tps]
+const usage = `npm run bench -- [--scenario steady|knee|spike|noisy|cell-loss|move|failover|ha-cost|scale|restore] [--rows n] [--duration s] [--rate tps]
   [--partners n] [--cell cell-a] [--connections n] [--zipf s] [--skip-ceilings] [--cells-file cells.yaml]
   [--target http://router1,http://router2 --admin-url http://cp --admin-token adm_…] [--profile]
 npm run bench -- --scenario ab --help: the A/B of two builds (bench/ab/options.ts)`;
@@ -62,6 +65,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       "skip-ceilings": { type: "boolean", default: false },
       "cells-file": { type: "string" },
       profile: { type: "boolean", default: false },
+      rows: { type: "string", default: "1000000" },
       help: { type: "boolean", default: false },
     },
   });
@@ -99,5 +103,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     cellsFile:
       values["cells-file"] ?? (scenario === "scale" ? "bench/cells.scale.yaml" : "bench/cells.bench.yaml"),
     profile: values.profile,
+    rows: Math.round(num("rows", values.rows)!),
   };
 }

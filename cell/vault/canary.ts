@@ -60,3 +60,21 @@ export async function resealCanary(sql: Sql, ring: MasterKeyring, cellId: string
       master_key_id = ${ring.active.id}
     where id = ${CANARY_ID}`;
 }
+
+/**
+ * A cell restored from another cell's backup under a new id: the canary must first open as the
+ * source cell's (else the keyring is not the one the backup was sealed under, and the restore
+ * stops here with MasterKeyMismatchError); then it is sealed again for the new id.
+ */
+export async function adoptRestoredCanary(
+  sql: Sql,
+  ring: MasterKeyring,
+  sourceCellId: string,
+  newCellId: string,
+): Promise<void> {
+  await checkCanary(sql, ring, sourceCellId);
+  await sql`
+    update vault_canary set sealed = ${sealForCell(ring, newCellId, CANARY_ID, canaryValue(newCellId))},
+      master_key_id = ${ring.active.id}
+    where id = ${CANARY_ID}`;
+}

@@ -59,9 +59,28 @@ export const cellSchema = z
   })
   .strict();
 
+/**
+ * WAL archive and base backups (pgBackRest) of every cell's Postgres and the control plane's. `dir`
+ * is the repository root (one stanza folder per database; relative to the repository checkout),
+ * never a cell's own folder; CELLPAY_BACKUP_DIR overrides it, and PGBACKREST_REPO1_* variables
+ * (e.g. an S3 bucket) override the repository itself. Backups are taken on the schedule below.
+ */
+export const backupsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    dir: z.string().min(1).default(".data/backups"),
+    retention_days: z.number().int().min(1).max(365).default(14),
+    full_every_hours: z.number().positive().default(168),
+    diff_every_hours: z.number().positive().default(24),
+    incr_every_hours: z.number().positive().default(1),
+  })
+  .strict();
+export type BackupsConfig = z.infer<typeof backupsSchema>;
+
 /** The global pieces: the control plane (its own Postgres and NATS) and the router instances. */
 export const platformSchema = z
   .object({
+    backups: backupsSchema.prefault({}),
     control_plane: z
       .object({ port, postgres: component, nats: component })
       .strict()

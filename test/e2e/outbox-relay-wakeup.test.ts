@@ -56,8 +56,8 @@ describe("outbox relay wake-up", () => {
     try {
       for (const n of [1, 2]) {
         const id = `evt_wakeup${n}`;
-        await sql`insert into events (id, partner_id, type, data)
-          values (${id}, ${partnerId}, 'payment.succeeded', ${sql.json({ id: `pay_wakeup${n}` })})`;
+        await sql`insert into events (id, partner_id, livemode, type, data)
+          values (${id}, ${partnerId}, false, 'payment.succeeded', ${sql.json({ id: `pay_wakeup${n}` })})`;
         waker.wake();
         await eventually(`${id} published`, async () => (await unpublished(id)) === 0, 30_000);
       }

@@ -1,0 +1,44 @@
+// A cell's backup health: its stanza's status file (written by the backup scheduler and by
+// `cells restore`) judged against the thresholds the alerts use.
+import { join } from "node:path";
+import { z } from "@hono/zod-openapi";
+import { BackupStatusSchema, readBackupStatus } from "../../platform/backup-status.ts";
+
+/** Archive lag above this: the WAL of acknowledged payments is not leaving the machine. */
+export const ARCHIVE_LAG_ALERT_S = 300;
+/** No verified backup (of any type) for this long: the hourly incremental is well overdue. */
+export const STALE_BACKUP_ALERT_H = 26;
+
+export const BackupHealthSchema = z
+  .object({
+    cell_id: z.string(),
+    configured: z.boolean(),
+    status: BackupStatusSchema.nullable(),
+    alerts: z.array(z.enum(["backup_stale", "backup_failing", "wal_archive_lag", "wal_archive_failing"])),
+  })
+  .openapi("CellBackupHealth");
+export type BackupHealth = z.infer<typeof BackupHealthSchema>;
+
+export async function backupHealth(
+  backupDir: string | undefined,
+  cellId: string,
+  now: Date,
+): Promise<BackupHealth> {
+  if (backupDir === undefined) return { cell_id: cellId, configured: false, status: null, alerts: [] };
+  const status = (await readBackupStatus(join(backupDir, cellId))) ?? null;
+  const alerts: BackupHealth["alerts"] = [];
+  const newest = Math.max(
+    0,
+    ...[status?.last_full, status?.last_diff, status?.last_incr].map((b) =>
+      b ? Date.parse(b.finished_at) : 0,
+    ),
+  );
+  if (now.getTime() - newest > STALE_BACKUP_ALERT_H * 3_600_000) alerts.push("backup_stale");
+  if ((status?.consecutive_failures ?? 0) > 0) alerts.push("backup_failing");
+  const wal = status?.wal_archive;
+  if (wal && wal.lag_s > ARCHIVE_LAG_ALERT_S) alerts.push("wal_archive_lag");
+  if (wal?.last_failed_at && (!wal.last_archived_at || wal.last_failed_at > wal.last_archived_at)) {
+    alerts.push("wal_archive_failing");
+  }
+  return { cell_id: cellId, configured: true, status, alerts };
+}

@@ -1,0 +1,126 @@
+// The local backup schedule: every minute, for each stanza, the backup that is due (a full when
+// there is none yet, so a restore is possible minutes after the first start; then full / diff /
+// incr by age, cells.yaml `platform.backups`), verified; and the WAL archive's state from the
+// primary. Results go to the stanza's status file (platform/backup-status.ts).
+import postgres from "postgres";
+import type { BackupsConfig } from "../shared/config/cells-config.ts";
+import { updateBackupStatus } from "./backup-status.ts";
+import { type BackupStanza, type BackupType, stanzaInfo, takeBackup } from "./pgbackrest.ts";
+
+export interface ScheduledStanza {
+  stanza: BackupStanza;
+  /** Reaches the primary (a multi-host URL with target_session_attrs finds it after a failover). */
+  postgresUrl: string;
+}
+
+const HOUR = 3_600_000;
+
+/** Which backup is due, from the repository's own list of backup sets. */
+export async function dueBackup(s: BackupStanza, config: BackupsConfig, now = Date.now()) {
+  const sets = (await stanzaInfo(s)).backups;
+  const newest = (types: BackupType[]) =>
+    Math.max(0, ...sets.filter((b) => types.includes(b.type)).map((b) => b.stoppedAt.getTime()));
+  if (now - newest(["full"]) >= config.full_every_hours * HOUR) return "full";
+  if (now - newest(["full", "diff"]) >= config.diff_every_hours * HOUR) return "diff";
+  if (now - newest(["full", "diff", "incr"]) >= config.incr_every_hours * HOUR) return "incr";
+  return undefined;
+}
+
+export async function backUpIfDue(s: ScheduledStanza, config: BackupsConfig): Promise<void> {
+  const { stanza } = s;
+  await recordArchiveState(s);
+  let type: BackupType | undefined;
+  try {
+    type = await dueBackup(stanza, config);
+    if (type === undefined) return;
+    const run = await takeBackup(stanza, type);
+    const entry = {
+      type: run.type,
+      label: run.label,
+      started_at: run.startedAt.toISOString(),
+      finished_at: run.finishedAt.toISOString(),
+      verified: run.verified,
+    };
+    await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {
+      st[`last_${run.type}`] = entry;
+      st.consecutive_failures = 0;
+    });
+  } catch (err) {
+    await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {
+      st.consecutive_failures += 1;
+      st.last_failure = { at: new Date().toISOString(), message: (err as Error).message.slice(0, 2000) };
+    });
+  }
+}
+
+/** pg_stat_archiver plus the segments still waiting (.ready) in pg_wal/archive_status. */
+export async function recordArchiveState(s: ScheduledStanza): Promise<void> {
+  const sql = postgres(s.postgresUrl, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    const [a] = await sql<
+      {
+        last_archived_wal: string | null;
+        last_archived_time: Date | null;
+        failed_count: string;
+        last_failed_time: Date | null;
+        pending: string;
+        oldest: Date | null;
+      }[]
+    >`
+      select a.last_archived_wal, a.last_archived_time, a.failed_count, a.last_failed_time,
+        (select count(*) from pg_ls_archive_statusdir() where name like '%.ready') as pending,
+        (select min(modification) from pg_ls_archive_statusdir() where name like '%.ready') as oldest
+      from pg_stat_archiver a`;
+    if (!a) return;
+    const now = new Date();
+    await updateBackupStatus(s.stanza.stanza, s.stanza.repoPath, (st) => {
+      st.wal_archive = {
+        checked_at: now.toISOString(),
+        last_archived_wal: a.last_archived_wal,
+        last_archived_at: a.last_archived_time?.toISOString() ?? null,
+        pending_segments: Number(a.pending),
+        lag_s: a.oldest ? Math.max(0, Math.round((now.getTime() - a.oldest.getTime()) / 1000)) : 0,
+        failed_count: Number(a.failed_count),
+        last_failed_at: a.last_failed_time?.toISOString() ?? null,
+      };
+    });
+  } catch {
+    // The database is down or failing over: the state keeps its last check time, which ages.
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Runs the schedule until stop(); one stanza's backup at a time (the machine is small). */
+export function startBackupScheduler(
+  stanzas: ScheduledStanza[],
+  config: BackupsConfig,
+  opts: { firstDelayMs?: number; everyMs?: number; log?: (msg: string) => void } = {},
+) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const tick = async () => {
+    for (const s of stanzas) {
+      if (stopped) return;
+      await backUpIfDue(s, config).catch((err: unknown) =>
+        opts.log?.(`backup of ${s.stanza.stanza} failed: ${(err as Error).message}`),
+      );
+    }
+  };
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(() => schedule(opts.everyMs ?? 60_000));
+    }, ms);
+    timer.unref();
+  };
+  schedule(opts.firstDelayMs ?? 15_000);
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

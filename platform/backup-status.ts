@@ -1,0 +1,83 @@
+// A stanza's backup health as the scheduler (and `cells restore`) last saw it, kept in one JSON file
+// beside the repository: last backups of each type, failures, the WAL archive's state and the
+// last restore. The control plane reads it for GET /admin/v1/cells/:id/backups and its alerts.
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+
+const BackupRunSchema = z.object({
+  type: z.enum(["full", "diff", "incr"]),
+  label: z.string(),
+  started_at: z.string(),
+  finished_at: z.string(),
+  verified: z.boolean(),
+});
+
+export const BackupStatusSchema = z.object({
+  stanza: z.string(),
+  repo_path: z.string(),
+  last_full: BackupRunSchema.nullable(),
+  last_diff: BackupRunSchema.nullable(),
+  last_incr: BackupRunSchema.nullable(),
+  /** Backups or verifications that failed since the last one that passed. */
+  consecutive_failures: z.number().int(),
+  last_failure: z.object({ at: z.string(), message: z.string() }).nullable(),
+  wal_archive: z
+    .object({
+      checked_at: z.string(),
+      last_archived_wal: z.string().nullable(),
+      last_archived_at: z.string().nullable(),
+      /** Segments written and waiting to be archived. */
+      pending_segments: z.number().int(),
+      /** Age of the oldest segment waiting (0 when none waits). */
+      lag_s: z.number(),
+      failed_count: z.number().int(),
+      last_failed_at: z.string().nullable(),
+    })
+    .nullable(),
+  last_restore: z
+    .object({
+      at: z.string(),
+      as_cell: z.string(),
+      target: z.string(),
+      duration_s: z.number(),
+      drill: z.boolean(),
+      figures_match: z.boolean(),
+    })
+    .nullable(),
+});
+export type BackupStatus = z.infer<typeof BackupStatusSchema>;
+
+export const statusFile = (repoPath: string) => join(repoPath, "cellpay-backup-status.json");
+
+export async function readBackupStatus(repoPath: string): Promise<BackupStatus | undefined> {
+  try {
+    return BackupStatusSchema.parse(JSON.parse(await readFile(statusFile(repoPath), "utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Read, change, write (through a temp file, so a reader never sees half a file). */
+export async function updateBackupStatus(
+  stanza: string,
+  repoPath: string,
+  change: (s: BackupStatus) => void,
+): Promise<BackupStatus> {
+  const status: BackupStatus = (await readBackupStatus(repoPath)) ?? {
+    stanza,
+    repo_path: repoPath,
+    last_full: null,
+    last_diff: null,
+    last_incr: null,
+    consecutive_failures: 0,
+    last_failure: null,
+    wal_archive: null,
+    last_restore: null,
+  };
+  change(status);
+  const tmp = `${statusFile(repoPath)}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(status, null, 2)}\n`);
+  await rename(tmp, statusFile(repoPath));
+  return status;
+}
