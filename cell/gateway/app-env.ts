@@ -1,3 +1,4 @@
+import type { ApiVersion } from "../../shared/api-versions.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { PartnerSettings } from "../partners/partner-settings.ts";
 import type { GatewayDeps } from "./deps.ts";
@@ -16,6 +17,8 @@ export interface AppEnv {
     requestId: string;
     log: Logger;
     partner: AuthedPartner;
+    /** The API version this request is answered in (cell/api-versions/api-version-middleware.ts). */
+    apiVersion: ApiVersion;
     /** W3C traceparent of this request's span (middleware/metrics.ts). */
     traceparent: string;
     /** The error onError rendered as a 5xx, logged once by request-context. */

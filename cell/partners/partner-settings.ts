@@ -1,5 +1,6 @@
 // A partner's operational settings (partners.settings, jsonb), with the platform's defaults.
 import { z } from "zod";
+import { apiVersionSchema } from "../../shared/api-versions.ts";
 
 export const partnerSettingsSchema = z.object({
   /** Sustained requests per second and burst of the partner's token bucket. */
@@ -8,6 +9,8 @@ export const partnerSettingsSchema = z.object({
   max_concurrency: z.number().int().positive().optional(),
   /** Platform fee in basis points, taken from each capture. */
   fee_bps: z.number().int().min(0).max(10_000).optional(),
+  /** The dated API version the partner's answers and (by default) webhooks are rendered in. */
+  api_version: apiVersionSchema.optional(),
 });
 
 export type PartnerSettings = z.infer<typeof partnerSettingsSchema>;

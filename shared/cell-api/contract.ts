@@ -3,12 +3,14 @@
 // authenticated by the control plane's cell-admin credential (never a partner key). The zod schemas here are the single contract for
 // both sides (cell/gateway/internal/ serves it, control-plane/ calls it through cell-client.ts).
 import { z } from "zod";
+import { apiVersionSchema } from "../api-versions.ts";
 
 export const partnerSettingsInput = z
   .object({
     rate_limit: z.object({ rate: z.number().positive(), burst: z.number().int().positive() }).optional(),
     max_concurrency: z.number().int().positive().optional(),
     fee_bps: z.number().int().min(0).max(10_000).optional(),
+    api_version: apiVersionSchema.optional(),
   })
   .strict();
 

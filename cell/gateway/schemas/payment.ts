@@ -37,10 +37,19 @@ export const CreatePaymentSchema = z
 
 export const CapturePaymentSchema = z
   .object({
-    amount: AmountSchema.optional().openapi({ description: "Defaults to the whole capturable amount" }),
+    amount_to_capture: AmountSchema.optional().openapi({
+      description: "Defaults to the whole capturable amount",
+    }),
   })
   .strict()
   .openapi("CapturePayment");
+
+export const PaymentFailureSchema = z
+  .object({
+    code: z.string().openapi({ example: "card_declined", description: "A decline code (see the test cards)" }),
+    message: z.string().nullable(),
+  })
+  .openapi("PaymentFailure");
 
 export const PaymentSchema = z
   .object({
@@ -55,8 +64,7 @@ export const PaymentSchema = z
     capture_method: z.enum(["automatic", "manual"]),
     card: CardSchema,
     card_token: z.string().nullable(),
-    failure_code: z.string().nullable(),
-    failure_message: z.string().nullable(),
+    failure: PaymentFailureSchema.nullable().openapi({ description: "Why it failed; null unless it failed." }),
     description: z.string().nullable(),
     reference: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
