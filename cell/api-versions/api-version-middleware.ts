@@ -4,7 +4,13 @@
 // the newest version are not touched (no parse, no copy), except idempotent replays, whose stored
 // body may predate a change.
 import type { HonoRequest, MiddlewareHandler } from "hono";
-import { type ApiVersion, API_VERSION_HEADER, apiVersionSchema, apiVersions, LATEST_API_VERSION } from "../../shared/api-versions.ts";
+import {
+  API_VERSION_HEADER,
+  type ApiVersion,
+  apiVersionSchema,
+  apiVersions,
+  LATEST_API_VERSION,
+} from "../../shared/api-versions.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { AppEnv } from "../gateway/app-env.ts";
 import { pinnedVersion } from "./pinned-version.ts";
@@ -69,5 +75,6 @@ async function liftRequestBody(req: HonoRequest, chain: VersionChain, version: A
   }
   const lifted = chain.upgradeRequest("POST", req.path, body, version);
   // At run time the cache holds the read's promise (hono's types say the reader function).
-  if (lifted !== body) (req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(JSON.stringify(lifted));
+  if (lifted !== body)
+    (req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(JSON.stringify(lifted));
 }

@@ -22,7 +22,10 @@ export const ApiVersionSchema = z
     object: z.literal("api_version"),
     version: z.string().openapi({ example: LATEST_API_VERSION }),
     latest: z.boolean(),
-    deprecated: z.string().nullable().openapi({ description: "Date it stopped being the newest; null if it is" }),
+    deprecated: z
+      .string()
+      .nullable()
+      .openapi({ description: "Date it stopped being the newest; null if it is" }),
     sunset: z.string().nullable().openapi({ description: "Date after which it may be removed" }),
     changes: z.array(ChangeSchema).openapi({ description: "What this version changed from the one before" }),
   })

@@ -85,4 +85,3 @@ export function createVersionChain(changes: readonly VersionChange[] = versionCh
     render: (value, to) => renderValue(value, downFrom.get(to) ?? []),
   };
 }
-

@@ -1,7 +1,7 @@
 // The headers every versioned answer carries: the version used, and for a version past its
 // support window the RFC 9745 `Deprecation` (a structured date, `@<unix seconds>`), the RFC 8594
 // `Sunset` (an HTTP date) and a link to the changelog.
-import { type ApiVersion, API_VERSION_HEADER, apiVersionInfo } from "../../shared/api-versions.ts";
+import { API_VERSION_HEADER, type ApiVersion, apiVersionInfo } from "../../shared/api-versions.ts";
 
 export const CHANGELOG_PATH = "/v1/versions";
 

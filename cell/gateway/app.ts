@@ -40,6 +40,7 @@ import { registerDeleteWebhookEndpoint } from "./routes/webhook-endpoints/delete
 import { registerListWebhookEndpoints } from "./routes/webhook-endpoints/list.ts";
 import { registerRetrieveWebhookEndpoint } from "./routes/webhook-endpoints/retrieve.ts";
 import { registerRollWebhookSecret } from "./routes/webhook-endpoints/roll-secret.ts";
+import { registerUpdateWebhookEndpoint } from "./routes/webhook-endpoints/update.ts";
 import type { GatewayTelemetry } from "./telemetry/gateway-telemetry.ts";
 import { validationHook } from "./validation-hook.ts";
 
@@ -98,6 +99,7 @@ export function createGatewayApp(deps: GatewayDeps, telemetry: GatewayTelemetry)
   registerCreateWebhookEndpoint(app);
   registerListWebhookEndpoints(app);
   registerRetrieveWebhookEndpoint(app);
+  registerUpdateWebhookEndpoint(app);
   registerDeleteWebhookEndpoint(app);
   registerRollWebhookSecret(app);
   registerListWebhookDeliveries(app);

@@ -8,6 +8,7 @@ import {
   findEndpoint,
   insertEndpoint,
   rollEndpointSecret,
+  updateEndpoint,
   type WebhookEndpointRow,
 } from "../db/queries/webhooks.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -36,7 +37,13 @@ export interface EndpointWithSecret {
 export async function createWebhookEndpoint(
   deps: EndpointDeps,
   partner: { partnerId: string; mode: EndpointMode },
-  input: { url: string; enabled_events: string[]; description?: string | undefined },
+  input: {
+    url: string;
+    enabled_events: string[];
+    description?: string | undefined;
+    /** Omitted: the original shape (the route passes the partner's pin). */
+    api_version?: string | undefined;
+  },
 ): Promise<EndpointWithSecret> {
   const policy = policyFor(partner.mode, deps.allowPrivateTargets ?? false);
   const check = await checkWebhookUrl(input.url, policy, deps.resolve);
@@ -56,6 +63,7 @@ export async function createWebhookEndpoint(
       enabled_events: [...new Set(input.enabled_events)],
       // The aad binds the ciphertext to this endpoint: a sealed secret copied elsewhere won't open.
       secret_sealed: deps.vault.seal(secret, id),
+      api_version: input.api_version,
     },
     MAX_ENDPOINTS_PER_PARTNER,
   );
@@ -83,6 +91,17 @@ export async function rollWebhookSecret(
 
 export async function retrieveWebhookEndpoint(sql: Sql, partnerId: string, id: string) {
   const endpoint = await findEndpoint(sql, partnerId, id);
+  if (!endpoint) throw notFound("webhook endpoint", id);
+  return endpoint;
+}
+
+export async function updateWebhookEndpoint(
+  sql: Sql,
+  partnerId: string,
+  id: string,
+  change: { api_version?: string | undefined; description?: string | undefined },
+) {
+  const endpoint = await updateEndpoint(sql, partnerId, id, change);
   if (!endpoint) throw notFound("webhook endpoint", id);
   return endpoint;
 }

@@ -46,7 +46,9 @@ export const CapturePaymentSchema = z
 
 export const PaymentFailureSchema = z
   .object({
-    code: z.string().openapi({ example: "card_declined", description: "A decline code (see the test cards)" }),
+    code: z
+      .string()
+      .openapi({ example: "card_declined", description: "A decline code (see the test cards)" }),
     message: z.string().nullable(),
   })
   .openapi("PaymentFailure");
@@ -64,7 +66,9 @@ export const PaymentSchema = z
     capture_method: z.enum(["automatic", "manual"]),
     card: CardSchema,
     card_token: z.string().nullable(),
-    failure: PaymentFailureSchema.nullable().openapi({ description: "Why it failed; null unless it failed." }),
+    failure: PaymentFailureSchema.nullable().openapi({
+      description: "Why it failed; null unless it failed.",
+    }),
     description: z.string().nullable(),
     reference: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
