@@ -25,9 +25,10 @@ export const LATEST_API_VERSION: ApiVersion = apiVersions[apiVersions.length - 1
 /** What a partner or an endpoint with no recorded pin gets: the shape it had before versions existed. */
 export const ORIGINAL_API_VERSION: ApiVersion = apiVersions[0];
 
-export const apiVersionSchema = z.enum(apiVersions, {
-  error: () => `must be one of the API versions: ${apiVersions.join(", ")}`,
-});
+/** For a zod-openapi schema (`z.enum(apiVersions, apiVersionError)`), so the message names them. */
+export const apiVersionError = { error: () => `must be one of the API versions: ${apiVersions.join(", ")}` };
+
+export const apiVersionSchema = z.enum(apiVersions, apiVersionError);
 
 /** The request header that overrides the partner's pin for one request; every answer echoes it. */
 export const API_VERSION_HEADER = "Cellpay-Version";

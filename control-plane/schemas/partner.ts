@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { apiVersionSchema, LATEST_API_VERSION } from "../../shared/api-versions.ts";
+import { apiVersionError, apiVersions, LATEST_API_VERSION } from "../../shared/api-versions.ts";
 import { partnerTrafficResponse } from "../../shared/cell-api/contract.ts";
 import { CellSchema } from "./cell.ts";
 import { CellIdSchema, LimitSchema, listOf, ReasonSchema } from "./common.ts";
@@ -78,7 +78,7 @@ export const KeyListSchema = z
 
 export const SetApiVersionBodySchema = z
   .object({
-    api_version: apiVersionSchema.openapi({ example: LATEST_API_VERSION }),
+    api_version: z.enum(apiVersions, apiVersionError).openapi({ example: LATEST_API_VERSION }),
     reason: ReasonSchema.optional(),
   })
   .strict();

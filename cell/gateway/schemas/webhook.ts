@@ -1,6 +1,6 @@
 // Webhook endpoints, deliveries and attempts at the API edge.
 import { z } from "@hono/zod-openapi";
-import { apiVersionSchema, LATEST_API_VERSION } from "../../../shared/api-versions.ts";
+import { apiVersionError, apiVersions, LATEST_API_VERSION } from "../../../shared/api-versions.ts";
 import { eventTypes } from "../../events/envelope.ts";
 import { attemptReasons } from "../../webhooks/attempt-reasons.ts";
 import { IdSchema, LimitSchema, queryOf } from "./common.ts";
@@ -13,7 +13,7 @@ const EventTypeFilterSchema = z
   })
   .openapi({ example: "payment.captured", description: `"*" or one of: ${eventTypes.join(", ")}` });
 
-const EndpointApiVersionSchema = apiVersionSchema.openapi({
+const EndpointApiVersionSchema = z.enum(apiVersions, apiVersionError).openapi({
   example: LATEST_API_VERSION,
   description:
     "The API version this endpoint's events are rendered (and signed) in. Defaults to your account's pinned version. Upgrade one endpoint at a time: create a second endpoint on the new version, switch your code, then delete the old one, or update this one when your handler reads both shapes.",
