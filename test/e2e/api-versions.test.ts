@@ -273,6 +273,12 @@ describe("documents per version", () => {
     expect(older.body.info.version).toBe(OLD);
     expect(older.body.info.description).toContain("payment_failure_object");
     expect(plain.body.info.version).toBe(NEW);
+    // The changelog is documented, as a key-less route.
+    expect(
+      (plain.body as unknown as { paths: Record<string, { get?: { security?: unknown } }> }).paths[
+        "/v1/versions"
+      ]?.get,
+    ).toBeDefined();
     expect(older.res.headers.get("cellpay-version")).toBe(OLD);
     const unknown = await fetch(`${cell.url}/v1/openapi.json?version=1999-01-01`);
     expect(unknown.status).toBe(400);
