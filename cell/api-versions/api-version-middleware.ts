@@ -3,7 +3,7 @@
 // route whose shape changed since, and renders the answer's body back to that version. Answers in
 // the newest version are not touched (no parse, no copy), except idempotent replays, whose stored
 // body may predate a change.
-import type { HonoRequest, MiddlewareHandler } from "hono";
+import type { Context, HonoRequest, MiddlewareHandler } from "hono";
 import {
   API_VERSION_HEADER,
   type ApiVersion,
@@ -47,18 +47,34 @@ export const apiVersion = (opts: ApiVersionOptions): MiddlewareHandler<AppEnv> =
     // Before next(): a header set after the response exists makes Hono copy the Response.
     for (const [name, value] of Object.entries(versionHeaders(version, opts.clock()))) c.header(name, value);
 
-    if (c.req.method === "POST" && opts.chain.hasRequestChanges("POST", c.req.path, version)) {
-      await liftRequestBody(c.req, opts.chain, version);
-    }
+    const lifted = c.req.method === "POST" && opts.chain.hasRequestChanges("POST", c.req.path, version);
+    if (lifted) await liftRequestBody(c.req, opts.chain, version);
     await next();
 
     const res = c.res;
+    if (lifted && res.status >= 400 && res.status < 500) {
+      await renameErrorParam(c, opts.chain.requestParamNames("POST", c.req.path, version));
+      return;
+    }
     if (version === LATEST_API_VERSION && res.headers.get("idempotent-replayed") !== "true") return;
     if (res.status < 200 || res.status >= 300) return;
     if (!res.headers.get("content-type")?.startsWith("application/json")) return;
     const rendered = opts.chain.render(await res.json(), version);
     c.res = new Response(JSON.stringify(rendered), { status: res.status, headers: res.headers });
   };
+
+/** An error about a lifted field names the field as the partner sent it. */
+async function renameErrorParam(c: Context<AppEnv>, names: Record<string, string>): Promise<void> {
+  const res = c.res;
+  if (!res.headers.get("content-type")?.startsWith("application/json")) return;
+  const body = (await res.clone().json()) as { error?: { param?: string; message?: string } };
+  const param = body.error?.param;
+  const older = param === undefined ? undefined : names[param];
+  if (!body.error || param === undefined || older === undefined) return;
+  body.error.param = older;
+  if (body.error.message) body.error.message = body.error.message.replaceAll(`'${param}'`, `'${older}'`);
+  c.res = new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+}
 
 /**
  * The route's validator reads the body through HonoRequest's text cache: the lifted body is put

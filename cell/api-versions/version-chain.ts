@@ -16,6 +16,8 @@ export interface VersionChain {
   changesAfter(version: ApiVersion): readonly VersionChange[];
   /** A request body written for `from`, in the newest shape. `path` is the request's path. */
   upgradeRequest(method: string, path: string, body: unknown, from: ApiVersion): unknown;
+  /** Newest → older field names of the requests lifted on this path (for error `param`s). */
+  requestParamNames(method: string, path: string, from: ApiVersion): Record<string, string>;
   /** True when some change lifts requests to this path (so the body must be read first). */
   hasRequestChanges(method: string, path: string, from: ApiVersion): boolean;
   /** A response body or an event, in the shape of `to`. */
@@ -75,6 +77,11 @@ export function createVersionChain(changes: readonly VersionChange[] = versionCh
   return {
     changesIn: (version) => sorted.filter((c) => c.version === version),
     changesAfter: (version) => after.get(version) ?? [],
+    requestParamNames(method, path, from) {
+      const names: Record<string, string> = {};
+      for (const r of requestTransforms(method, path, from)) Object.assign(names, r.paramNames);
+      return names;
+    },
     hasRequestChanges: (method, path, from) => requestTransforms(method, path, from).length > 0,
     upgradeRequest(method, path, body, from) {
       if (body === null || typeof body !== "object" || Array.isArray(body)) return body;

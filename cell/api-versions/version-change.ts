@@ -26,6 +26,11 @@ export interface RequestTransform {
   /** Hono's template syntax, e.g. `/v1/payments/:id/capture`. */
   path: string;
   up(body: Json): Json;
+  /**
+   * Newest field name → the name this version's request used, so an error about a lifted field
+   * names the field the partner sent (`param` and the message).
+   */
+  paramNames?: Record<string, string>;
 }
 
 /** Edits of the generated OpenAPI document's component schemas, to show the older shape. */

@@ -117,6 +117,16 @@ describe("two partners, two versions, one cell, at the same time", () => {
     const wrong = await newCall("POST", `/v1/payments/${other.body.id}/capture`, { amount: 300 });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error).toMatchObject({ code: "invalid_request" });
+    // Errors name the field as each version calls it.
+    const [oOver, nOver] = await Promise.all([
+      oldCall("POST", `/v1/payments/${(await authorize(oldCall)).body.id}/capture`, { amount: 5000 }),
+      newCall("POST", `/v1/payments/${other.body.id}/capture`, { amount_to_capture: 5000 }),
+    ]);
+    expect(oOver.body.error).toMatchObject({ code: "amount_exceeds_capturable", param: "amount" });
+    expect(nOver.body.error).toMatchObject({ code: "amount_exceeds_capturable", param: "amount_to_capture" });
+    const oBad = await oldCall("POST", `/v1/payments/${o.body.id}/capture`, { amount: -1 });
+    expect(oBad.body.error).toMatchObject({ code: "invalid_request", param: "amount" });
+    expect(oBad.body.error?.message).not.toContain("amount_to_capture");
   });
 
   it("an idempotent replay is answered in the version of the replaying request", async () => {

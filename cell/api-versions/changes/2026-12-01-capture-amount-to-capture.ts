@@ -16,6 +16,7 @@ export const captureAmountToCapture: VersionChange = {
         const { amount, ...rest } = body;
         return { ...rest, amount_to_capture: amount };
       },
+      paramNames: { amount_to_capture: "amount" },
     },
   ],
   schemas: {
