@@ -42,6 +42,7 @@ import { registerResumePartner } from "./routes/partners/resume.ts";
 import { registerRetrievePartner } from "./routes/partners/retrieve.ts";
 import { registerRotatePartnerKey } from "./routes/partners/rotate-key.ts";
 import { registerSetPartnerLimits } from "./routes/partners/set-limits.ts";
+import { registerSetPartnerVersion } from "./routes/partners/set-version.ts";
 import { registerSuspendPartner } from "./routes/partners/suspend.ts";
 import { registerRetrieveRoutingTable } from "./routes/routing-table/retrieve.ts";
 import { validationHook } from "./validation-hook.ts";
@@ -82,6 +83,7 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerEnablePartnerLive(app);
   registerListPartnerKeys(app);
   registerSetPartnerLimits(app);
+  registerSetPartnerVersion(app);
   registerListCells(app);
   registerRetrieveCell(app);
   registerRetrieveCellBackups(app);

@@ -25,6 +25,8 @@ const catalogue = {
   card_expired: [400, "card_error"],
   token_not_found: [400, "invalid_request_error"],
   invalid_webhook_url: [400, "invalid_request_error"],
+  /** A `Cellpay-Version` (or `?version=`) that is not one of the dated API versions. */
+  invalid_api_version: [400, "invalid_request_error"],
   // the path itself is malformed (dot segments, encodings, control characters, too long)
   invalid_path: [400, "invalid_request_error"],
   /** A card number in a free-text field (description, reference, metadata, holder_name…). */

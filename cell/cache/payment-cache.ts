@@ -4,6 +4,7 @@
 // store a tombstone with the version they are committing, alongside the commit and before
 // answering: after a write returns, a read either finds the new version or falls through to
 // Postgres (a read between tombstone and commit gets the old row, uncached, which was still true).
+import { LATEST_API_VERSION } from "../../shared/api-versions.ts";
 import type { PaymentBody } from "../gateway/schemas/payment.ts";
 import type { Redis, RedisHealth } from "./redis-client.ts";
 
@@ -22,6 +23,13 @@ if current then
 end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
 return 1`;
+
+/**
+ * Bodies are in the newest API shape: a new version starts a new key space, so no body cached in
+ * an older shape is served after an upgrade.
+ */
+export const paymentCacheKey = (partnerId: string, id: string) =>
+  `pay:${LATEST_API_VERSION}:${partnerId}:${id}`;
 
 export interface PaymentCache {
   get(partnerId: string, id: string): Promise<PaymentBody | undefined>;
@@ -45,7 +53,7 @@ export function createPaymentCache(redis: Redis | undefined, health: RedisHealth
   if (!redis) return noCache;
   if (!("paymentCas" in redis)) redis.defineCommand("paymentCas", { numberOfKeys: 1, lua: compareAndSet });
   const r = redis as RedisWithCas;
-  const key = (partnerId: string, id: string) => `pay:${partnerId}:${id}`;
+  const key = paymentCacheKey;
   const cas = async (k: string, version: number, body: string) => {
     try {
       await r.paymentCas(k, version, body, TTL_SECONDS);

@@ -324,6 +324,8 @@ export const webhookEndpoints = pgTable(
     secretSealed: text("secret_sealed").notNull(),
     previousSecretSealed: text("previous_secret_sealed"),
     previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true }),
+    /** The API version its events are rendered in (cell/api-versions/); 0010 pinned old rows. */
+    apiVersion: text("api_version").notNull().default("2026-06-01"),
     status: text("status", { enum: ["enabled", "disabled"] })
       .notNull()
       .default("enabled"),

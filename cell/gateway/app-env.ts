@@ -1,3 +1,4 @@
+import type { ApiVersion } from "../../shared/api-versions.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { ModeScope } from "../partners/mode-scope.ts";
 import type { PartnerSettings } from "../partners/partner-settings.ts";
@@ -19,6 +20,8 @@ export interface AppEnv {
     requestId: string;
     log: Logger;
     partner: AuthedPartner;
+    /** The API version this request is answered in (cell/api-versions/api-version-middleware.ts). */
+    apiVersion: ApiVersion;
     /** W3C traceparent of this request's span (middleware/metrics.ts). */
     traceparent: string;
     /** The error onError rendered as a 5xx, logged once by request-context. */

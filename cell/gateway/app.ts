@@ -3,6 +3,8 @@
 // registrar per route (routes/<resource>/<verb>.ts). The internal API and the metrics are not
 // here: they are served on the internal listener (internal/internal-listener-app.ts).
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { apiVersion } from "../api-versions/api-version-middleware.ts";
+import { createVersionChain } from "../api-versions/version-chain.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { GatewayDeps } from "./deps.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./error-handler.ts";
@@ -38,6 +40,7 @@ import { registerDeleteWebhookEndpoint } from "./routes/webhook-endpoints/delete
 import { registerListWebhookEndpoints } from "./routes/webhook-endpoints/list.ts";
 import { registerRetrieveWebhookEndpoint } from "./routes/webhook-endpoints/retrieve.ts";
 import { registerRollWebhookSecret } from "./routes/webhook-endpoints/roll-secret.ts";
+import { registerUpdateWebhookEndpoint } from "./routes/webhook-endpoints/update.ts";
 import type { GatewayTelemetry } from "./telemetry/gateway-telemetry.ts";
 import { validationHook } from "./validation-hook.ts";
 
@@ -55,7 +58,8 @@ export function createGatewayApp(deps: GatewayDeps, telemetry: GatewayTelemetry)
   app.notFound(notFoundOrMethodNotAllowed(() => app.routes));
 
   registerHealth(app);
-  registerDocs(app);
+  const versionChain = createVersionChain();
+  registerDocs(app, versionChain);
 
   // The partner API: admission first (cheap), body checks, the key, then the partner's limits.
   // Registered after the docs, so GET /v1/openapi.json answers before any of it runs.
@@ -67,6 +71,12 @@ export function createGatewayApp(deps: GatewayDeps, telemetry: GatewayTelemetry)
     partnerLimits({
       rateLimit: deps.config.defaultRateLimit,
       maxConcurrency: deps.config.defaultMaxConcurrency,
+    }),
+    // Last: the handlers below see the newest shape only; the answer goes back to the request's version.
+    apiVersion({
+      chain: versionChain,
+      clock: deps.clock,
+      onVersion: (version, source) => telemetry.apiVersions.inc([version, source]),
     }),
   );
 
@@ -89,6 +99,7 @@ export function createGatewayApp(deps: GatewayDeps, telemetry: GatewayTelemetry)
   registerCreateWebhookEndpoint(app);
   registerListWebhookEndpoints(app);
   registerRetrieveWebhookEndpoint(app);
+  registerUpdateWebhookEndpoint(app);
   registerDeleteWebhookEndpoint(app);
   registerRollWebhookSecret(app);
   registerListWebhookDeliveries(app);

@@ -25,6 +25,15 @@ export const MaskedCardSchema = z
   })
   .openapi("Card");
 
+export const PaymentFailureSchema = z
+  .object({
+    code: z
+      .string()
+      .openapi({ example: "card_declined", description: "A decline code (see the test cards)" }),
+    message: z.string().nullable(),
+  })
+  .openapi("PaymentFailure");
+
 export const PaymentSchema = z
   .object({
     id: z.string().openapi({ example: "pay_0mh1x2y3z4abcdefghijklmn" }),
@@ -39,8 +48,9 @@ export const PaymentSchema = z
     capture_method: z.enum(captureMethods),
     card: MaskedCardSchema,
     card_token: z.string().nullable(),
-    failure_code: z.string().nullable(),
-    failure_message: z.string().nullable(),
+    failure: PaymentFailureSchema.nullable().openapi({
+      description: "Why it failed; null unless it failed.",
+    }),
     description: z.string().nullable(),
     reference: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),

@@ -125,9 +125,9 @@ describe("applyCapture", () => {
       amount_capturable: 0,
     });
   });
-  it("refuses more than the capturable amount, naming the amount param", () => {
+  it("refuses more than the capturable amount, naming the amount_to_capture param (newest shape)", () => {
     const err = apiErrorOf(() => applyCapture(inStatus("requires_capture"), 1001));
-    expect(err).toMatchObject({ code: "amount_exceeds_capturable", param: "amount", status: 422 });
+    expect(err).toMatchObject({ code: "amount_exceeds_capturable", param: "amount_to_capture", status: 422 });
   });
   it.each([0, -5, 1.5])("refuses a capture amount of %s", (amount) => {
     expect(apiErrorOf(() => applyCapture(inStatus("requires_capture"), amount)).code).toBe("invalid_request");

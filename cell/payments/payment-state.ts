@@ -123,7 +123,7 @@ export function applyCapture(p: PaymentMoney, amount?: number): PaymentMoney {
     throw new ApiError(
       "amount_exceeds_capturable",
       `The amount to capture (${toCapture}) is greater than the amount capturable (${p.amount_capturable}).`,
-      { param: "amount" },
+      { param: "amount_to_capture" },
     );
   }
   return { ...p, status: "succeeded", amount_capturable: 0, amount_captured: toCapture };

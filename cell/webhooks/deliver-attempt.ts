@@ -3,6 +3,7 @@
 // time with backoff, or dead).
 import type { Logger } from "../../shared/logger.ts";
 import { SpanKind, startSpan } from "../../shared/telemetry/trace-context.ts";
+import { renderEventFor } from "../api-versions/render-event.ts";
 import type { Sql } from "../db/client.ts";
 import { type AttemptOutcome, type ClaimedDelivery, recordAttempt } from "../db/queries/webhooks.ts";
 import type { EventEnvelope } from "../events/envelope.ts";
@@ -60,7 +61,8 @@ export function envelopeOf(d: ClaimedDelivery, cellId: string): EventEnvelope {
 async function send(ctx: AttemptContext, d: ClaimedDelivery, now: Date): Promise<PostResult> {
   if (d.endpoint_status !== "enabled") return { reason: "endpoint_disabled", detail: "endpoint disabled" };
   if (!d.event_type || !d.event_created_at) return { reason: "event_not_found", detail: "event not found" };
-  const body = JSON.stringify(envelopeOf(d, ctx.cellId));
+  // Stored once in the newest shape, rendered in the endpoint's version; the signature is over this.
+  const body = JSON.stringify(renderEventFor(envelopeOf(d, ctx.cellId), d.endpoint_api_version));
   const secrets = [await ctx.openSecret(d.secret_sealed, d.endpoint_id)];
   if (d.previous_secret_sealed && d.previous_secret_expires_at && d.previous_secret_expires_at > now) {
     secrets.push(await ctx.openSecret(d.previous_secret_sealed, d.endpoint_id));

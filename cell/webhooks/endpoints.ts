@@ -8,6 +8,7 @@ import {
   findEndpoint,
   insertEndpoint,
   rollEndpointSecret,
+  updateEndpoint,
   type WebhookEndpointRow,
 } from "../db/queries/webhooks.ts";
 import type { ModeScope } from "../partners/mode-scope.ts";
@@ -37,7 +38,13 @@ export interface EndpointWithSecret {
 export async function createWebhookEndpoint(
   deps: EndpointDeps,
   partner: { partnerId: string; mode: EndpointMode },
-  input: { url: string; enabled_events: string[]; description?: string | undefined },
+  input: {
+    url: string;
+    enabled_events: string[];
+    description?: string | undefined;
+    /** Omitted: the original shape (the route passes the partner's pin). */
+    api_version?: string | undefined;
+  },
 ): Promise<EndpointWithSecret> {
   const policy = policyFor(partner.mode, deps.allowPrivateTargets ?? false);
   const check = await checkWebhookUrl(input.url, policy, deps.resolve);
@@ -57,6 +64,7 @@ export async function createWebhookEndpoint(
       enabled_events: [...new Set(input.enabled_events)],
       // The aad binds the ciphertext to this endpoint: a sealed secret copied elsewhere won't open.
       secret_sealed: deps.vault.seal(secret, id),
+      api_version: input.api_version,
     },
     MAX_ENDPOINTS_PER_PARTNER,
   );
@@ -84,6 +92,17 @@ export async function rollWebhookSecret(
 
 export async function retrieveWebhookEndpoint(sql: Sql, scope: ModeScope, id: string) {
   const endpoint = await findEndpoint(sql, scope, id);
+  if (!endpoint) throw notFound("webhook endpoint", id);
+  return endpoint;
+}
+
+export async function updateWebhookEndpoint(
+  sql: Sql,
+  scope: ModeScope,
+  id: string,
+  change: { api_version?: string | undefined; description?: string | undefined },
+) {
+  const endpoint = await updateEndpoint(sql, scope, id, change);
   if (!endpoint) throw notFound("webhook endpoint", id);
   return endpoint;
 }

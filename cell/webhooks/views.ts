@@ -20,6 +20,7 @@ export function endpointView(e: WebhookEndpointRow, now: Date): WebhookEndpointB
     enabled_events: e.enabled_events,
     status: e.status,
     livemode: e.mode === "live",
+    api_version: e.api_version,
     previous_secret_expires:
       rolling && e.previous_secret_expires_at ? unix(e.previous_secret_expires_at) : null,
     created: unix(e.created_at),

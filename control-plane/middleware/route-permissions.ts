@@ -38,6 +38,10 @@ export const routePermissions: Record<string, RoutePermission> = {
     reason: true,
   },
   "PUT /admin/v1/partners/{id}/limits": { permission: "partners.manage", action: "partner.set_limits" },
+  "PUT /admin/v1/partners/{id}/api-version": {
+    permission: "partners.manage",
+    action: "partner.set_api_version",
+  },
   "POST /admin/v1/partners/{id}/move": { permission: "cells.operate", action: "partner.move", reason: true },
   "GET /admin/v1/cells": { permission: "read", action: "cell.list" },
   "POST /admin/v1/cells": { permission: "cells.register", action: "cell.register" },

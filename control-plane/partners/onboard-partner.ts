@@ -2,6 +2,7 @@
 // provisioned in the cell with a first test key, and the new route, all or nothing: the registry
 // transaction commits only after the cell said yes, so a failed cell call leaves no trace here.
 import { eq } from "drizzle-orm";
+import { LATEST_API_VERSION } from "../../shared/api-versions.ts";
 import { ApiError, conflict, notFound } from "../../shared/errors.ts";
 import { newId } from "../../shared/ids.ts";
 import type { AdminActor } from "../app-env.ts";
@@ -22,17 +23,19 @@ export async function onboardPartner(
   input: { name: string; cellId?: string | undefined },
 ) {
   const id = newId("ptr", deps.clock().getTime());
+  // New partners start on the newest API version; existing ones keep the one they are pinned to.
+  const settings = { api_version: LATEST_API_VERSION };
   let provisionedIn: { id: string; internalGateways: string[] } | undefined;
   try {
     const result = await deps.db.transaction(async (tx) => {
       const cell = await lockTargetCell(tx, input.cellId, deps.random);
       const row = (
-        await tx.insert(partners).values({ id, name: input.name, cellId: cell.id }).returning()
+        await tx.insert(partners).values({ id, name: input.name, cellId: cell.id, settings }).returning()
       )[0]!;
       const provisioned = await callCell(cell.id, () =>
         deps.cellClients
           .forCell(cell)
-          .provisionPartner({ id, name: input.name, settings: {}, first_key_mode: "test" }),
+          .provisionPartner({ id, name: input.name, settings, first_key_mode: "test" }),
       );
       provisionedIn = cell;
       if (!provisioned.api_key)

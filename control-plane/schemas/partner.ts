@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { apiVersionError, apiVersions, LATEST_API_VERSION } from "../../shared/api-versions.ts";
 import { partnerTrafficResponse } from "../../shared/cell-api/contract.ts";
 import { CellSchema } from "./cell.ts";
 import { CellIdSchema, LimitSchema, listOf, ReasonSchema } from "./common.ts";
@@ -95,6 +96,13 @@ export const KeyListSchema = z
     ),
   })
   .openapi("PartnerKeyList");
+
+export const SetApiVersionBodySchema = z
+  .object({
+    api_version: z.enum(apiVersions, apiVersionError).openapi({ example: LATEST_API_VERSION }),
+    reason: ReasonSchema.optional(),
+  })
+  .strict();
 
 export const SetLimitsBodySchema = z
   .object({

@@ -3,6 +3,7 @@
 // limits and keys are managed in the cell, and a failed cell call leaves nothing behind.
 // Needs the cells' internal API (/internal/v1, cell/gateway/internal/).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LATEST_API_VERSION } from "../../shared/api-versions.ts";
 import { createCellClient } from "../../shared/cell-api/cell-client.ts";
 import { card, client, startTestCell, type TestCell } from "../../test/harness.ts";
 import {
@@ -129,6 +130,36 @@ describe("onboarding through the control plane", () => {
       token: TEST_CELL_ADMIN_TOKEN,
     }).getPartner(p.id);
     expect(inCell.settings).toMatchObject(limits);
+  });
+
+  it("pins new partners to the newest API version; set-version pins another, pushes it to the cell, keeps the limits and is audited", async () => {
+    const p = onboarded[2]!;
+    const before = await cp.admin("GET", `/admin/v1/partners/${p.id}`);
+    expect(before.body.settings.api_version).toBe(LATEST_API_VERSION);
+    expect((await pay(p)).headers.get("cellpay-version")).toBe(LATEST_API_VERSION);
+    const res = await cp.admin("PUT", `/admin/v1/partners/${p.id}/api-version`, {
+      api_version: "2026-06-01",
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.settings).toMatchObject({ api_version: "2026-06-01", max_concurrency: 3 });
+    const inCell = await createCellClient({
+      internalUrls: [cells[p.cell_id]!.internalUrl],
+      token: TEST_CELL_ADMIN_TOKEN,
+    }).getPartner(p.id);
+    expect(inCell.settings).toMatchObject({ api_version: "2026-06-01", max_concurrency: 3 });
+    const answer = await pay(p);
+    expect(answer.headers.get("cellpay-version")).toBe("2026-06-01");
+    expect(answer.body).toHaveProperty("failure_code", null);
+    const unknown = await cp.admin("PUT", `/admin/v1/partners/${p.id}/api-version`, {
+      api_version: "2031-01-01",
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatchObject({ param: "api_version" });
+    const audit = await cp.admin("GET", "/admin/v1/audit-log?limit=20");
+    const entry = audit.body.data.find(
+      (e: { action: string; after: unknown }) => e.action === "partner.set_api_version" && e.after !== null,
+    );
+    expect(entry).toMatchObject({ target: p.id, after: { settings: { api_version: "2026-06-01" } } });
   });
 
   it("rotates a key: the new one works, the revoked one no longer does", async () => {

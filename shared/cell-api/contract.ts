@@ -3,6 +3,7 @@
 // authenticated by the control plane's cell-admin credential (never a partner key). The zod schemas here are the single contract for
 // both sides (cell/gateway/internal/ serves it, control-plane/ calls it through cell-client.ts).
 import { z } from "zod";
+import { apiVersionSchema } from "../api-versions.ts";
 
 export const partnerSettingsInput = z
   .object({
@@ -11,6 +12,7 @@ export const partnerSettingsInput = z
     fee_bps: z.number().int().min(0).max(10_000).optional(),
     /** Set by enable-live only: the live connector of the partner's live-mode payments. */
     live_connector: z.string().min(1).max(64).optional(),
+    api_version: apiVersionSchema.optional(),
   })
   .strict();
 

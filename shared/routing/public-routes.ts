@@ -19,6 +19,7 @@ const route = (method: PublicMethod, path: string): PublicRoute => ({ method, pa
 export const publicRoutes: readonly PublicRoute[] = [
   docs("/docs"),
   docs("/v1/openapi.json"),
+  docs("/v1/versions"),
   route("POST", "/v1/payments"),
   route("GET", "/v1/payments"),
   route("GET", "/v1/payments/:id"),
@@ -37,6 +38,7 @@ export const publicRoutes: readonly PublicRoute[] = [
   route("POST", "/v1/webhook_endpoints"),
   route("GET", "/v1/webhook_endpoints"),
   route("GET", "/v1/webhook_endpoints/:id"),
+  route("POST", "/v1/webhook_endpoints/:id"),
   route("DELETE", "/v1/webhook_endpoints/:id"),
   route("POST", "/v1/webhook_endpoints/:id/roll_secret"),
   route("GET", "/v1/webhook_deliveries"),

@@ -3,6 +3,7 @@
 // throttled while a quiet one sees no failure, and a gateway at capacity answers a fast 503.
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { paymentCacheKey } from "../../cell/cache/payment-cache.ts";
 import { card, client, startTestCell, type TestCell } from "../harness.ts";
 
 let cell: TestCell;
@@ -33,7 +34,7 @@ describe("payment reads through Redis", () => {
     const auth = await call("POST", "/v1/payments", payment({ capture_method: "manual" }));
     const first = await call("GET", `/v1/payments/${auth.body.id}`);
     expect(first.body.status).toBe("requires_capture");
-    expect(await cell.gateway.deps.redis!.get(`pay:${partnerId}:${auth.body.id}`)).toContain(
+    expect(await cell.gateway.deps.redis!.get(paymentCacheKey(partnerId, auth.body.id as string))).toContain(
       "requires_capture",
     );
     for (let i = 0; i < 5; i++) await call("GET", `/v1/payments/${auth.body.id}`);

@@ -1,5 +1,6 @@
 // Webhook endpoints, deliveries and attempts. Partner-facing queries are always scoped by partner
 // id; the dispatcher's claim is the one cross-partner query, and it enforces per-partner fairness.
+import { ORIGINAL_API_VERSION } from "../../../shared/api-versions.ts";
 import { type ModeScope, modeOf } from "../../partners/mode-scope.ts";
 import type { Sql } from "../client.ts";
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from "../rows.ts";
@@ -17,12 +18,12 @@ export async function insertEndpoint(
   e: Pick<
     WebhookEndpointRow,
     "id" | "partner_id" | "url" | "description" | "mode" | "enabled_events" | "secret_sealed"
-  >,
+  > & { api_version?: string | undefined },
   max: number,
 ): Promise<WebhookEndpointRow | undefined> {
   const rows = await sql<WebhookEndpointRow[]>`
-    insert into webhook_endpoints (id, partner_id, url, description, mode, enabled_events, secret_sealed)
-    select ${e.id}, ${e.partner_id}, ${e.url}, ${e.description}, ${e.mode}, ${sql.json(e.enabled_events)}, ${e.secret_sealed}
+    insert into webhook_endpoints (id, partner_id, url, description, mode, enabled_events, secret_sealed, api_version)
+    select ${e.id}, ${e.partner_id}, ${e.url}, ${e.description}, ${e.mode}, ${sql.json(e.enabled_events)}, ${e.secret_sealed}, ${e.api_version ?? ORIGINAL_API_VERSION}
     where (select count(*) from webhook_endpoints
            where partner_id = ${e.partner_id} and mode = ${e.mode} and status = 'enabled') < ${max}
     returning *`;
@@ -45,6 +46,21 @@ export async function listEndpoints(
     select * from webhook_endpoints where partner_id = ${scope.partnerId} and mode = ${endpointMode(scope)}
       ${f.startingAfter ? sql`and id < ${f.startingAfter}` : sql``}
     order by id desc limit ${f.limit + 1}`;
+}
+
+/** Changes what was given (undefined keeps the value); undefined when there is no such endpoint. */
+export async function updateEndpoint(
+  sql: Sql,
+  scope: ModeScope,
+  id: string,
+  change: { api_version?: string | undefined; description?: string | undefined },
+) {
+  const rows = await sql<WebhookEndpointRow[]>`
+    update webhook_endpoints set
+      api_version = coalesce(${change.api_version ?? null}, api_version),
+      description = coalesce(${change.description ?? null}, description)
+    where id = ${id} and partner_id = ${scope.partnerId} and mode = ${endpointMode(scope)} returning *`;
+  return rows[0];
 }
 
 export async function disableEndpoint(sql: Sql, scope: ModeScope, id: string) {
@@ -145,6 +161,8 @@ export interface ClaimedDelivery {
   secret_sealed: string;
   previous_secret_sealed: string | null;
   previous_secret_expires_at: Date | null;
+  /** The endpoint's API version: the event is rendered in it when sent. */
+  endpoint_api_version: string;
   event_type: string | null;
   event_data: unknown;
   event_created_at: Date | null;
@@ -188,7 +206,7 @@ export async function claimDueDeliveries(
       (select count(*)::int from webhook_attempts a
         where a.delivery_id = l.id and a.attempted_at >= l.created_at) as failures,
       e.url, e.mode, e.status as endpoint_status, e.secret_sealed, e.previous_secret_sealed,
-      e.previous_secret_expires_at, ev.type as event_type, ev.data as event_data, ev.created_at as event_created_at, ev.trace_parent as event_trace_parent
+      e.previous_secret_expires_at, e.api_version as endpoint_api_version, ev.type as event_type, ev.data as event_data, ev.created_at as event_created_at, ev.trace_parent as event_trace_parent
     from leased l
     join webhook_endpoints e on e.id = l.endpoint_id
     left join events ev on ev.id = l.event_id`;

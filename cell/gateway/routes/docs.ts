@@ -4,10 +4,12 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { errorCodes, statusOf } from "../../../shared/errors.ts";
 import { pageSecurityHeaders } from "../../../shared/page-security-headers.ts";
 import { simulatorTestCards } from "../../acquirer/simulator.ts";
+import { registerVersionRoutes } from "../../api-versions/routes.ts";
+import type { VersionChain } from "../../api-versions/version-chain.ts";
 import type { AppEnv } from "../app-env.ts";
 import { docsPage } from "./docs-page.ts";
 
-export function registerDocs(app: OpenAPIHono<AppEnv>) {
+export function registerDocs(app: OpenAPIHono<AppEnv>, versions: VersionChain) {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
@@ -15,7 +17,8 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
   });
   const cards = simulatorTestCards.map((c) => `| ${c.number} | ${c.brand} | ${c.description} |`).join("\n");
   const codes = errorCodes.map((code) => `| ${code} | ${statusOf(code)} |`).join("\n");
-  app.doc31("/v1/openapi.json", {
+  // GET /v1/openapi.json?version=… and the changelog (cell/api-versions/routes.ts).
+  registerVersionRoutes(app, versions, {
     openapi: "3.1.0",
     info: {
       title: "cellpay API",
@@ -24,6 +27,7 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
         "Payments for partners: authorize, capture, cancel, refund, vaulted cards. JSON bodies; amounts are integers in the currency's minor unit.",
         "Every POST takes an `Idempotency-Key` header (kept 24 h): a retry with the same key and body replays the first answer.",
         "Errors always have the shape `{ error: { type, code, message, param?, request_id } }`.",
+        "Versions: your account is pinned to a dated API version; `Cellpay-Version: <date>` overrides it for one request, every answer names the version in `Cellpay-Version`, and `GET /v1/versions` is the changelog. `?version=<date>` gives this document for another version.",
         `\n### Test cards (simulator acquirer)\n| number | brand | outcome |\n|---|---|---|\n${cards}`,
         `\n### Error codes\n| code | HTTP status |\n|---|---|\n${codes}`,
       ].join("\n"),

@@ -38,7 +38,9 @@ export const CreatePaymentSchema = z
 
 export const CapturePaymentSchema = z
   .object({
-    amount: AmountSchema.optional().openapi({ description: "Defaults to the whole capturable amount" }),
+    amount_to_capture: AmountSchema.optional().openapi({
+      description: "Defaults to the whole capturable amount",
+    }),
   })
   .strict()
   .openapi("CapturePayment");

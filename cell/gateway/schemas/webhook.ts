@@ -1,5 +1,6 @@
 // Webhook endpoints, deliveries and attempts at the API edge.
 import { z } from "@hono/zod-openapi";
+import { apiVersionError, apiVersions, LATEST_API_VERSION } from "../../../shared/api-versions.ts";
 import { eventTypes } from "../../events/envelope.ts";
 import { attemptReasons } from "../../webhooks/attempt-reasons.ts";
 import { IdSchema, LimitSchema, queryOf } from "./common.ts";
@@ -11,6 +12,12 @@ const EventTypeFilterSchema = z
     message: `must be "*" or one of ${eventTypes.join(", ")}`,
   })
   .openapi({ example: "payment.captured", description: `"*" or one of: ${eventTypes.join(", ")}` });
+
+const EndpointApiVersionSchema = z.enum(apiVersions, apiVersionError).openapi({
+  example: LATEST_API_VERSION,
+  description:
+    "The API version this endpoint's events are rendered (and signed) in. Defaults to your account's pinned version. Upgrade one endpoint at a time: create a second endpoint on the new version, switch your code, then delete the old one, or update this one when your handler reads both shapes.",
+});
 
 export const CreateWebhookEndpointSchema = z
   .object({
@@ -24,9 +31,21 @@ export const CreateWebhookEndpointSchema = z
     description: freeText(z.string().max(500))
       .optional()
       .openapi({ description: "Your own note about this endpoint." }),
+    api_version: EndpointApiVersionSchema.optional(),
   })
   .strict()
   .openapi("CreateWebhookEndpoint");
+
+export const UpdateWebhookEndpointSchema = z
+  .object({
+    api_version: EndpointApiVersionSchema.optional(),
+    description: freeText(z.string().max(500)).optional(),
+  })
+  .strict()
+  .refine((b) => b.api_version !== undefined || b.description !== undefined, {
+    message: "give api_version or description",
+  })
+  .openapi("UpdateWebhookEndpoint");
 
 export const RollWebhookSecretSchema = z
   .object({
@@ -53,6 +72,7 @@ export const WebhookEndpointSchema = z
     enabled_events: z.array(z.string()),
     status: z.enum(["enabled", "disabled"]),
     livemode: z.boolean().openapi({ description: "Created with a live key." }),
+    api_version: z.string().openapi({ description: "The API version its events are rendered in." }),
     previous_secret_expires: z
       .number()
       .int()
@@ -130,6 +150,7 @@ export const WebhookAttemptListSchema = z
   .object({ object: z.literal("list"), data: z.array(WebhookAttemptSchema), has_more: z.boolean() })
   .openapi("WebhookAttemptList");
 
+export type UpdateWebhookEndpointInput = z.infer<typeof UpdateWebhookEndpointSchema>;
 export type CreateWebhookEndpointInput = z.infer<typeof CreateWebhookEndpointSchema>;
 export type WebhookEndpointBody = z.infer<typeof WebhookEndpointSchema>;
 export type WebhookDeliveryBody = z.infer<typeof WebhookDeliverySchema>;

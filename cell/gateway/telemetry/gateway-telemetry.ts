@@ -15,6 +15,8 @@ export interface GatewayTelemetry {
   /** `cellpay_http_request_duration_seconds{route,method,status_class}`. */
   requests: Histogram;
   rejections: { inc(values: readonly string[]): void };
+  /** `cellpay_api_version_requests_total{api_version,source}`: bounded, versions are a fixed list. */
+  apiVersions: { inc(values: readonly string[]): void };
   partners: PartnerStats;
   /** The connector, timed and counted by operation and outcome. */
   acquirers: AcquirerRoutes;
@@ -34,6 +36,11 @@ export function createGatewayTelemetry(deps: GatewayDeps): GatewayTelemetry {
     "cellpay_rate_limit_rejections_total",
     "Requests refused by a limit, by error code (rate_limited, too_many_concurrent_requests, overloaded).",
     ["code"],
+  );
+  const apiVersions = registry.counter(
+    "cellpay_api_version_requests_total",
+    "Partner API requests by the API version they were answered in, and whether the partner's pin or the Cellpay-Version header chose it.",
+    ["api_version", "source"],
   );
   const acquirerCalls = registry.histogram(
     "cellpay_acquirer_duration_seconds",
@@ -108,6 +115,7 @@ export function createGatewayTelemetry(deps: GatewayDeps): GatewayTelemetry {
     registry,
     requests,
     rejections,
+    apiVersions,
     partners,
     acquirers: {
       test: instrumentAcquirer(deps.acquirers.test, acquirerCalls),

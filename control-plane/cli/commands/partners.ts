@@ -1,4 +1,4 @@
-// `partners list|get|create|suspend|resume|keys|rotate-key|set-limits`
+// `partners list|get|create|suspend|resume|keys|rotate-key|set-limits|set-version`
 import { numberOption, option, positional, UsageError } from "../args.ts";
 import type { CliCommand, CliContext } from "../command.ts";
 import { block, table, when } from "../output.ts";
@@ -149,6 +149,18 @@ export const command: CliCommand = {
           ctx.json
             ? JSON.stringify(res, null, 2)
             : block({ ...res, note: "the live key is shown once: store it now" }),
+        );
+      },
+    },
+    "set-version": {
+      usage: 'partners set-version <partner_id> <api_version> [--reason "…"]',
+      summary: "pin the partner to a dated API version (GET /v1/versions lists them)",
+      async run(ctx) {
+        const id = positional(ctx.args, 0, "partner_id");
+        const version = positional(ctx.args, 1, "api_version");
+        await show(
+          ctx,
+          await ctx.api.request("PUT", `/admin/v1/partners/${id}/api-version`, { api_version: version }),
         );
       },
     },

@@ -11,6 +11,7 @@ import { findCell } from "../../cells/cell-registry.ts";
 import { drains, moves, partners } from "../../db/schema.ts";
 import type { PartnerLive } from "../../monitoring/partner-rollup.ts";
 import { unfinishedStatuses } from "../../moves/move-registry.ts";
+import { partnersByVersion } from "../../partners/partners-by-version.ts";
 import { findPartnerOr404 } from "./partner-lookup.ts";
 
 const TOP = 10;
@@ -37,7 +38,7 @@ export function registerLiveApi(app: OpenAPIHono<AppEnv>) {
       .sort((a, b) => b.errorsPerSec - a.errorsPerSec)
       .slice(0, TOP);
     const ids = [...new Set([...byTraffic, ...byErrors].map((p) => p.id))];
-    const [names, movesOpen, drainsOpen] = await Promise.all([
+    const [names, movesOpen, drainsOpen, versions] = await Promise.all([
       ids.length
         ? db.select({ id: partners.id, name: partners.name }).from(partners).where(inArray(partners.id, ids))
         : Promise.resolve([]),
@@ -46,6 +47,7 @@ export function registerLiveApi(app: OpenAPIHono<AppEnv>) {
         .select()
         .from(drains)
         .where(notInArray(drains.status, ["completed", "failed"])),
+      partnersByVersion(db),
     ]);
     const nameOf = new Map(names.map((n) => [n.id, n.name]));
     return c.json({
@@ -90,6 +92,7 @@ export function registerLiveApi(app: OpenAPIHono<AppEnv>) {
       })),
       drains: drainsOpen.map((d) => ({ id: d.id, cell: d.cellId, status: d.status, progress: d.progress })),
       alerts: monitor.openAlerts(),
+      api_versions: versions,
     });
   });
 

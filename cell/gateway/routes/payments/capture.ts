@@ -39,7 +39,7 @@ export function registerCapturePayment(app: OpenAPIHono<AppEnv>) {
         paymentDepsOf(c),
         scope,
         id,
-        body.amount,
+        body.amount_to_capture,
         idem && { ...idem, responseStatus: 200 },
       );
       return { body: result.payment, keyFinished: result.keyFinished };

@@ -14,7 +14,7 @@ export const createPaymentRoute = createRoute({
   tags: ["Payments"],
   summary: "Create a payment",
   description:
-    "Authorizes a card (and captures it at once with capture_method automatic). A decline is a 201 payment with status `failed` and a `failure_code`.",
+    "Authorizes a card (and captures it at once with capture_method automatic). A decline is a 201 payment with status `failed` and a `failure` object.",
   security: [{ bearer: [] }],
   request: {
     query: NoQuerySchema,

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { pinnedVersion } from "../../../api-versions/pinned-version.ts";
 import { createWebhookEndpoint } from "../../../webhooks/endpoints.ts";
 import { endpointView } from "../../../webhooks/views.ts";
 import type { AppEnv } from "../../app-env.ts";
@@ -34,7 +35,8 @@ export function registerCreateWebhookEndpoint(app: OpenAPIHono<AppEnv>) {
     const { endpoint, secret } = await createWebhookEndpoint(
       { sql, vault, clock, allowPrivateTargets: config.webhookAllowPrivateTargets },
       { partnerId, mode },
-      input,
+      // Default: the account's pin (not this request's Cellpay-Version), as the field says.
+      { ...input, api_version: input.api_version ?? pinnedVersion(c.get("partner").settings) },
     );
     return c.json({ ...endpointView(endpoint, clock()), secret }, 201);
   });
