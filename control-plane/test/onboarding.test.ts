@@ -217,7 +217,7 @@ describe("onboarding through the control plane", () => {
     expect(testCard.body).toMatchObject({
       livemode: true,
       status: "failed",
-      failure_code: "test_card_in_live_mode",
+      failure: { code: "test_card_in_live_mode" },
     });
     // The test key still pays in test mode, and sees none of the live payments.
     const testPay = await pay(p);
