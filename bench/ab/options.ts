@@ -20,6 +20,8 @@ export interface AbOptions {
   skipCeilings: boolean;
   /** Extra pass per build with CPU profiles of router, gateway, relay, processor during dense load. */
   profile: boolean;
+  /** Postgres copies per cell for a build whose topology has `replicas` (undefined: the build's own). */
+  postgresReplicas: number | undefined;
   /** Free text for the report: who else was on the machine, why this run was made. */
   note: string | undefined;
 }
@@ -27,6 +29,7 @@ export interface AbOptions {
 export const abUsage = `npm run bench -- --scenario ab [--baseline 0c1c2c7] [--current HEAD] [--rounds 3]
   [--clients 32] [--warmup 5] [--dense-seconds 20] [--sparse-seconds 15] [--sparse-rate 100]
   [--search-steps 6] [--search-step-seconds 8] [--search-p99 50] [--skip-ceilings] [--profile]
+  [--postgres-replicas 1: the current build on one Postgres, as the baseline]
   [--note "what else ran on the machine"]`;
 
 export function parseAbArgs(argv: string[]): AbOptions {
@@ -48,6 +51,7 @@ export function parseAbArgs(argv: string[]): AbOptions {
       "skip-ceilings": { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
       note: { type: "string" },
+      "postgres-replicas": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -75,5 +79,6 @@ export function parseAbArgs(argv: string[]): AbOptions {
     skipCeilings: values["skip-ceilings"],
     profile: values.profile,
     note: values.note,
+    postgresReplicas: values["postgres-replicas"] === undefined ? undefined : num("postgres-replicas", 1),
   };
 }

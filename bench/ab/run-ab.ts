@@ -184,6 +184,11 @@ export async function runAb(argv: string[]): Promise<void> {
   const notes: string[] = [
     "On a shared machine absolute rates vary with what others run: compare the builds by the per-round ratios, and read the 'machine' column (CPU used outside the platform and the bench) to see how busy the box was.",
     ...(opts.note ? [opts.note] : []),
+    ...(opts.postgresReplicas === undefined
+      ? []
+      : [
+          `--postgres-replicas ${opts.postgresReplicas}: a build whose topology has Postgres replicas ran ${opts.postgresReplicas} cop${opts.postgresReplicas === 1 ? "y" : "ies"} per cell`,
+        ]),
   ];
   const dirty = await uncommittedChanges(repoRoot);
   if (dirty.length > 0 && opts.current === "HEAD") {
@@ -224,7 +229,7 @@ export async function runAb(argv: string[]): Promise<void> {
     ] as const) {
       const w = await addBuildWorktree(repoRoot, parent, name, ref);
       worktrees.push(w);
-      const topology = await writeBuildTopology(w.root, portBase);
+      const topology = await writeBuildTopology(w.root, portBase, opts.postgresReplicas);
       builds.push({ ...w, topology });
       console.log(
         `  ${name}: ${ref} = ${w.commit.slice(0, 10)} "${w.subject.slice(0, 70)}"; node_modules ${w.modules}`,

@@ -44,7 +44,12 @@ export interface BuildTopology {
 }
 
 /** Writes <root>/.data/ab-cells.yaml from the build's bench/cells.bench.yaml. */
-export async function writeBuildTopology(root: string, portBase: number): Promise<BuildTopology> {
+export async function writeBuildTopology(
+  root: string,
+  portBase: number,
+  /** Overrides `postgres.replicas` where the build's file has it: the same database layout for both builds. */
+  postgresReplicas?: number,
+): Promise<BuildTopology> {
   const source = parse(await readFile(join(root, "bench", "cells.bench.yaml"), "utf8")) as {
     platform: Record<string, Record<string, unknown>>;
     cells: Record<string, unknown>[];
@@ -75,8 +80,11 @@ export async function writeBuildTopology(root: string, portBase: number): Promis
     else if (value && typeof value === "object" && "port" in value) {
       const port = take(cellId);
       cell[key] = { ...(value as object), port };
+      if (postgresReplicas !== undefined && key === "postgres" && "replicas" in value) {
+        (cell[key] as { replicas: number }).replicas = postgresReplicas;
+      }
       // A replicated Postgres: every copy's port names this cell (see processes.ts).
-      const replicas = (value as { replicas?: number }).replicas ?? 1;
+      const replicas = (cell[key] as { replicas?: number }).replicas ?? 1;
       for (let i = 1; i < replicas; i++) portScope.set(port + i, cellId);
     }
   }
