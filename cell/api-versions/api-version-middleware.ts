@@ -69,7 +69,8 @@ async function renameErrorParam(c: Context<AppEnv>, names: Record<string, string
   if (!res.headers.get("content-type")?.startsWith("application/json")) return;
   const body = (await res.clone().json()) as { error?: { param?: string; message?: string } };
   const param = body.error?.param;
-  const older = param === undefined ? undefined : names[param];
+  // Own keys only: a param such as `__proto__` (a partner's own body key) must not find Object.prototype.
+  const older = typeof param === "string" && Object.hasOwn(names, param) ? names[param] : undefined;
   if (!body.error || param === undefined || older === undefined) return;
   body.error.param = older;
   if (body.error.message) body.error.message = body.error.message.replaceAll(`'${param}'`, `'${older}'`);

@@ -52,6 +52,12 @@ function connectionSettings(opts: DbOptions) {
   };
 }
 
+/** postgres://user@h1:5432,h2:5433/db: more than one host, i.e. a replicated cell's Postgres. */
+export function isMultiHost(url: string): boolean {
+  const authority = url.replace(/^[a-z]+:\/\//i, "").split(/[/?]/)[0] ?? "";
+  return authority.slice(authority.lastIndexOf("@") + 1).includes(",");
+}
+
 export function createDb(url: string, opts: DbOptions = {}) {
   const common = connectionSettings(opts);
   const primaryWaitMs = opts.primaryWaitMs ?? 3_000;
@@ -65,8 +71,13 @@ export function createDb(url: string, opts: DbOptions = {}) {
     },
   });
   const drizzleClient = postgres(url, { ...common, max: 4 });
-  const sql = withConnectionDeadline(pool, primaryWaitMs);
-  const db = drizzle(withConnectionDeadline(drizzleClient, primaryWaitMs), { schema });
+  // Only a replicated cell (a multi-host URL) can be without a primary for a while: one host that
+  // is gone refuses or times out on connect_timeout by itself. The deadline also counts the wait
+  // for a free pooled connection, so applying it to one host would only shed load under bursts.
+  const guard = <T extends postgres.Sql>(client: T): T =>
+    isMultiHost(url) ? (withConnectionDeadline(client, primaryWaitMs) as T) : client;
+  const sql = guard(pool);
+  const db = drizzle(guard(drizzleClient), { schema });
   return {
     sql,
     db,

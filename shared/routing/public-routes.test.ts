@@ -26,7 +26,10 @@ function gatewayPublicRoutes(): Set<string> {
       internalToken: "t",
     },
     sql: { options: { max: 1 } },
-    acquirer: createSimulatorAcquirer({ slowApprovalMs: 1, timeoutCardHangMs: 1 }),
+    acquirers: {
+      test: createSimulatorAcquirer({ slowApprovalMs: 1, timeoutCardHangMs: 1 }),
+      live: new Map(),
+    },
   } as unknown as GatewayDeps;
   const app = createGatewayApp(deps, createGatewayTelemetry(deps));
   return new Set(
