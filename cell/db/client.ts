@@ -80,6 +80,11 @@ export function createDb(url: string, opts: DbOptions = {}) {
   const db = drizzle(guard(drizzleClient), { schema });
   return {
     sql,
+    /**
+     * The same pool without the deadline: for reads that must see the new primary as soon as
+     * there is one (the database layout the control plane polls), rather than be withdrawn.
+     */
+    sqlWithoutDeadline: pool as Sql,
     db,
     async end() {
       await Promise.all([pool.end({ timeout: 5 }), drizzleClient.end({ timeout: 5 })]);

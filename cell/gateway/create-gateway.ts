@@ -127,6 +127,7 @@ export async function startGateway(
       webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS === "true",
     },
     sql,
+    sqlWithoutDeadline: database.sqlWithoutDeadline,
     paymentWrites,
     outboxWaker,
     db,

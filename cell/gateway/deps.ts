@@ -41,6 +41,8 @@ export interface GatewayConfig {
 export interface GatewayDeps {
   config: GatewayConfig;
   sql: Sql;
+  /** The pool without the primary-wait deadline (cell/db/client.ts); defaults to `sql`. */
+  sqlWithoutDeadline?: Sql;
   /** Phase 1 and 2 of every payment write, shared by concurrent requests (group commit). */
   paymentWrites: PaymentWrites;
   /** Wakes the cell's outbox relay after a commit that wrote events (refunds, card-token deletes). */

@@ -16,6 +16,6 @@ export const databaseLayoutRoute = createRoute({
 export function registerDatabaseLayout(app: OpenAPIHono<AppEnv>) {
   app.openapi(databaseLayoutRoute, async (c) => {
     const deps = c.get("deps");
-    return c.json(await readDatabaseLayout(deps.sql, deps.clock()), 200);
+    return c.json(await readDatabaseLayout(deps.sqlWithoutDeadline ?? deps.sql, deps.clock()), 200);
   });
 }
