@@ -10,7 +10,8 @@ const LOW = 20_000;
 const HIGH = 32_767;
 const handedOut = new Set<number>();
 
-function canBind(port: number): Promise<boolean> {
+/** Whether a TCP port on 127.0.0.1 can be bound right now (also used by bench/ab for port blocks). */
+export function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();

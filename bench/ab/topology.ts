@@ -4,22 +4,13 @@
 // `npm run bench` on a shared machine; one block for the whole run keeps a cell's data (and its
 // Patroni/etcd members) on the same ports from round to round.
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import { canBind } from "../../platform/free-port.ts";
 
 /** Room per port field: a Patroni cell takes 2 × replicas + 2 ports from its postgres port. */
 const SPACING = 16;
 const BLOCK = 256;
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
 
 /** A block of BLOCK free ports below the test harness' 20000+ and clear of the bench's 17xxx. */
 export async function findPortBlock(): Promise<number> {
