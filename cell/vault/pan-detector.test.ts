@@ -55,6 +55,17 @@ describe("containsCardNumber", () => {
     expect(containsCardNumber("0000000000000000")).toBe(false);
   });
 
+  it("spares epoch timestamps (start with 1) unless 15 digits long, as UATP numbers are", () => {
+    // Luhn-valid, so refused before: milliseconds and microseconds since 1970, in 2026.
+    expect(containsCardNumber("1796000000002")).toBe(false);
+    expect(containsCardNumber(`order-${"1796000000000006"}`)).toBe(false);
+    // ...also with a counter after them: a long group ends the run at its separator.
+    expect(containsCardNumber("1796000000002-18")).toBe(false);
+    expect(containsCardNumber("4242424242424241 42")).toBe(false);
+    // UATP's test number (15 digits, major industry identifier 1) is still a card number.
+    expect(containsCardNumber("122000000000003")).toBe(true);
+  });
+
   it("a run longer than 19 digits counts when any 13-19 digit stretch in it is Luhn-valid", () => {
     // 20 digits: '34567890123456' inside is Luhn-valid
     expect(containsCardNumber("12345678901234567890")).toBe(true);

@@ -3,6 +3,7 @@
 // on the newest, each get their own shape in answers and webhooks; Cellpay-Version overrides the
 // pin; an unknown version is a 400; an old version carries Deprecation and Sunset; the OpenAPI
 // document and the changelog are per version.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../cell/db/client.ts";
 import type { ProcessorDeps } from "../../cell/events/processors/event-handler.ts";
@@ -130,7 +131,7 @@ describe("two partners, two versions, one cell, at the same time", () => {
   });
 
   it("an idempotent replay is answered in the version of the replaying request", async () => {
-    const key = { "idempotency-key": `replay-${Date.now()}` };
+    const key = { "idempotency-key": `replay-${randomUUID()}` };
     const first = await decline(oldCall, key);
     const replayOld = await decline(oldCall, key);
     const replayNew = await decline(oldCall, { ...key, "cellpay-version": NEW });
