@@ -103,9 +103,7 @@ export async function ensureBinaries(log: (msg: string) => void = console.log): 
   const canApt = process.getuid?.() === 0 && (await isExecutable("/usr/bin/apt-get"));
   if (!canApt) throw missingError(missing);
   const packages = missing.map((c) => aptPackage[c]);
-  log(`installing missing server packages with apt-get: ${packages.join(" ")}`);
-  await run("apt-get", ["update"], log);
-  await run("apt-get", ["install", "-y", ...packages], log);
+  await aptInstall(packages, log, async () => missingOf(await locate()).length === 0);
   return findBinaries();
 }
 
@@ -131,13 +129,39 @@ export async function ensureHaBinaries(log: (msg: string) => void = console.log)
         `a replicated Postgres needs ${packages.join(" ")}; install them, e.g. sudo apt-get install -y ${packages.join(" ")}`,
       );
     }
-    log(`installing missing HA packages with apt-get: ${packages.join(" ")}`);
-    await run("apt-get", ["update"], log);
-    await run("apt-get", ["install", "-y", ...packages], log);
+    await aptInstall(packages, log, async () => {
+      found = await locateHa();
+      return missing().length === 0;
+    });
     found = await locateHa();
     if (missing().length > 0) throw new Error(`apt-get did not provide ${missing().join(", ")}`);
   }
   return found as HaBinaries;
+}
+
+// One apt-get at a time in this process: the launcher starts the control plane and every cell at
+// once, and two of them installing pgbackrest together made the second fail on apt's lock.
+let aptQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * apt-get update + install, after any install this process already runs; `alreadyThere` is asked
+ * again once it is this call's turn (the install before it may have brought the package). Another
+ * process holding apt's lock (unattended upgrades, a second launcher) is waited for.
+ */
+function aptInstall(
+  packages: string[],
+  log: (msg: string) => void,
+  alreadyThere: () => Promise<boolean> = async () => false,
+): Promise<void> {
+  const turn = aptQueue.then(async () => {
+    if (await alreadyThere()) return;
+    log(`installing ${packages.join(" ")} with apt-get`);
+    const wait = ["-o", "DPkg::Lock::Timeout=300"];
+    await run("apt-get", [...wait, "update"], log);
+    await run("apt-get", [...wait, "install", "-y", ...packages], log);
+  });
+  aptQueue = turn.catch(() => {});
+  return turn;
 }
 
 function run(command: string, args: string[], log: (msg: string) => void): Promise<void> {
@@ -169,9 +193,7 @@ export async function ensureTool(
   if (found) return found;
   const canApt = process.getuid?.() === 0 && (await isExecutable("/usr/bin/apt-get"));
   if (!canApt) throw new Error(`cellpay needs ${name}: e.g. sudo apt-get install -y ${debianPackage}`);
-  log(`installing ${debianPackage} with apt-get`);
-  await run("apt-get", ["update"], log);
-  await run("apt-get", ["install", "-y", debianPackage], log);
+  await aptInstall([debianPackage], log, async () => (await onPath(name)) !== undefined);
   const installed = await onPath(name);
   if (!installed) throw new Error(`${debianPackage} installed, but ${name} is still not on PATH`);
   return installed;

@@ -2,6 +2,7 @@
 // synchronous mode, fencing with pg_rewind) and its own listen addresses and data folder.
 import { join } from "node:path";
 import type { StartPatroniOptions } from "./patroni-cluster.ts";
+import { OLTP_SETTINGS } from "./postgres-server.ts";
 
 export function patroniConfig(opts: StartPatroniOptions, i: number, dir: string, preload: string) {
   const host = (port: number) => `127.0.0.1:${port}`;
@@ -48,6 +49,7 @@ export function patroniConfig(opts: StartPatroniOptions, i: number, dir: string,
             max_wal_senders: 10,
             max_replication_slots: 10,
             wal_keep_size: "256MB",
+            ...OLTP_SETTINGS,
             ...(preload !== "" ? { shared_preload_libraries: preload } : {}),
           },
         },

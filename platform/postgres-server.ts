@@ -46,6 +46,15 @@ export interface RunAs {
   gid: number;
 }
 
+/**
+ * Settings every cell's Postgres runs with, single or under Patroni.
+ * jit off: LLVM compiles a statement's expressions on every execution whose estimated cost
+ * passes jit_above_cost, and nothing caches the result. The day-partitioned tables multiply the
+ * estimates of the hot statements by their partition count, so the webhook dispatcher's lease
+ * query (0 rows) took 1 to 13 s of CPU per call compiling, and the payment phase-2 statement
+ * passed the bar too. Short OLTP statements never win that back.
+ */
+export const OLTP_SETTINGS: Readonly<Record<string, string>> = { jit: "off" };
 export async function startPostgres(opts: StartPostgresOptions): Promise<PostgresServer> {
   const dataDir = resolve(opts.dataDir);
   const name = opts.name ?? "postgres";
@@ -79,6 +88,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     synchronous_commit: "on",
     max_connections: "300",
     shared_buffers: "256MB",
+    ...OLTP_SETTINGS,
     ...opts.settings,
   };
   if (await hasPgStatStatements(opts.bin)) settings.shared_preload_libraries = "pg_stat_statements";
