@@ -23,9 +23,9 @@ export function fromOutbox(
     return events.map((event) => {
       const stored = byId.get(event.id);
       if (!stored) throw new EventRefused("not_in_outbox", `event ${event.id} is not in the cell's outbox`);
-      if (canonicalJson(stored) !== canonicalJson(event))
+      if (stored.canonical !== canonicalJson(event))
         throw new EventRefused("differs_from_outbox", `event ${event.id} differs from the cell's outbox row`);
-      return stored;
+      return stored.envelope;
     });
   };
   return {
