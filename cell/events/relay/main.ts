@@ -56,6 +56,10 @@ try {
     servers: env.NATS_URL,
     name: `relay-${env.CELLPAY_CELL_ID}`,
     maxReconnectAttempts: -1,
+    // Without it every publish/request builds an Error up front for its async stack trace: 15-20%
+    // of the relay's CPU under load (NatsError and BaseRequest in its profile). Errors still say
+    // what failed; they lose only the line that started the request.
+    noAsyncTraces: true,
     ...natsConnectAuth(natsClientAuthFromEnv(env)),
   });
   const relay = new OutboxRelay({
