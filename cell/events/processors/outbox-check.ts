@@ -4,7 +4,6 @@
 // transaction as the payment; a message with no row, or one that differs from its row, is
 // refused (dead-lettered with the reason, warned and counted), and the handler is given the
 // row's envelope, never the message's.
-import { canonicalJson } from "../../../shared/canonical-json.ts";
 import type { EventEnvelope } from "../envelope.ts";
 import { type EventHandler, EventRefused, type ProcessorDeps } from "./event-handler.ts";
 import { createOutboxReader, type OutboxReader } from "./outbox-reader.ts";
@@ -23,7 +22,7 @@ export function fromOutbox(
     return events.map((event) => {
       const stored = byId.get(event.id);
       if (!stored) throw new EventRefused("not_in_outbox", `event ${event.id} is not in the cell's outbox`);
-      if (stored.canonical !== canonicalJson(event))
+      if (!stored.sameAs(event))
         throw new EventRefused("differs_from_outbox", `event ${event.id} differs from the cell's outbox row`);
       return stored.envelope;
     });
