@@ -139,17 +139,17 @@ export async function generateCellData(url: string, o: GenerateOptions): Promise
         `copy payments (id, partner_id, status, amount, currency, capture_method,
         amount_capturable, amount_captured, amount_refunded, card_brand, card_bin, card_last4, card_exp_month,
         card_exp_year, card_fingerprint, authorization_code, failure_code, failure_message, reference, metadata,
-        created_at, updated_at, version) from stdin`,
+        created_at, updated_at, version, livemode) from stdin`,
       ),
       copy(
         url,
         streams.refunds,
-        `copy refunds (id, partner_id, payment_id, status, amount, currency, created_at) from stdin`,
+        `copy refunds (id, partner_id, payment_id, status, amount, currency, created_at, livemode) from stdin`,
       ),
       copy(
         url,
         streams.events,
-        `copy events (id, partner_id, type, data, created_at, published_at) from stdin`,
+        `copy events (id, partner_id, type, data, created_at, published_at, livemode) from stdin`,
       ),
       copy(
         url,
@@ -160,7 +160,7 @@ export async function generateCellData(url: string, o: GenerateOptions): Promise
         url,
         streams.ledger_entries,
         `copy ledger_entries (transaction_id, line, partner_id, account, currency,
-        amount, object_id, created_at) from stdin`,
+        amount, object_id, created_at, livemode) from stdin`,
       ),
     ];
     const producing = (async () => {
@@ -169,7 +169,7 @@ export async function generateCellData(url: string, o: GenerateOptions): Promise
         const failed = p.status === "failed";
         const capturable = p.status === "requires_capture" ? p.amount : 0;
         streams.payments.push(
-          `${p.id}\t${p.partner}\t${p.status}\t${p.amount}\tEUR\t${p.status === "requires_capture" ? "manual" : "automatic"}\t${capturable}\t${p.captured}\t${p.refunded}\tvisa\t424242\t4242\t12\t2034\tfp_${p.id.slice(-12)}\t${failed ? "\\N" : "A1B2C3"}\t${failed ? "card_declined" : "\\N"}\t${failed ? "The card was declined." : "\\N"}\torder-${p.id.slice(-8)}\t{}\t${created}\t${created}\t${p.refunded > 0 ? 3 : 2}\n`,
+          `${p.id}\t${p.partner}\t${p.status}\t${p.amount}\tEUR\t${p.status === "requires_capture" ? "manual" : "automatic"}\t${capturable}\t${p.captured}\t${p.refunded}\tvisa\t424242\t4242\t12\t2034\tfp_${p.id.slice(-12)}\t${failed ? "\\N" : "A1B2C3"}\t${failed ? "card_declined" : "\\N"}\t${failed ? "The card was declined." : "\\N"}\torder-${p.id.slice(-8)}\t{}\t${created}\t${created}\t${p.refunded > 0 ? 3 : 2}\tf\n`,
         );
         rows.payments++;
         const n = (seen[p.partner] ?? 0) + 1;
@@ -181,7 +181,7 @@ export async function generateCellData(url: string, o: GenerateOptions): Promise
         }
         if (p.refundId) {
           streams.refunds.push(
-            `${p.refundId}\t${p.partner}\t${p.id}\tsucceeded\t${p.refunded}\tEUR\t${iso(p.at + 60_000)}\n`,
+            `${p.refundId}\t${p.partner}\t${p.id}\tsucceeded\t${p.refunded}\tEUR\t${iso(p.at + 60_000)}\tf\n`,
           );
           rows.refunds++;
         }
@@ -190,7 +190,7 @@ export async function generateCellData(url: string, o: GenerateOptions): Promise
         if (p.at < eventsFrom) continue;
         const ev = (type: string, at: number, data: string, ledger: [string, number][] | undefined) => {
           const id = timeIdBound("evt", at) + p.id.slice(-14);
-          streams.events.push(`${id}\t${p.partner}\t${type}\t${data}\t${iso(at)}\t${iso(at + 50)}\n`);
+          streams.events.push(`${id}\t${p.partner}\t${type}\t${data}\t${iso(at)}\t${iso(at + 50)}\tf\n`);
           rows.events++;
           for (const consumer of ["ledger", "settlement", "webhooks"]) {
             streams.processed_events.push(`${consumer}\t${id}\t${iso(at + 200)}\n`);
@@ -198,7 +198,7 @@ export async function generateCellData(url: string, o: GenerateOptions): Promise
           }
           ledger?.forEach(([account, amount], line) => {
             streams.ledger_entries.push(
-              `${id}\t${line + 1}\t${p.partner}\t${account}\tEUR\t${amount}\t${p.id}\t${iso(at + 200)}\n`,
+              `${id}\t${line + 1}\t${p.partner}\t${account}\tEUR\t${amount}\t${p.id}\t${iso(at + 200)}\tf\n`,
             );
             rows.ledger_entries++;
           });
