@@ -50,10 +50,12 @@ describe("cell infrastructure", () => {
     const infra = await startTestCellInfra("cell-proof");
     try {
       const sql = sqlClient(infra.postgresUrl);
-      const [row] = await sql<{ version: string; sync: string }[]>`
-        select version() as version, current_setting('synchronous_commit') as sync`;
+      const [row] = await sql<{ version: string; sync: string; jit: string }[]>`
+        select version() as version, current_setting('synchronous_commit') as sync, current_setting('jit') as jit`;
       expect(row?.version).toMatch(/^PostgreSQL \d+/);
       expect(row?.sync).toBe("on");
+      // On, LLVM compiled the partitioned hot statements on every execution (OLTP_SETTINGS).
+      expect(row?.jit).toBe("off");
       await sql.end();
 
       const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 1 });
