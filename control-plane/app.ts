@@ -13,6 +13,7 @@ import { registerListAdminTokens } from "./routes/admin-tokens/list.ts";
 import { registerRevokeAdminToken } from "./routes/admin-tokens/revoke.ts";
 import { registerExportAudit } from "./routes/audit-log/export.ts";
 import { registerListAuditLog } from "./routes/audit-log/list.ts";
+import { registerListBackups } from "./routes/backups/list.ts";
 import { registerRetrieveCellBackups } from "./routes/cells/backups.ts";
 import { registerListCells } from "./routes/cells/list.ts";
 import { registerRegisterCell } from "./routes/cells/register.ts";
@@ -87,6 +88,7 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerListCells(app);
   registerRetrieveCell(app);
   registerRetrieveCellBackups(app);
+  registerListBackups(app);
   registerRegisterCell(app);
   registerSetCellState(app);
   registerRedriveEvents(app);

@@ -2,7 +2,8 @@
 // `cells restore`) judged against the thresholds the alerts use.
 import { join } from "node:path";
 import { z } from "@hono/zod-openapi";
-import { BackupStatusSchema, readBackupStatus } from "../../platform/backup-status.ts";
+import { type BackupStatus, BackupStatusSchema, readBackupStatus } from "../../platform/backup-status.ts";
+import { listOf } from "../schemas/common.ts";
 
 /** Archive lag above this: the WAL of acknowledged payments is not leaving the machine. */
 export const ARCHIVE_LAG_ALERT_S = 300;
@@ -18,6 +19,15 @@ export const BackupHealthSchema = z
   })
   .openapi("CellBackupHealth");
 export type BackupHealth = z.infer<typeof BackupHealthSchema>;
+export const BackupHealthListSchema = listOf(BackupHealthSchema).openapi("CellBackupHealthList");
+
+/** When the newest backup of any type finished (epoch ms), or undefined when there is none. */
+export function newestBackupAt(status: BackupStatus | null | undefined): number | undefined {
+  const times = [status?.last_full, status?.last_diff, status?.last_incr].flatMap((b) =>
+    b ? [Date.parse(b.finished_at)] : [],
+  );
+  return times.length ? Math.max(...times) : undefined;
+}
 
 export async function backupHealth(
   backupDir: string | undefined,
@@ -27,12 +37,7 @@ export async function backupHealth(
   if (backupDir === undefined) return { cell_id: cellId, configured: false, status: null, alerts: [] };
   const status = (await readBackupStatus(join(backupDir, cellId))) ?? null;
   const alerts: BackupHealth["alerts"] = [];
-  const newest = Math.max(
-    0,
-    ...[status?.last_full, status?.last_diff, status?.last_incr].map((b) =>
-      b ? Date.parse(b.finished_at) : 0,
-    ),
-  );
+  const newest = newestBackupAt(status) ?? 0;
   if (now.getTime() - newest > STALE_BACKUP_ALERT_H * 3_600_000) alerts.push("backup_stale");
   if ((status?.consecutive_failures ?? 0) > 0) alerts.push("backup_failing");
   const wal = status?.wal_archive;

@@ -47,6 +47,7 @@ export const routePermissions: Record<string, RoutePermission> = {
   "POST /admin/v1/cells": { permission: "cells.register", action: "cell.register" },
   "GET /admin/v1/cells/{id}": { permission: "read", action: "cell.retrieve" },
   "GET /admin/v1/cells/{id}/backups": { permission: "read", action: "cell.backups" },
+  "GET /admin/v1/backups": { permission: "read", action: "backup.list" },
   "PUT /admin/v1/cells/{id}/state": { permission: "cells.operate", action: "cell.set_state", reason: true },
   "POST /admin/v1/cells/{id}/drain": { permission: "cells.operate", action: "cell.drain", reason: true },
   "POST /admin/v1/cells/{id}/events/redrive": {

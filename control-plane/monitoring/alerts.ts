@@ -4,6 +4,12 @@
 // rules in PromQL for people who run Prometheus and Alertmanager.
 import type { DatabaseLayout } from "../../shared/cell-api/contract.ts";
 import { missingSyncStandby } from "../../shared/cell-api/sync-standby.ts";
+import {
+  ARCHIVE_LAG_ALERT_S,
+  type BackupHealth,
+  newestBackupAt,
+  STALE_BACKUP_ALERT_H,
+} from "../backups/backup-health.ts";
 import type { DatabaseFailover } from "../db/schema.ts";
 import type { CellPoint } from "./cell-rollup.ts";
 import type { PartnerLive } from "./partner-rollup.ts";
@@ -40,6 +46,10 @@ export const alertRules = [
   "partner_rate_limited",
   "sync_standby_missing",
   "database_failover",
+  "backup_stale",
+  "backup_failing",
+  "wal_archive_lag",
+  "wal_archive_failing",
 ] as const;
 export type AlertRule = (typeof alertRules)[number];
 
@@ -61,6 +71,8 @@ export interface CellFacts {
   /** The database role layout the health checker last read (absent until then). */
   database?: DatabaseLayout | undefined;
   lastFailover?: DatabaseFailover | undefined;
+  /** The stanza's status file as backupHealth() judged it (absent when backups are not configured). */
+  backups?: BackupHealth | undefined;
 }
 
 type Candidate = Omit<Alert, "since">;
@@ -91,6 +103,58 @@ function databaseCandidates(c: CellFacts, th: AlertThresholds, now: Date): Candi
   return out;
 }
 
+const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
+
+/**
+ * The backup rules, on backupHealth()'s judgement (the same one GET /admin/v1/cells/:id/backups
+ * shows). Critical where recovery is already weaker than promised: no recent backup (a restore
+ * replays more WAL than the RTO allows, and a bad last set leaves nothing) or WAL not leaving the
+ * machine (acknowledged payments exist on one disk). A failing backup or archive command is a
+ * warning: the previous set and the WAL still stand, and if the failures go on, backup_stale or
+ * wal_archive_lag turns critical by itself.
+ */
+function backupCandidates(c: CellFacts, now: Date): Candidate[] {
+  const h = c.backups;
+  if (!h?.configured) return [];
+  const st = h.status;
+  const wal = st?.wal_archive;
+  const out: Candidate[] = [];
+  for (const rule of h.alerts) {
+    const base = { id: `${rule}:${c.id}`, rule, cell: c.id } as const;
+    if (rule === "backup_stale") {
+      const newest = newestBackupAt(st);
+      out.push({
+        ...base,
+        severity: "critical",
+        message:
+          newest === undefined
+            ? `Cell ${c.id}: no backup recorded${st ? ` in ${st.repo_path}` : " (no status file in the backup repository)"}.`
+            : `Cell ${c.id}: newest backup finished ${hours(now.getTime() - newest)} ago (threshold ${STALE_BACKUP_ALERT_H} h).`,
+      });
+    } else if (rule === "wal_archive_lag") {
+      out.push({
+        ...base,
+        severity: "critical",
+        message: `Cell ${c.id}: ${wal?.pending_segments ?? "?"} WAL segments wait to be archived, the oldest for ${Math.round(wal?.lag_s ?? 0)} s (threshold ${ARCHIVE_LAG_ALERT_S} s): those commits are on this machine only.`,
+      });
+    } else if (rule === "backup_failing") {
+      const f = st?.last_failure;
+      out.push({
+        ...base,
+        severity: "warning",
+        message: `Cell ${c.id}: ${st?.consecutive_failures ?? "?"} backup run(s) failed in a row${f ? `, last at ${f.at}: ${f.message.slice(0, 200)}` : ""}.`,
+      });
+    } else {
+      out.push({
+        ...base,
+        severity: "warning",
+        message: `Cell ${c.id}: archiving WAL fails (${wal?.failed_count ?? "?"} failures, last at ${wal?.last_failed_at ?? "?"}; last success ${wal?.last_archived_at ?? "never"}).`,
+      });
+    }
+  }
+  return out;
+}
+
 function candidates(
   cells: readonly CellFacts[],
   partners: Iterable<PartnerLive>,
@@ -100,6 +164,7 @@ function candidates(
   const out: Candidate[] = [];
   for (const c of cells) {
     out.push(...databaseCandidates(c, th, now));
+    out.push(...backupCandidates(c, now));
     if (c.health === "down" && c.state !== "draining") {
       out.push({
         id: `cell_down:${c.id}`,

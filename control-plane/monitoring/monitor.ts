@@ -2,9 +2,11 @@
 // cell's gateways (/metrics and /metrics/partners on their internal listeners, from the cell
 // registry), the cells' worker metrics given by CELL_METRICS_TARGETS, and the routers given by
 // ROUTER_URLS (static targets, like Prometheus' static_configs: routers do not register themselves), then rolls the figures up
-// per cell, per router and per partner, keeps short time series and evaluates the alert rules.
+// per cell, per router and per partner, keeps short time series, reads each cell's backup status
+// file (backups/backup-health.ts) and evaluates the alert rules.
 import type { DatabaseLayout } from "../../shared/cell-api/contract.ts";
 import type { PartnerStatsSnapshot } from "../../shared/telemetry/partner-stats.ts";
+import { type BackupHealth, backupHealth } from "../backups/backup-health.ts";
 import { partnerCountsByCell } from "../cells/cell-registry.ts";
 import { cells as cellsTable, type DatabaseFailover } from "../db/schema.ts";
 import type { ControlPlaneDeps } from "../deps.ts";
@@ -31,6 +33,8 @@ export interface CellLive {
   /** From the health checker (cells.health): the cell's database role layout and last failover. */
   database: DatabaseLayout | undefined;
   lastFailover: DatabaseFailover | undefined;
+  /** The stanza's status file, read each round (undefined when backups are not configured). */
+  backups: BackupHealth | undefined;
   series: CellPoint[];
 }
 
@@ -119,9 +123,12 @@ export class Monitor {
             return { base, samples: text ? parsePrometheusText(text) : undefined, partners };
           }),
         );
-        const workerTexts = await Promise.all(
-          (this.opts.workerTargets[row.id] ?? []).map((u) => this.fetchText(u)),
-        );
+        const [workerTexts, backups] = await Promise.all([
+          Promise.all((this.opts.workerTargets[row.id] ?? []).map((u) => this.fetchText(u))),
+          this.deps.backupDir === undefined
+            ? undefined
+            : backupHealth(this.deps.backupDir, row.id, new Date(now)),
+        ]);
         const gw: Sample[] = gatewayScrapes.flatMap((g) => g.samples ?? []);
         const wk: Sample[] = workerTexts.flatMap((t) => (t ? parsePrometheusText(t) : []));
         const totals = cellTotals(gw, wk);
@@ -136,6 +143,7 @@ export class Monitor {
           partnerCount: 0,
           database: undefined,
           lastFailover: undefined,
+          backups: undefined,
           series: [],
         };
         live.state = row.state;
@@ -145,6 +153,7 @@ export class Monitor {
         live.partnerCount = counts.get(row.id) ?? 0;
         live.database = row.health.database;
         live.lastFailover = row.health.last_failover;
+        live.backups = backups;
         live.series.push(point);
         if (live.series.length > CELL_POINTS) live.series.shift();
         this.cells.set(row.id, live);
@@ -193,6 +202,7 @@ export class Monitor {
         latest: c.series.at(-1),
         database: c.database,
         lastFailover: c.lastFailover,
+        backups: c.backups,
       })),
       this.partners.values(),
       new Date(now),

@@ -74,7 +74,11 @@ export async function mintAdminToken(
 }
 
 export async function startTestControlPlane(
-  opts: { healthCheckIntervalMs?: number } = {},
+  opts: {
+    healthCheckIntervalMs?: number;
+    /** CELLPAY_BACKUP_DIR: where the monitor and the backups API read each cell's status file. */
+    backupDir?: string;
+  } = {},
 ): Promise<TestControlPlane> {
   const dir = await mkdtemp(join(tmpdir(), "cellpay-control-plane-"));
   await chmod(dir, 0o755); // the postgres OS user must be able to enter it when we run as root
@@ -119,6 +123,7 @@ export async function startTestControlPlane(
     CELLPAY_METRICS_TOKEN: TEST_METRICS_TOKEN,
     CELLPAY_MOVE_SIGNING_KEY: TEST_MOVE_KEYS.signingKey,
     HEALTH_CHECK_INTERVAL_MS: String(opts.healthCheckIntervalMs ?? 500),
+    ...(opts.backupDir !== undefined ? { CELLPAY_BACKUP_DIR: opts.backupDir } : {}),
   });
   const logger = createLogger({ service: "control-plane", level: "error" });
   let running = await startControlPlane(env, logger);

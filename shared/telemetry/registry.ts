@@ -73,6 +73,10 @@ export class Gauge implements Family {
     if (entry) entry.v = v;
     else this.map.set(key, { values, v });
   }
+  /** Drops every series (a collect that rebuilds them all, so a vanished label set disappears). */
+  reset(): void {
+    this.map.clear();
+  }
   render(out: string[]): void {
     this.collect?.(this);
     for (const { values, v } of this.map.values())

@@ -1,7 +1,7 @@
 // The dashboard's data, polled by its pages every few seconds: GET /dashboard/api/overview (cells
-// with their series, routers, top partners by traffic and by errors, moves and drains in progress,
-// open alerts) and GET /dashboard/api/partners/:id. Top lists are cut to 10 here, so the page's
-// size does not grow with the number of partners.
+// with their series, database layout and backup health, routers, top partners by traffic and by
+// errors, moves and drains in progress, open alerts) and GET /dashboard/api/partners/:id. Top
+// lists are cut to 10 here, so the page's size does not grow with the number of partners.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { inArray, notInArray } from "drizzle-orm";
 import { missingSyncStandby } from "../../../shared/cell-api/sync-standby.ts";
@@ -68,6 +68,8 @@ export function registerLiveApi(app: OpenAPIHono<AppEnv>) {
               last_failover: cell.lastFailover ?? null,
             }
           : null,
+        // The same shape as GET /admin/v1/backups (BackupHealthSchema), as read in the last round.
+        backups: cell.backups ?? null,
         latest: cell.series.at(-1) ?? null,
         series: {
           t: cell.series.map((p) => Math.round(p.t / 1000)),
