@@ -181,13 +181,15 @@ const round = (x: number) => Math.round(x * 100) / 100;
 async function explainLists(url: string, partner: string, mid: number, deep: string) {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const { timeIdBound } = await import("../../shared/ids.ts");
-  const from = timeIdBound("pay", mid - 60 * 60 * 1000);
-  const to = timeIdBound("pay", mid + DAY_MS + 60 * 60 * 1000 + 1);
+  const { ID_TIME_SLACK_MS } = await import("../../cell/db/queries/payments.ts");
+  const from = timeIdBound("pay", mid - ID_TIME_SLACK_MS);
+  const to = timeIdBound("pay", mid + DAY_MS + ID_TIME_SLACK_MS + 1);
+  // The shapes of cell/db/queries/payments.ts listPayments (test-mode keys: livemode = false).
   const shapes: Record<string, string> = {
-    list: `select * from payments where partner_id = '${partner}' order by id desc limit 101`,
-    status: `select * from payments where partner_id = '${partner}' and status = 'failed' order by id desc limit 101`,
-    created: `select * from payments where partner_id = '${partner}' and id >= '${from}' and id < '${to}' and created_at >= '${new Date(mid).toISOString()}' and created_at <= '${new Date(mid + DAY_MS).toISOString()}' order by id desc limit 101`,
-    deep: `select * from payments where partner_id = '${partner}' and id < '${deep}' order by id desc limit 101`,
+    list: `select * from payments where partner_id = '${partner}' and livemode = false order by id desc limit 101`,
+    status: `select * from payments where partner_id = '${partner}' and livemode = false and status = 'failed' order by id desc limit 101`,
+    created: `select * from payments where partner_id = '${partner}' and livemode = false and id >= '${from}' and id < '${to}' and created_at >= '${new Date(mid).toISOString()}' and created_at <= '${new Date(mid + DAY_MS).toISOString()}' order by id desc limit 101`,
+    deep: `select * from payments where partner_id = '${partner}' and livemode = false and id < '${deep}' order by id desc limit 101`,
   };
   const out: Record<string, string[]> = {};
   try {
