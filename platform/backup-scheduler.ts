@@ -26,14 +26,19 @@ export async function dueBackup(s: BackupStanza, config: BackupsConfig, now = Da
   return undefined;
 }
 
-export async function backUpIfDue(s: ScheduledStanza, config: BackupsConfig): Promise<void> {
+/** `signal`: the platform is stopping; a backup in progress is stopped and not counted as failed. */
+export async function backUpIfDue(
+  s: ScheduledStanza,
+  config: BackupsConfig,
+  signal?: AbortSignal,
+): Promise<void> {
   const { stanza } = s;
   await recordArchiveState(s);
   let type: BackupType | undefined;
   try {
     type = await dueBackup(stanza, config);
     if (type === undefined) return;
-    const run = await takeBackup(stanza, type);
+    const run = await takeBackup(stanza, type, signal);
     const entry = {
       type: run.type,
       label: run.label,
@@ -46,6 +51,7 @@ export async function backUpIfDue(s: ScheduledStanza, config: BackupsConfig): Pr
       st.consecutive_failures = 0;
     });
   } catch (err) {
+    if (signal?.aborted) return;
     await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {
       st.consecutive_failures += 1;
       st.last_failure = { at: new Date().toISOString(), message: (err as Error).message.slice(0, 2000) };
@@ -100,10 +106,13 @@ export function startBackupScheduler(
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  // Stopping interrupts a backup in progress: a first full backup of every stanza right after
+  // `npm start` could hold Ctrl-C for longer than a user (or the newcomer check's 30 s) waits.
+  const stopping = new AbortController();
   const tick = async () => {
     for (const s of stanzas) {
       if (stopped) return;
-      await backUpIfDue(s, config).catch((err: unknown) =>
+      await backUpIfDue(s, config, stopping.signal).catch((err: unknown) =>
         opts.log?.(`backup of ${s.stanza.stanza} failed: ${(err as Error).message}`),
       );
     }
@@ -120,6 +129,7 @@ export function startBackupScheduler(
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      stopping.abort();
       await running;
     },
   };

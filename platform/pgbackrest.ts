@@ -103,15 +103,26 @@ export function archiveSettings(s: BackupStanza): Record<string, string> {
 
 export class PgbackrestError extends Error {}
 
-/** Runs one pgbackrest command on the stanza as the postgres user; returns its stdout. */
-export async function pgbackrest(s: BackupStanza, command: string, args: string[] = []): Promise<string> {
+/**
+ * Runs one pgbackrest command on the stanza as the postgres user; returns its stdout. `signal`
+ * stops it (SIGTERM): an interrupted backup is left for pgBackRest to resume or expire.
+ */
+export async function pgbackrest(
+  s: BackupStanza,
+  command: string,
+  args: string[] = [],
+  signal?: AbortSignal,
+): Promise<string> {
   const argv = [`--config=${s.configFile}`, `--stanza=${s.stanza}`, ...args, command];
   const runAs = await postgresUser();
   const [file, fileArgs] = runAs
     ? ["runuser", ["-u", "postgres", "--", "pgbackrest", ...argv]]
     : ["pgbackrest", argv];
   try {
-    const { stdout } = await execFileAsync(file, fileArgs, { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await execFileAsync(file, fileArgs, {
+      maxBuffer: 64 * 1024 * 1024,
+      ...(signal ? { signal, killSignal: "SIGTERM" as const } : {}),
+    });
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
@@ -137,12 +148,16 @@ export interface BackupRun {
 }
 
 /** Takes one backup from the primary, then verifies that set's files in the repository. */
-export async function takeBackup(s: BackupStanza, type: BackupType): Promise<BackupRun> {
+export async function takeBackup(
+  s: BackupStanza,
+  type: BackupType,
+  signal?: AbortSignal,
+): Promise<BackupRun> {
   const startedAt = new Date();
-  await pgbackrest(s, "backup", [`--type=${type}`]);
+  await pgbackrest(s, "backup", [`--type=${type}`], signal);
   const latest = (await stanzaInfo(s)).backups.at(-1);
   if (!latest) throw new PgbackrestError(`pgbackrest backup (stanza ${s.stanza}) left no backup set`);
-  await pgbackrest(s, "verify", [`--set=${latest.label}`]);
+  await pgbackrest(s, "verify", [`--set=${latest.label}`], signal);
   return { type: latest.type, label: latest.label, startedAt, finishedAt: new Date(), verified: true };
 }
 

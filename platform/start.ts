@@ -72,7 +72,7 @@ function stopAll(): Promise<void> {
     for (const p of front) await p.stop("SIGTERM", 15_000);
     await Promise.all(gateways.map((g) => g.stop("SIGTERM", 15_000)));
     await Promise.all(workers.map((w) => w.stop("SIGTERM", 15_000)));
-    await backupScheduler?.stop(); // a backup in progress finishes before its database stops
+    await backupScheduler?.stop(); // a backup in progress is stopped before its database is
     await Promise.all(infras.map((i) => i.stop()));
   })();
   return stopping;
