@@ -51,12 +51,21 @@ export async function backUpIfDue(
       st.consecutive_failures = 0;
     });
   } catch (err) {
-    if (signal?.aborted) return;
+    if (signal?.aborted || interruptedBySignal(err)) return;
     await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {
       st.consecutive_failures += 1;
       st.last_failure = { at: new Date().toISOString(), message: (err as Error).message.slice(0, 2000) };
     });
   }
+}
+
+/** pgbackrest (or runuser around it) ended by SIGINT/SIGTERM: a stop, not a failed backup. */
+function interruptedBySignal(err: unknown): boolean {
+  const cause = (err as { cause?: { signal?: string | null; code?: number | string } }).cause;
+  return (
+    // 63: pgBackRest's own "terminated on signal"; 130, 143: 128 + SIGINT, SIGTERM.
+    cause?.signal === "SIGINT" || cause?.signal === "SIGTERM" || [63, 130, 143].includes(Number(cause?.code))
+  );
 }
 
 /** pg_stat_archiver plus the segments still waiting (.ready) in pg_wal/archive_status. */

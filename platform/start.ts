@@ -68,11 +68,14 @@ const workerMetrics: string[] = [];
 
 function stopAll(): Promise<void> {
   stopping ??= (async () => {
+    // A backup in progress is interrupted first: Ctrl-C reaches pgbackrest too, and it must not
+    // count as a failed backup.
+    const backupsStopped = backupScheduler?.stop();
     // Front to back: stop taking requests, let workers finish what was committed, then the data.
     for (const p of front) await p.stop("SIGTERM", 15_000);
     await Promise.all(gateways.map((g) => g.stop("SIGTERM", 15_000)));
     await Promise.all(workers.map((w) => w.stop("SIGTERM", 15_000)));
-    await backupScheduler?.stop(); // a backup in progress is stopped before its database is
+    await backupsStopped; // before its database stops
     await Promise.all(infras.map((i) => i.stop()));
   })();
   return stopping;
