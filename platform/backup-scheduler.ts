@@ -5,6 +5,7 @@
 import postgres from "postgres";
 import type { BackupsConfig } from "../shared/config/cells-config.ts";
 import { updateBackupStatus } from "./backup-status.ts";
+import { recordFigures, takeFigures } from "./partner-figures.ts";
 import { type BackupStanza, type BackupType, stanzaInfo, takeBackup } from "./pgbackrest.ts";
 
 export interface ScheduledStanza {
@@ -45,6 +46,8 @@ export async function backUpIfDue(s: ScheduledStanza, config: BackupsConfig): Pr
       st[`last_${run.type}`] = entry;
       st.consecutive_failures = 0;
     });
+    // The figures a restore of this cell is checked against (platform/partner-figures.ts).
+    await recordFigures(stanza.stanza, stanza.repoPath, await takeFigures(s.postgresUrl));
   } catch (err) {
     await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {
       st.consecutive_failures += 1;
