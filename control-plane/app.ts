@@ -14,6 +14,7 @@ import { registerRevokeAdminToken } from "./routes/admin-tokens/revoke.ts";
 import { registerExportAudit } from "./routes/audit-log/export.ts";
 import { registerListAuditLog } from "./routes/audit-log/list.ts";
 import { registerRetrieveCellBackups } from "./routes/cells/backups.ts";
+import { registerFailOverCell } from "./routes/cells/failover.ts";
 import { registerListCells } from "./routes/cells/list.ts";
 import { registerRegisterCell } from "./routes/cells/register.ts";
 import { registerRetrieveCell } from "./routes/cells/retrieve.ts";
@@ -89,6 +90,7 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerRetrieveCellBackups(app);
   registerRegisterCell(app);
   registerSetCellState(app);
+  registerFailOverCell(app);
   registerRedriveEvents(app);
   registerListAuditLog(app);
   registerExportAudit(app);
