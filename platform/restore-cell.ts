@@ -59,7 +59,8 @@ export interface RestoredCell {
   stop(): Promise<void>;
 }
 
-const CELL_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+// The admin API's cell id rule (control-plane/schemas/common.ts CellIdSchema).
+const CELL_ID = /^[a-z][a-z0-9-]{1,30}$/;
 
 async function checkInput(opts: RestoreCellOptions) {
   for (const [name, id] of [
