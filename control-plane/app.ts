@@ -15,6 +15,7 @@ import { registerExportAudit } from "./routes/audit-log/export.ts";
 import { registerListAuditLog } from "./routes/audit-log/list.ts";
 import { registerListBackups } from "./routes/backups/list.ts";
 import { registerRetrieveCellBackups } from "./routes/cells/backups.ts";
+import { registerFailOverCell } from "./routes/cells/failover.ts";
 import { registerListCells } from "./routes/cells/list.ts";
 import { registerRegisterCell } from "./routes/cells/register.ts";
 import { registerRetrieveCell } from "./routes/cells/retrieve.ts";
@@ -91,6 +92,7 @@ export function createControlPlaneApp(deps: ControlPlaneDeps): OpenAPIHono<AppEn
   registerListBackups(app);
   registerRegisterCell(app);
   registerSetCellState(app);
+  registerFailOverCell(app);
   registerRedriveEvents(app);
   registerListAuditLog(app);
   registerExportAudit(app);

@@ -5,6 +5,7 @@
 import postgres from "postgres";
 import type { BackupsConfig } from "../shared/config/cells-config.ts";
 import { updateBackupStatus } from "./backup-status.ts";
+import { recordFigures, takeFigures } from "./partner-figures.ts";
 import { type BackupStanza, type BackupType, stanzaInfo, takeBackup } from "./pgbackrest.ts";
 
 export interface ScheduledStanza {
@@ -50,6 +51,8 @@ export async function backUpIfDue(
       st[`last_${run.type}`] = entry;
       st.consecutive_failures = 0;
     });
+    // The figures a restore of this cell is checked against (platform/partner-figures.ts).
+    await recordFigures(stanza.stanza, stanza.repoPath, await takeFigures(s.postgresUrl));
   } catch (err) {
     if (signal?.aborted || interruptedBySignal(err)) return;
     await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {

@@ -1,6 +1,6 @@
 // Starts the three real servers one cell depends on (PostgreSQL, Redis, NATS JetStream)
 // with their data under one folder; used by `npm start` and by every test suite.
-import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { access, chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ensureBinaries } from "./binaries.ts";
@@ -13,6 +13,9 @@ import {
   type BackupStanza,
   backupStanza,
   ensureStanza,
+  type RestoreTarget,
+  restoreInto,
+  waitUntilPromoted,
   writeStanzaConfig,
 } from "./pgbackrest.ts";
 import { type PostgresServer, startPostgres } from "./postgres-server.ts";
@@ -60,6 +63,11 @@ export interface StartCellInfraOptions {
   natsTls?: StartNatsOptions<string>["tls"];
   /** Archive WAL into `<root>/<cell id>` (a pgBackRest stanza), outside the cell's folder. */
   backups?: { root: string; retentionDays?: number };
+  /**
+   * Build the Postgres from another cell's stanza (`cells restore`): restored into this cell's
+   * (new, empty) postgres folder, started, and awaited until promoted. Single Postgres only.
+   */
+  restoreFrom?: { stanza: BackupStanza; to: RestoreTarget };
 }
 
 type Component = keyof CellInfraPorts;
@@ -77,6 +85,23 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
   const bins = await ensureBinaries(log);
   if (opts.postgresHa === undefined) await assertNoReplicatedData(dataDir);
   await mkdir(join(dataDir, "logs"), { recursive: true });
+  if (opts.restoreFrom !== undefined) {
+    if (opts.postgresHa !== undefined)
+      throw new Error(`cell ${cellId}: a restore starts one Postgres, not a cluster`);
+    const pgDir = join(dataDir, "postgres");
+    // Never over a database: a restore builds a new one, it does not repair one in place.
+    if (
+      await access(join(pgDir, "PG_VERSION")).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new Error(`cell ${cellId}: ${pgDir} already holds a database; restore into a new folder`);
+    log(
+      `restoring ${opts.restoreFrom.stanza.stanza} (${String(opts.restoreFrom.to === "latest" ? "latest" : opts.restoreFrom.to.toISOString())}) into ${pgDir}`,
+    );
+    await restoreInto(opts.restoreFrom.stanza, pgDir, opts.restoreFrom.to);
+  }
   const logFile = (c: Component) => join(dataDir, "logs", `${c}.log`);
   const onUnexpectedExit = (proc: ManagedProcess, info: ExitInfo) =>
     log(`${proc.name} (pid ${proc.pid}) ${describeExit(info)} unexpectedly; see ${proc.logFile}`);
@@ -140,9 +165,11 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
   );
 
   const servers: { stop(): Promise<void> }[] = [pg.value, redis.value, nats.value];
-  if (stanza !== undefined) {
+  if (stanza !== undefined || opts.restoreFrom !== undefined) {
     try {
-      await ensureStanza(stanza);
+      // A restored server replays the archive read-only first; the new stanza needs a primary.
+      if (opts.restoreFrom !== undefined) await waitUntilPromoted(pg.value.url);
+      if (stanza !== undefined) await ensureStanza(stanza);
     } catch (err) {
       await Promise.all(servers.map((s) => s.stop()));
       throw err;

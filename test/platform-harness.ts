@@ -23,6 +23,7 @@ import type { DrainSchema, MoveSchema } from "../control-plane/schemas/move.ts";
 import type { CreatedPartnerSchema } from "../control-plane/schemas/partner.ts";
 import { mintAdminToken } from "../control-plane/test/control-plane-harness.ts";
 import { findBinaries } from "../platform/binaries.ts";
+import type { TestCellInfraOptions } from "../platform/cell-infra.ts";
 import { freePorts } from "../platform/free-port.ts";
 import { type GlobalNatsRole, globalNatsPermissions } from "../platform/nats-credentials.ts";
 import { type NatsServer, startNats } from "../platform/nats-server.ts";
@@ -89,6 +90,8 @@ export async function startPlatform(opts: {
   cells: { id: string; weight?: number }[];
   routerEnv?: Record<string, string>;
   cellEnv?: Record<string, string>;
+  /** Launcher options of every cell's servers (e.g. a backup root: WAL archiving into stanzas). */
+  cellInfra?: TestCellInfraOptions;
 }): Promise<Platform> {
   const dir = await mkdtemp(join(tmpdir(), "cellpay-platform-"));
   await chmod(dir, 0o755); // the postgres OS user must be able to enter it when we run as root
@@ -230,20 +233,22 @@ export async function startPlatform(opts: {
         nats = server;
       }),
       ...opts.cells.map((c) =>
-        startTestCell({ ...cellEnv, ...rate, CELLPAY_CELL_ID: c.id, ...opts.cellEnv }).then(async (cell) => {
-          // A cell whose workers do not start is not in `cells` yet: stop it here, not leak it.
-          const stopWorkers = await startCellWorkers(
-            c.id,
-            cell,
-            masterKey,
-            opts.cellEnv?.CELLPAY_MASTER_KEYS_FILE,
-          ).catch(async (err: unknown) => {
-            await cell.stop();
-            throw err;
-          });
-          cells.push({ id: c.id, cell, stopWorkers });
-          return cell;
-        }),
+        startTestCell({ ...cellEnv, ...rate, CELLPAY_CELL_ID: c.id, ...opts.cellEnv }, opts.cellInfra).then(
+          async (cell) => {
+            // A cell whose workers do not start is not in `cells` yet: stop it here, not leak it.
+            const stopWorkers = await startCellWorkers(
+              c.id,
+              cell,
+              masterKey,
+              opts.cellEnv?.CELLPAY_MASTER_KEYS_FILE,
+            ).catch(async (err: unknown) => {
+              await cell.stop();
+              throw err;
+            });
+            cells.push({ id: c.id, cell, stopWorkers });
+            return cell;
+          },
+        ),
       ),
     ]);
     const failed = results.find((r) => r.status === "rejected");

@@ -5,7 +5,7 @@ export interface ParsedArgs {
   flags: Set<string>;
 }
 
-const booleanFlags = new Set(["json", "all", "help", "wait"]);
+const booleanFlags = new Set(["json", "all", "help", "wait", "flip", "accept-mismatch"]);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const parsed: ParsedArgs = { positionals: [], options: new Map(), flags: new Set() };

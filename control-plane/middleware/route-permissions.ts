@@ -49,6 +49,11 @@ export const routePermissions: Record<string, RoutePermission> = {
   "GET /admin/v1/cells/{id}/backups": { permission: "read", action: "cell.backups" },
   "GET /admin/v1/backups": { permission: "read", action: "backup.list" },
   "PUT /admin/v1/cells/{id}/state": { permission: "cells.operate", action: "cell.set_state", reason: true },
+  "POST /admin/v1/cells/{id}/failover": {
+    permission: "cells.operate",
+    action: "cell.failover",
+    reason: true,
+  },
   "POST /admin/v1/cells/{id}/drain": { permission: "cells.operate", action: "cell.drain", reason: true },
   "POST /admin/v1/cells/{id}/events/redrive": {
     permission: "cells.operate",

@@ -75,3 +75,21 @@ export const RegisterCellBodySchema = z
 export const SetCellStateBodySchema = z
   .object({ state: z.enum(cellStates), reason: ReasonSchema.optional() })
   .strict();
+
+export const FailoverBodySchema = z
+  .object({
+    to: CellIdSchema.openapi({ description: "The registered cell restored from the failed cell's backup." }),
+    reason: ReasonSchema.optional(),
+  })
+  .strict()
+  .openapi("FailoverRequest");
+
+export const FailoverSchema = z
+  .object({
+    object: z.literal("failover"),
+    source_cell_id: z.string(),
+    target_cell_id: z.string(),
+    partners: z.array(z.string()),
+    routing_version: z.number().int().nullable(),
+  })
+  .openapi("Failover");

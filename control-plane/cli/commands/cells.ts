@@ -1,5 +1,6 @@
-// `cells list|get|state|redrive|register`
+// `cells list|get|state|redrive|register|restore`
 import { numberOption, option, positional, UsageError } from "../args.ts";
+import { runCellRestore } from "../cell-restore.ts";
 import type { CliCommand, CliContext } from "../command.ts";
 import { block, table } from "../output.ts";
 
@@ -104,6 +105,13 @@ export const command: CliCommand = {
         };
         show(ctx, await ctx.api.request<Cell>("POST", "/admin/v1/cells", body));
       },
+    },
+    restore: {
+      usage:
+        'cells restore <cell_id> --to <ISO time|latest> --as <new_cell_id> [--flip] [--gateways N] [--processors N] [--accept-mismatch] --reason "…"',
+      summary:
+        "build a new cell from a dead cell's backup at a point in time, check its figures, register it (--flip: its partners move to it); runs until Ctrl-C",
+      run: runCellRestore,
     },
   },
 };
