@@ -122,7 +122,15 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
         : [{ dataDir: join(dataDir, "postgres"), port: ports.postgres }];
     await writeStanzaConfig(stanza, nodes, opts.backups.retentionDays);
   }
-  const settings = stanza !== undefined ? { settings: archiveSettings(stanza) } : {};
+  // A restore of a replicated cell brings the source's synchronous_standby_names with it (Patroni
+  // wrote it into postgresql.conf): the restored single server would wait for that standby on
+  // every commit, for ever. Command-line settings win over the restored files.
+  const restored: Record<string, string> =
+    opts.restoreFrom !== undefined ? { synchronous_standby_names: "" } : {};
+  const settings =
+    stanza !== undefined || opts.restoreFrom !== undefined
+      ? { settings: { ...(stanza !== undefined ? archiveSettings(stanza) : {}), ...restored } }
+      : {};
 
   const started = Date.now();
   const [pg, redis, nats] = await Promise.allSettled([
