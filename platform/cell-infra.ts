@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { ensureBinaries } from "./binaries.ts";
 import { freePorts } from "./free-port.ts";
 import { describeExit, type ExitInfo, type ManagedProcess } from "./managed-process.ts";
+import { type NatsCluster, type NatsClusterLayout, startNatsCluster } from "./nats-cluster.ts";
 import { type CellNatsRole, cellNatsPermissions, type NatsUser } from "./nats-credentials.ts";
 import { type StartNatsOptions, startNats } from "./nats-server.ts";
 import {
@@ -43,6 +44,8 @@ export interface CellInfra {
   natsUsers: Record<CellNatsRole, NatsUser>;
   /** postgres, redis, nats, in that order (a replicated Postgres: node 0's Patroni). */
   processes: ManagedProcess[];
+  /** Set when the cell's NATS is a JetStream cluster (cells.yaml `nats: { replicas: 3 }`). */
+  natsCluster?: NatsCluster<CellNatsRole>;
   /** Set when the cell's Postgres is a Patroni cluster (cells.yaml `replicas: 2+`). */
   replicatedPostgres?: ReplicatedPostgres;
   /** The folder holding postgres/, redis/, nats/ and logs/. */
@@ -58,6 +61,8 @@ export interface StartCellInfraOptions {
   ports: CellInfraPorts;
   /** A Patroni cluster instead of one Postgres process (then `ports.postgres` is unused). */
   postgresHa?: PostgresHaLayout;
+  /** A JetStream cluster instead of one nats-server (then `ports.nats` is unused). */
+  natsCluster?: NatsClusterLayout;
   log?: (msg: string) => void;
   /** TLS for the cell's NATS (clients then take NATS_TLS_CA_FILE). */
   natsTls?: StartNatsOptions<string>["tls"];
@@ -146,13 +151,25 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
         })
       : startPostgres({ bin: bins.pgBin, ...common("postgres"), ...settings }),
     startRedis({ bin: bins.redisServer, ...common("redis") }),
-    startNats({
-      bin: bins.natsServer,
-      ...common("nats"),
-      permissions: cellNatsPermissions(cellId),
-      credentialsDir: join(dataDir, "nats-credentials"),
-      ...(opts.natsTls ? { tls: opts.natsTls } : {}),
-    }),
+    opts.natsCluster !== undefined
+      ? startNatsCluster({
+          bin: bins.natsServer,
+          layout: opts.natsCluster,
+          dataDir: join(dataDir, "nats"),
+          logDir: join(dataDir, "logs"),
+          name: `${cellId}-nats`,
+          onUnexpectedExit,
+          permissions: cellNatsPermissions(cellId),
+          credentialsDir: join(dataDir, "nats-credentials"),
+          ...(opts.natsTls ? { tls: opts.natsTls } : {}),
+        })
+      : startNats({
+          bin: bins.natsServer,
+          ...common("nats"),
+          permissions: cellNatsPermissions(cellId),
+          credentialsDir: join(dataDir, "nats-credentials"),
+          ...(opts.natsTls ? { tls: opts.natsTls } : {}),
+        }),
   ]);
   if (pg.status === "rejected" || redis.status === "rejected" || nats.status === "rejected") {
     // Each start function already stopped its own process on failure; stop the ones that came up.
@@ -167,9 +184,13 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
     });
   }
   const pgPorts = opts.postgresHa?.postgresPorts.join(",") ?? ports.postgres;
+  const natsValue = nats.value;
+  const natsCluster = "nodes" in natsValue ? natsValue : undefined;
+  const natsProcess = "nodes" in natsValue ? natsValue.nodes[0]!.process : natsValue.process;
+  const natsPorts = opts.natsCluster?.clientPorts.join(",") ?? ports.nats;
   log(
     `postgres :${pgPorts} (pid ${pg.value.process.pid}), redis :${ports.redis} (pid ${redis.value.process.pid}), ` +
-      `nats :${ports.nats} (pid ${nats.value.process.pid}) up in ${Date.now() - started} ms; data in ${dataDir}`,
+      `nats :${natsPorts} (pid ${natsProcess.pid}) up in ${Date.now() - started} ms; data in ${dataDir}`,
   );
 
   const servers: { stop(): Promise<void> }[] = [pg.value, redis.value, nats.value];
@@ -191,7 +212,9 @@ export async function startCellInfra(opts: StartCellInfraOptions): Promise<CellI
     redisUrl: redis.value.url,
     natsUrl: nats.value.url,
     natsUsers: nats.value.users,
-    processes: [pg.value.process, redis.value.process, nats.value.process],
+    // A NATS cluster: node 0 here; every node is in natsCluster.nodes.
+    processes: [pg.value.process, redis.value.process, natsProcess],
+    ...(natsCluster !== undefined ? { natsCluster } : {}),
     ...(replicated !== undefined ? { replicatedPostgres: replicated } : {}),
     ...(stanza !== undefined ? { backupStanza: stanza } : {}),
     dataDir,
@@ -212,6 +235,8 @@ export interface TestCellInfraOptions {
   synchronous?: boolean;
   /** Archive WAL into a pgBackRest stanza under this folder (outside the cell's temp folder). */
   backupRoot?: string;
+  /** 3 or 5: a JetStream cluster (default 1, one nats-server). */
+  natsReplicas?: number;
 }
 
 /**
@@ -249,7 +274,13 @@ async function startOnFreePorts(
   testOpts: TestCellInfraOptions,
 ): Promise<CellInfra> {
   const replicas = testOpts.postgresReplicas ?? 1;
+  const natsReplicas = testOpts.natsReplicas ?? 1;
   for (let attempt = 1; ; attempt++) {
+    const natsPorts = natsReplicas > 1 ? await freePorts(2 * natsReplicas) : [];
+    const natsCluster: NatsClusterLayout | undefined =
+      natsReplicas > 1
+        ? { clientPorts: natsPorts.slice(0, natsReplicas), routePorts: natsPorts.slice(natsReplicas) }
+        : undefined;
     const [postgres, redis, nats, ...ha] = (await freePorts(replicas > 1 ? 2 * replicas + 5 : 3)) as [
       number,
       number,
@@ -272,6 +303,7 @@ async function startOnFreePorts(
         dataDir,
         ports: { postgres, redis, nats },
         ...(postgresHa !== undefined ? { postgresHa } : {}),
+        ...(natsCluster !== undefined ? { natsCluster } : {}),
         ...(testOpts.backupRoot !== undefined ? { backups: { root: testOpts.backupRoot } } : {}),
         log: () => {},
       });

@@ -29,6 +29,10 @@ export interface StartNatsOptions<R extends string> {
   port: number;
   logFile: string;
   name?: string;
+  /** Appended to the generated config (the cluster block of a JetStream cluster: nats-cluster.ts). */
+  extraConfig?: string;
+  /** The config file's name in credentialsDir (each node of a cluster writes its own). */
+  configFileName?: string;
   onUnexpectedExit?: (proc: ManagedProcess, info: ExitInfo) => void;
 }
 
@@ -48,9 +52,10 @@ export async function startNats<R extends string>(opts: StartNatsOptions<R>): Pr
   await assertPortFree(opts.port, name);
   const credentialsDir = resolve(opts.credentialsDir ?? `${dataDir}-credentials`);
   const users = await ensureNatsUsers(credentialsDir, opts.permissions);
-  const configFile = join(credentialsDir, "nats-server.conf");
+  const configFile = join(credentialsDir, opts.configFileName ?? "nats-server.conf");
   // Rewritten every start: the permissions come from code, the keys from the seed files.
-  await writeFile(configFile, natsServerConfig(Object.values<NatsUser>(users), opts.tls), { mode: 0o600 });
+  const config = natsServerConfig(Object.values<NatsUser>(users), opts.tls) + (opts.extraConfig ?? "");
+  await writeFile(configFile, config, { mode: 0o600 });
   const url = `nats://127.0.0.1:${opts.port}`;
   const probeAuth = {
     seed: users.operator.seed,

@@ -30,6 +30,7 @@ import { startHttpServiceProcess } from "./http-service-process.ts";
 import { ensureLauncherAdminToken } from "./launcher-admin-token.ts";
 import { ensureLocalSecrets, type LocalSecrets } from "./local-secrets.ts";
 import { type ManagedProcess, markPlatformStopping } from "./managed-process.ts";
+import { localNatsClusterLayout } from "./nats-cluster.ts";
 import { startNodeProcess } from "./node-process.ts";
 import { localHaLayout } from "./replicated-postgres.ts";
 import { startWorkerProcess } from "./worker-process.ts";
@@ -114,6 +115,9 @@ async function startCellInfraFor(cell: CellConfig): Promise<void> {
     ...(cell.postgres.replicas > 1
       ? { postgresHa: localHaLayout(ports.postgres, cell.postgres.replicas, cell.postgres.synchronous) }
       : {}),
+    ...(cell.nats.replicas > 1
+      ? { natsCluster: localNatsClusterLayout(ports.nats, cell.nats.replicas) }
+      : {}),
     ...(backups !== undefined ? { backups } : {}),
   });
   infras.push(infra);
@@ -170,6 +174,8 @@ async function startCellServices(cell: CellConfig, secrets: LocalSecrets): Promi
     CELLPAY_CELL_ID: cell.id,
     DATABASE_URL: databaseUrl,
     NATS_URL: componentUrl(cell, "nats"),
+    // The relay makes the cell's streams with this many copies (one per node of its cluster).
+    CELLPAY_NATS_STREAM_REPLICAS: String(cell.nats.replicas),
     CELLPAY_MASTER_KEY_FILE: secrets.masterKeyFile,
     CELLPAY_METRICS_TOKEN: secrets.metricsToken,
     ...localDemoWebhooks,

@@ -16,8 +16,11 @@ const DAY_NS = 24 * 60 * 60 * 1e9;
 /** How long the events stream keeps a message; the outbox's retention is bound below by it. */
 export const EVENTS_STREAM_MAX_AGE_MS = eventRetention.streamMaxAgeDays * 24 * 60 * 60 * 1000;
 
-/** Creates (or updates) both streams; safe to call from every process at start. */
-export async function ensureStreams(jsm: JetStreamManager, cellId: string): Promise<void> {
+/**
+ * Creates (or updates) both streams; safe to call from every process at start. `replicas` is the
+ * size of the cell's JetStream cluster (1 for one nats-server): each stream keeps that many copies.
+ */
+export async function ensureStreams(jsm: JetStreamManager, cellId: string, replicas = 1): Promise<void> {
   const configs = [
     {
       name: eventsStream(cellId),
@@ -35,7 +38,12 @@ export async function ensureStreams(jsm: JetStreamManager, cellId: string): Prom
     },
   ];
   for (const config of configs) {
-    const full = { ...config, retention: RetentionPolicy.Limits, storage: StorageType.File };
+    const full = {
+      ...config,
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      num_replicas: replicas,
+    };
     try {
       await jsm.streams.info(config.name);
       await jsm.streams.update(config.name, full);

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
+import { natsServers } from "./nats-servers.ts";
 import { isPostgresUrl } from "./postgres-url.ts";
 
 const port = z.number().int().min(1024).max(65535);
@@ -35,6 +36,45 @@ const postgresComponent = z
     path: ["url"],
   });
 
+/**
+ * A cell's NATS. `replicas: 3` (or 5) runs a JetStream cluster locally: client ports port,
+ * port+1, ... and route (cluster) ports on the next `replicas` ports; the cell's streams then keep
+ * `replicas` copies and survive the loss of a minority of nodes. Never 2 (or any even count): a
+ * JetStream cluster needs a majority to elect a leader, so 2 nodes stop when either is lost.
+ */
+const natsComponent = z
+  .object({
+    port: port.optional(),
+    url: z.string().optional(),
+    replicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .refine((n) => n % 2 === 1, {
+        message:
+          "must be 1, 3 or 5: JetStream needs an odd quorum (2 nodes cannot elect a leader once one is lost)",
+      })
+      .default(1),
+  })
+  .strict()
+  .refine((c) => c.port !== undefined || c.url !== undefined, { message: "needs a port or a url" })
+  .refine((c) => c.url === undefined || natsServers(c.url).every(isNatsUrl), {
+    message: "must be a nats:// URL (or a comma list of a cluster's nats:// URLs)",
+    path: ["url"],
+  });
+
+function isNatsUrl(value: string): boolean {
+  try {
+    return ["nats:", "tls:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** How many consecutive ports a cell's local NATS takes (see natsComponent). */
+export const natsPortCount = (replicas: number) => (replicas > 1 ? 2 * replicas : 1);
+
 /** How many consecutive ports a cell's local Postgres takes (see postgresComponent). */
 export const postgresPortCount = (replicas: number) => (replicas > 1 ? 2 * replicas + 2 : 1);
 
@@ -55,7 +95,7 @@ export const cellSchema = z
     internal_port: port,
     postgres: postgresComponent,
     redis: component,
-    nats: component,
+    nats: natsComponent,
   })
   .strict();
 
@@ -129,7 +169,8 @@ function portRanges(file: { platform: PlatformConfig; cells: CellConfig[] }): Po
     add(["cells", i, "internal_port"], cell.internal_port, cell.gateways);
     const replicas = cell.postgres?.replicas ?? 1;
     add(["cells", i, "postgres", "port"], cell.postgres?.port, postgresPortCount(replicas));
-    for (const c of ["redis", "nats"] as const) add(["cells", i, c, "port"], cell[c]?.port);
+    add(["cells", i, "redis", "port"], cell.redis?.port);
+    add(["cells", i, "nats", "port"], cell.nats?.port, natsPortCount(cell.nats?.replicas ?? 1));
   });
   return ranges;
 }
@@ -218,6 +259,10 @@ export function componentUrl(
     // Every copy, and only the one that is primary will do: clients follow a failover by themselves.
     const hosts = Array.from({ length: cell.postgres.replicas }, (_, i) => `127.0.0.1:${c.port! + i}`);
     return `postgres://postgres@${hosts.join(",")}/cellpay?target_session_attrs=primary`;
+  }
+  if (component === "nats" && cell.nats.replicas > 1) {
+    // Every node's client port: a client fails over to another node by itself.
+    return Array.from({ length: cell.nats.replicas }, (_, i) => `nats://127.0.0.1:${c.port! + i}`).join(",");
   }
   const scheme = { postgres: "postgres://postgres@", redis: "redis://", nats: "nats://" }[component];
   const path = component === "postgres" ? "/cellpay" : "";

@@ -4,6 +4,7 @@
 
 import { connect } from "nats";
 import { z } from "zod";
+import { natsServersEnv } from "../../../shared/config/nats-servers.ts";
 import { postgresUrl } from "../../../shared/config/postgres-url.ts";
 import { guardKnownLibraryFaults } from "../../../shared/known-library-faults.ts";
 import { createLogger } from "../../../shared/logger.ts";
@@ -30,7 +31,8 @@ import { startSettlementCloser } from "./settlement-closer.ts";
 const envSchema = retentionEnvSchema.extend({
   CELLPAY_CELL_ID: z.string().min(1),
   DATABASE_URL: postgresUrl,
-  NATS_URL: z.string().min(1),
+  /** One URL, or every node of the cell's JetStream cluster comma-separated (the client fails over). */
+  NATS_URL: natsServersEnv,
   /** This process's own NATS credential (NKey seed file, 0600) and optional TLS to NATS. */
   NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
   NATS_TLS_CA_FILE: z.string().min(1).optional(),

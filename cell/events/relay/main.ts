@@ -3,6 +3,7 @@
 
 import { connect } from "nats";
 import { z } from "zod";
+import { natsServersEnv } from "../../../shared/config/nats-servers.ts";
 import { postgresUrl } from "../../../shared/config/postgres-url.ts";
 import { guardKnownLibraryFaults } from "../../../shared/known-library-faults.ts";
 import { createLogger } from "../../../shared/logger.ts";
@@ -16,7 +17,10 @@ import { OutboxRelay } from "./outbox-relay.ts";
 const envSchema = z.object({
   CELLPAY_CELL_ID: z.string().min(1),
   DATABASE_URL: postgresUrl,
-  NATS_URL: z.string().min(1),
+  /** One URL, or every node of the cell's JetStream cluster comma-separated (the client fails over). */
+  NATS_URL: natsServersEnv,
+  /** Copies of each stream: the size of the cell's JetStream cluster. */
+  CELLPAY_NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** This process's own NATS credential (NKey seed file, 0600) and optional TLS to NATS. */
   NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
   NATS_TLS_CA_FILE: z.string().min(1).optional(),
@@ -68,6 +72,7 @@ try {
     js: nc.jetstream(),
     jsm: await nc.jetstreamManager(),
     log: logger,
+    streamReplicas: env.CELLPAY_NATS_STREAM_REPLICAS,
     batchSize: env.RELAY_BATCH_SIZE,
     idleMs: env.RELAY_IDLE_MS,
     gatherMs: env.RELAY_GATHER_MS,

@@ -17,6 +17,8 @@ export interface OutboxRelayOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
   log: Logger;
+  /** Copies of each stream: the size of the cell's JetStream cluster (default 1). */
+  streamReplicas?: number;
   /** Rows claimed per transaction. */
   batchSize?: number;
   /**
@@ -63,7 +65,7 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     if (this.running) return;
-    await ensureStreams(this.opts.jsm, this.opts.cellId);
+    await ensureStreams(this.opts.jsm, this.opts.cellId, this.opts.streamReplicas ?? 1);
     if (this.opts.wakePort !== undefined) {
       const listening = await listenForOutboxWake(this.opts.wakePort, this.opts.wakeHost ?? "127.0.0.1", () =>
         this.notify(),
@@ -116,7 +118,7 @@ export class OutboxRelay {
   async recreateStreams(): Promise<void> {
     if (!this.running) return;
     try {
-      await ensureStreams(this.opts.jsm, this.opts.cellId);
+      await ensureStreams(this.opts.jsm, this.opts.cellId, this.opts.streamReplicas ?? 1);
     } catch (err) {
       this.opts.log.debug({ err: (err as Error).message }, "streams not checked (NATS away)");
     }
