@@ -12,9 +12,9 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
-import postgres from "postgres";
 import { Pool } from "undici";
 import { AdminClient } from "./lib/admin.ts";
+import { printStatements, resetStatements } from "./lib/pg-statements.ts";
 import type { ProcSample } from "./lib/processes.ts";
 
 const here = fileURLToPath(new URL("..", import.meta.url));
@@ -336,60 +336,14 @@ const builds: Build[] = [
     return { name: name!, dir: resolve(dir!), portBase: 20000 + 1000 * i, env };
   }),
 ].filter((b) => !args.only || args.only.split(",").includes(b.name));
-async function resetStatements(b: Build): Promise<void> {
-  const sql = postgres(`postgres://postgres@127.0.0.1:${b.portBase + 120}/cellpay`, {
-    max: 1,
-    onnotice: () => {},
-  });
-  try {
-    await sql`create extension if not exists pg_stat_statements`;
-    await sql`select pg_stat_statements_reset()`;
-  } finally {
-    await sql.end();
-  }
-}
-
-/** The build's top statements over the whole run, from its cell's pg_stat_statements. */
-async function printStatements(b: Build): Promise<void> {
-  const sql = postgres(`postgres://postgres@127.0.0.1:${b.portBase + 120}/cellpay`, {
-    max: 1,
-    onnotice: () => {},
-  });
-  try {
-    await sql`create extension if not exists pg_stat_statements`;
-    const rows = await sql<
-      { calls: string; total_ms: number; mean_ms: number; rows: string; query: string }[]
-    >`
-      select calls::text, total_exec_time as total_ms, mean_exec_time as mean_ms, rows::text,
-        left(query, 400) as query
-      from pg_stat_statements order by total_exec_time desc limit 12`;
-    console.log(`\n== ${b.name}: top statements (pg_stat_statements, whole run) ==`);
-    for (const r of rows)
-      console.log(
-        `${r.total_ms.toFixed(0).padStart(8)} ms ${r.calls.padStart(7)} calls ${r.mean_ms.toFixed(3).padStart(8)} ms/call ${r.rows.padStart(7)} rows  ${r.query.replace(/\s+/g, " ").slice(0, 160)}`,
-      );
-    const scans = await sql<{ relname: string; seq_scan: string; seq_tup_read: string; idx_scan: string }[]>`
-      select relname, seq_scan::text, seq_tup_read::text, coalesce(idx_scan, 0)::text as idx_scan
-      from pg_stat_user_tables where seq_tup_read > 0 order by seq_tup_read desc limit 5`;
-    console.log(`-- ${b.name}: tables read by sequential scans (since start) --`);
-    for (const t of scans)
-      console.log(
-        `${t.relname}: ${t.seq_scan} seq scans, ${t.seq_tup_read} rows read; ${t.idx_scan} index scans`,
-      );
-  } catch (err) {
-    console.log(`${b.name}: no pg_stat_statements (${(err as Error).message})`);
-  } finally {
-    await sql.end();
-  }
-}
-
+const pgUrl = (b: Build) => `postgres://postgres@127.0.0.1:${b.portBase + 120}/cellpay`;
 const samples: Sample[] = [];
 try {
   for (const b of builds) {
     console.log(`starting ${b.name} (${b.dir})…`);
     await startBuild(b);
   }
-  if (args["pg-stats"]) for (const b of builds) await resetStatements(b);
+  if (args["pg-stats"]) for (const b of builds) await resetStatements(pgUrl(b));
   for (let r = 0; r < rounds; r++) {
     // Alternate the order, so drift in the machine's load does not always favour the same build.
     const order = r % 2 === 0 ? builds : [...builds].reverse();
@@ -405,7 +359,7 @@ try {
     }
   }
   summarise(samples);
-  if (args["pg-stats"]) for (const b of builds) await printStatements(b);
+  if (args["pg-stats"]) for (const b of builds) await printStatements(b.name, pgUrl(b));
   writeFileSync(`/tmp/cost-probe-${runId}.json`, JSON.stringify(samples, null, 2));
   console.log(`\nsamples: /tmp/cost-probe-${runId}.json`);
 } finally {
