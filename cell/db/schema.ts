@@ -155,10 +155,10 @@ export const payments = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    // ids are time-sortable, so (partner, mode, id) serves newest-first cursor pages
+    // ids are time-sortable, so (partner, mode, id) serves newest-first cursor pages, and created[...]
+    // lists too (they bound the id; no created_at index: see migration 0011)
     index("payments_partner_mode_id").on(t.partnerId, t.livemode, t.id),
     index("payments_partner_mode_status").on(t.partnerId, t.livemode, t.status, t.id),
-    index("payments_partner_mode_created").on(t.partnerId, t.livemode, t.createdAt),
     index("payments_processing").on(t.updatedAt).where(sql`status = 'processing'`),
   ],
 );
