@@ -1,12 +1,12 @@
 // The local backup schedule: every minute, for each stanza, the backup that is due (a full when
 // there is none yet, so a restore is possible minutes after the first start; then full / diff /
-// incr by age, cells.yaml `platform.backups`), verified; and the WAL archive's state from the
-// primary. Results go to the stanza's status file (platform/backup-status.ts).
+// incr by age, cells.yaml `platform.backups`), verified; and, on a loop of its own, the WAL
+// archive's state from the primary. Results go to the stanza's status file (platform/backup-status.ts).
 import postgres from "postgres";
 import type { BackupsConfig } from "../shared/config/cells-config.ts";
-import { updateBackupStatus } from "./backup-status.ts";
+import { BACKUP_CHECK_INTERVAL_MS, updateBackupStatus } from "./backup-status.ts";
 import { recordFigures, takeFigures } from "./partner-figures.ts";
-import { type BackupStanza, type BackupType, stanzaInfo, takeBackup } from "./pgbackrest.ts";
+import { type BackupRun, type BackupStanza, type BackupType, stanzaInfo, takeBackup } from "./pgbackrest.ts";
 
 export interface ScheduledStanza {
   stanza: BackupStanza;
@@ -27,40 +27,66 @@ export async function dueBackup(s: BackupStanza, config: BackupsConfig, now = Da
   return undefined;
 }
 
-/** `signal`: the platform is stopping; a backup in progress is stopped and not counted as failed. */
+/**
+ * Takes the backup that is due, if any, then records the partner figures beside it. `signal`: the
+ * platform is stopping; a backup in progress is stopped and not counted as failed.
+ */
 export async function backUpIfDue(
   s: ScheduledStanza,
   config: BackupsConfig,
   signal?: AbortSignal,
 ): Promise<void> {
   const { stanza } = s;
-  await recordArchiveState(s);
-  let type: BackupType | undefined;
+  let run: BackupRun;
   try {
-    type = await dueBackup(stanza, config);
+    const type = await dueBackup(stanza, config);
     if (type === undefined) return;
-    const run = await takeBackup(stanza, type, signal);
-    const entry = {
+    run = await takeBackup(stanza, type, signal);
+  } catch (err) {
+    if (signal?.aborted || interruptedBySignal(err)) return;
+    await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {
+      st.consecutive_failures += 1;
+      st.last_failure = { at: new Date().toISOString(), message: messageOf(err) };
+    });
+    return;
+  }
+  await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {
+    st[`last_${run.type}`] = {
       type: run.type,
       label: run.label,
       started_at: run.startedAt.toISOString(),
       finished_at: run.finishedAt.toISOString(),
       verified: run.verified,
     };
-    await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {
-      st[`last_${run.type}`] = entry;
-      st.consecutive_failures = 0;
-    });
-    // The figures a restore of this cell is checked against (platform/partner-figures.ts).
+    st.consecutive_failures = 0;
+  });
+  await recordFiguresAfter(s, signal);
+}
+
+/**
+ * The figures a restore of this cell is checked against (platform/partner-figures.ts). They are
+ * read from the live primary after the backup: failing here (the primary failing over, the figures
+ * file unwritable) leaves a good backup without figures, which is counted on its own, never as a
+ * failed backup (that would raise backup_failing for a set that restores fine).
+ */
+async function recordFiguresAfter(s: ScheduledStanza, signal?: AbortSignal): Promise<void> {
+  const { stanza } = s;
+  try {
     await recordFigures(stanza.stanza, stanza.repoPath, await takeFigures(s.postgresUrl));
   } catch (err) {
-    if (signal?.aborted || interruptedBySignal(err)) return;
+    if (signal?.aborted) return;
     await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {
-      st.consecutive_failures += 1;
-      st.last_failure = { at: new Date().toISOString(), message: (err as Error).message.slice(0, 2000) };
+      st.figures_failures += 1;
+      st.last_figures_error = { at: new Date().toISOString(), message: messageOf(err) };
     });
+    return;
   }
+  await updateBackupStatus(stanza.stanza, stanza.repoPath, (st) => {
+    st.figures_failures = 0;
+  });
 }
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 2000);
 
 /** pgbackrest (or runuser around it) ended by SIGINT/SIGTERM: a stop, not a failed backup. */
 function interruptedBySignal(err: unknown): boolean {
@@ -73,7 +99,13 @@ function interruptedBySignal(err: unknown): boolean {
 
 /** pg_stat_archiver plus the segments still waiting (.ready) in pg_wal/archive_status. */
 export async function recordArchiveState(s: ScheduledStanza): Promise<void> {
-  const sql = postgres(s.postgresUrl, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  // Bounded: a check that hung would stop refreshing every later stanza's figures too.
+  const sql = postgres(s.postgresUrl, {
+    max: 1,
+    connect_timeout: 5,
+    connection: { statement_timeout: 5_000 },
+    onnotice: () => {},
+  });
   try {
     const [a] = await sql<
       {
@@ -109,39 +141,62 @@ export async function recordArchiveState(s: ScheduledStanza): Promise<void> {
   }
 }
 
-/** Runs the schedule until stop(); one stanza's backup at a time (the machine is small). */
+/**
+ * Runs the schedule until stop(): one stanza's backup at a time (the machine is small), and the
+ * archive checks on their own loop, so that a full backup taking an hour neither freezes the archive
+ * figures of every stanza (wal_archive_lag would go blind) nor looks like a dead scheduler.
+ */
 export function startBackupScheduler(
   stanzas: ScheduledStanza[],
   config: BackupsConfig,
   opts: { firstDelayMs?: number; everyMs?: number; log?: (msg: string) => void } = {},
 ) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
   // Stopping interrupts a backup in progress: a first full backup of every stanza right after
   // `npm start` could hold Ctrl-C for longer than a user (or the newcomer check's 30 s) waits.
   const stopping = new AbortController();
-  const tick = async () => {
+  const firstDelayMs = opts.firstDelayMs ?? 15_000;
+  const everyMs = opts.everyMs ?? BACKUP_CHECK_INTERVAL_MS;
+  const forEachStanza = (what: string, fn: (s: ScheduledStanza) => Promise<void>) => async () => {
     for (const s of stanzas) {
-      if (stopped) return;
-      await backUpIfDue(s, config, stopping.signal).catch((err: unknown) =>
-        opts.log?.(`backup of ${s.stanza.stanza} failed: ${(err as Error).message}`),
+      if (stopping.signal.aborted) return;
+      await fn(s).catch((err: unknown) =>
+        opts.log?.(`${what} of ${s.stanza.stanza} failed: ${messageOf(err)}`),
       );
     }
   };
+  const loops = [
+    repeat(forEachStanza("archive check", recordArchiveState), firstDelayMs, everyMs),
+    repeat(
+      forEachStanza("backup", (s) => backUpIfDue(s, config, stopping.signal)),
+      firstDelayMs,
+      everyMs,
+    ),
+  ];
+  return {
+    async stop() {
+      stopping.abort();
+      await Promise.all(loops.map((l) => l.stop()));
+    },
+  };
+}
+
+/** Runs `fn` after `firstMs`, then `everyMs` after each run ends (runs never overlap). */
+function repeat(fn: () => Promise<void>, firstMs: number, everyMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
   const schedule = (ms: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = tick().finally(() => schedule(opts.everyMs ?? 60_000));
+      running = fn().finally(() => schedule(everyMs));
     }, ms);
     timer.unref();
   };
-  schedule(opts.firstDelayMs ?? 15_000);
+  schedule(firstMs);
   return {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      stopping.abort();
       await running;
     },
   };

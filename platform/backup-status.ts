@@ -5,6 +5,12 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 
+/**
+ * The scheduler refreshes every stanza's WAL archive figures this often (and checks which backup
+ * is due); the control plane judges the status file stale after a few missed refreshes.
+ */
+export const BACKUP_CHECK_INTERVAL_MS = 60_000;
+
 const BackupRunSchema = z.object({
   type: z.enum(["full", "diff", "incr"]),
   label: z.string(),
@@ -22,8 +28,16 @@ export const BackupStatusSchema = z.object({
   /** Backups or verifications that failed since the last one that passed. */
   consecutive_failures: z.number().int(),
   last_failure: z.object({ at: z.string(), message: z.string() }).nullable(),
+  /**
+   * Recordings of the partner figures (platform/partner-figures.ts) that failed after a verified
+   * backup, since the last one that succeeded: the backup itself stands, a restore to it just has
+   * no figures to be checked against. Defaults: status files written before these fields existed.
+   */
+  figures_failures: z.number().int().default(0),
+  last_figures_error: z.object({ at: z.string(), message: z.string() }).nullable().default(null),
   wal_archive: z
     .object({
+      /** The scheduler's last look at the archiver (every BACKUP_CHECK_INTERVAL_MS while it runs). */
       checked_at: z.string(),
       last_archived_wal: z.string().nullable(),
       last_archived_at: z.string().nullable(),
@@ -58,8 +72,27 @@ export async function readBackupStatus(repoPath: string): Promise<BackupStatus |
   }
 }
 
+// One read-change-write at a time per file in this process: the scheduler's archive checks and its
+// backups update the same file from two loops, and interleaved they would drop each other's change.
+const writes = new Map<string, Promise<unknown>>();
+
 /** Read, change, write (through a temp file, so a reader never sees half a file). */
-export async function updateBackupStatus(
+export function updateBackupStatus(
+  stanza: string,
+  repoPath: string,
+  change: (s: BackupStatus) => void,
+): Promise<BackupStatus> {
+  const file = statusFile(repoPath);
+  const turn = (writes.get(file) ?? Promise.resolve()).then(() => readChangeWrite(stanza, repoPath, change));
+  const settled = turn.catch(() => {});
+  writes.set(file, settled);
+  void settled.then(() => {
+    if (writes.get(file) === settled) writes.delete(file);
+  });
+  return turn;
+}
+
+async function readChangeWrite(
   stanza: string,
   repoPath: string,
   change: (s: BackupStatus) => void,
@@ -72,6 +105,8 @@ export async function updateBackupStatus(
     last_incr: null,
     consecutive_failures: 0,
     last_failure: null,
+    figures_failures: 0,
+    last_figures_error: null,
     wal_archive: null,
     last_restore: null,
   };

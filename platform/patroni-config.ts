@@ -1,19 +1,43 @@
 // One Patroni node's YAML: the cluster-wide settings it bootstraps into etcd (failover timing,
-// synchronous mode, fencing with pg_rewind) and its own listen addresses and data folder.
+// synchronous mode, fencing with pg_rewind) and its own listen addresses and data folder. The
+// local launcher and docker-compose.yml (platform/compose-patroni-config.ts) both build it here.
 import { join } from "node:path";
 import type { StartPatroniOptions } from "./patroni-cluster.ts";
 import { OLTP_SETTINGS } from "./postgres-server.ts";
 
-export function patroniConfig(opts: StartPatroniOptions, i: number, dir: string, preload: string) {
-  const host = (port: number) => `127.0.0.1:${port}`;
+/** Where one node listens and keeps its files: the only part that differs between placements. */
+export interface PatroniNodePlacement {
+  name: string;
+  /** host:port pairs: what the node binds, and what the other nodes and clients reach it at. */
+  restapi: { listen: string; connect_address: string };
+  postgres: { listen: string; connect_address: string };
+  etcdHosts: string;
+  dataDir: string;
+  binDir: string;
+  pgpass: string;
+  pgHba: string[];
+  /** The node's own Postgres settings (WAL archiving, sockets): local, not in etcd. */
+  parameters: Record<string, string>;
+  /** Run once by the node that bootstraps the cluster (Patroni appends a connection URL). */
+  postBootstrap?: string;
+}
+
+export const PATRONI_NAMESPACE = "/cellpay/";
+
+export function patroniNodeConfig(
+  scope: string,
+  synchronous: boolean,
+  preload: string,
+  node: PatroniNodePlacement,
+) {
   const superuser = { username: "postgres" };
   return {
-    scope: opts.scope,
-    namespace: "/cellpay/",
-    name: `${opts.scope}-pg-${i}`,
+    scope,
+    namespace: PATRONI_NAMESPACE,
+    name: node.name,
     log: { level: "INFO" },
-    restapi: { listen: host(opts.restPorts[i]!), connect_address: host(opts.restPorts[i]!) },
-    etcd3: { hosts: opts.etcdEndpoint },
+    restapi: node.restapi,
+    etcd3: { hosts: node.etcdHosts },
     watchdog: { mode: "off" },
     bootstrap: {
       dcs: {
@@ -29,7 +53,7 @@ export function patroniConfig(opts: StartPatroniOptions, i: number, dir: string,
         // With the synchronous standby gone, strict mode would block every commit; non-strict
         // lets the primary commit alone (RPO then = commits since the standby left, if that one
         // disk is lost too) and Patroni only promotes a node that was the synchronous standby.
-        synchronous_mode: opts.synchronous,
+        synchronous_mode: synchronous,
         synchronous_mode_strict: false,
         postgresql: {
           // Fencing: the old primary never comes back as a second writer; Patroni demotes it and
@@ -55,22 +79,38 @@ export function patroniConfig(opts: StartPatroniOptions, i: number, dir: string,
         },
       },
       initdb: [{ encoding: "UTF8" }, { locale: "C" }],
+      ...(node.postBootstrap !== undefined ? { post_bootstrap: node.postBootstrap } : {}),
     },
     postgresql: {
-      listen: host(opts.postgresPorts[i]!),
-      connect_address: host(opts.postgresPorts[i]!),
-      data_dir: join(dir, "data"),
-      bin_dir: opts.pgBin,
-      pgpass: join(dir, "pgpass"),
+      ...node.postgres,
+      data_dir: node.dataDir,
+      bin_dir: node.binDir,
+      pgpass: node.pgpass,
       authentication: { superuser, replication: superuser, rewind: superuser },
-      // Local only, like the single-node Postgres: trust on 127.0.0.1, no unix sockets.
-      // The local socket only exists with archiving on (pgbackrest connects through it; 0700 dir).
-      pg_hba: [
-        "local all postgres trust",
-        "host all all 127.0.0.1/32 trust",
-        "host replication all 127.0.0.1/32 trust",
-      ],
-      parameters: { unix_socket_directories: "", listen_addresses: "127.0.0.1", ...opts.settings },
+      pg_hba: node.pgHba,
+      parameters: node.parameters,
     },
   };
+}
+
+/** Node i of a local cluster: everything on 127.0.0.1, files under `dir`. */
+export function patroniConfig(opts: StartPatroniOptions, i: number, dir: string, preload: string) {
+  const host = (port: number) => `127.0.0.1:${port}`;
+  return patroniNodeConfig(opts.scope, opts.synchronous, preload, {
+    name: `${opts.scope}-pg-${i}`,
+    restapi: { listen: host(opts.restPorts[i]!), connect_address: host(opts.restPorts[i]!) },
+    postgres: { listen: host(opts.postgresPorts[i]!), connect_address: host(opts.postgresPorts[i]!) },
+    etcdHosts: opts.etcdEndpoint,
+    dataDir: join(dir, "data"),
+    binDir: opts.pgBin,
+    pgpass: join(dir, "pgpass"),
+    // Local only, like the single-node Postgres: trust on 127.0.0.1, no unix sockets.
+    // The local socket only exists with archiving on (pgbackrest connects through it; 0700 dir).
+    pgHba: [
+      "local all postgres trust",
+      "host all all 127.0.0.1/32 trust",
+      "host replication all 127.0.0.1/32 trust",
+    ],
+    parameters: { unix_socket_directories: "", listen_addresses: "127.0.0.1", ...opts.settings },
+  });
 }

@@ -61,6 +61,12 @@ export async function writeStanzaConfig(
   await ensureOwnedDir(join(s.configDir, "log"), runAs);
   await ensureOwnedDir(join(s.configDir, "lock"), runAs);
   await ensureOwnedDir(PG_SOCKET_DIR, runAs);
+  await writeFile(s.configFile, stanzaConfigText(s, nodes, retentionDays), { mode: 0o640 });
+  if (runAs) await chown(s.configFile, runAs.uid, runAs.gid);
+}
+
+/** pgbackrest.conf's text (docker-compose.yml's Patroni image is given the same, per node). */
+export function stanzaConfigText(s: BackupStanza, nodes: PgNode[], retentionDays = DEFAULT_RETENTION_DAYS) {
   const lines = [
     "[global]",
     `repo1-path=${s.repoPath}`,
@@ -87,8 +93,7 @@ export async function writeStanzaConfig(
     ]),
     "",
   ];
-  await writeFile(s.configFile, lines.join("\n"), { mode: 0o640 });
-  if (runAs) await chown(s.configFile, runAs.uid, runAs.gid);
+  return lines.join("\n");
 }
 
 /** The Postgres settings that archive every WAL segment into the stanza. */

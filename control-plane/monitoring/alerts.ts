@@ -9,6 +9,8 @@ import {
   type BackupHealth,
   newestBackupAt,
   STALE_BACKUP_ALERT_H,
+  STALE_STATUS_ALERT_S,
+  statusCheckedAt,
 } from "../backups/backup-health.ts";
 import type { DatabaseFailover } from "../db/schema.ts";
 import type { CellPoint } from "./cell-rollup.ts";
@@ -48,6 +50,7 @@ export const alertRules = [
   "database_failover",
   "backup_stale",
   "backup_failing",
+  "backup_status_stale",
   "wal_archive_lag",
   "wal_archive_failing",
 ] as const;
@@ -104,6 +107,7 @@ function databaseCandidates(c: CellFacts, th: AlertThresholds, now: Date): Candi
 }
 
 const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
+const minutes = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
 
 /**
  * The backup rules, on backupHealth()'s judgement (the same one GET /admin/v1/cells/:id/backups
@@ -111,7 +115,10 @@ const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
  * replays more WAL than the RTO allows, and a bad last set leaves nothing) or WAL not leaving the
  * machine (acknowledged payments exist on one disk). A failing backup or archive command is a
  * warning: the previous set and the WAL still stand, and if the failures go on, backup_stale or
- * wal_archive_lag turns critical by itself.
+ * wal_archive_lag turns critical by itself. A stale status file (the scheduler stopped refreshing
+ * it) is a warning too: Postgres archives WAL by itself, without the scheduler, so nothing is lost
+ * yet; what is lost is sight of the archive (wal_archive_lag cannot fire on frozen figures), and
+ * backup_stale still turns critical by itself once no backup has run for its threshold.
  */
 function backupCandidates(c: CellFacts, now: Date): Candidate[] {
   const h = c.backups;
@@ -136,6 +143,16 @@ function backupCandidates(c: CellFacts, now: Date): Candidate[] {
         ...base,
         severity: "critical",
         message: `Cell ${c.id}: ${wal?.pending_segments ?? "?"} WAL segments wait to be archived, the oldest for ${Math.round(wal?.lag_s ?? 0)} s (threshold ${ARCHIVE_LAG_ALERT_S} s): those commits are on this machine only.`,
+      });
+    } else if (rule === "backup_status_stale") {
+      const checked = statusCheckedAt(st);
+      out.push({
+        ...base,
+        severity: "warning",
+        message:
+          checked === undefined
+            ? `Cell ${c.id}: the backup scheduler never recorded the WAL archive's state${st ? "" : " (no status file in the backup repository)"}: is it running?`
+            : `Cell ${c.id}: the backup scheduler last checked the WAL archive ${minutes(now.getTime() - checked)} ago (threshold ${STALE_STATUS_ALERT_S / 60} min): it is not running or cannot reach the primary, and the archive figures are frozen.`,
       });
     } else if (rule === "backup_failing") {
       const f = st?.last_failure;

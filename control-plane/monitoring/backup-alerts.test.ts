@@ -1,13 +1,18 @@
 // The backup alert rules on real status files (written by the scheduler's own writer,
 // updateBackupStatus, into a temp backup folder) read through backupHealth() as the monitor does
-// each round: backup_stale and wal_archive_lag are critical, backup_failing and
+// each round: backup_stale and wal_archive_lag are critical, backup_failing, backup_status_stale and
 // wal_archive_failing warnings; each fires after forRounds and resolves once its condition stops.
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BackupStatus, updateBackupStatus } from "../../platform/backup-status.ts";
-import { ARCHIVE_LAG_ALERT_S, backupHealth, STALE_BACKUP_ALERT_H } from "../backups/backup-health.ts";
+import {
+  ARCHIVE_LAG_ALERT_S,
+  backupHealth,
+  STALE_BACKUP_ALERT_H,
+  STALE_STATUS_ALERT_S,
+} from "../backups/backup-health.ts";
 import { AlertEvaluator, type CellFacts, defaultThresholds } from "./alerts.ts";
 
 let dir: string;
@@ -91,11 +96,17 @@ describe("backup alert rules", () => {
   it("backup_stale: critical once the newest backup is older than the threshold, resolved by a new one", async () => {
     await healthyCell("cell-stale");
     const e = new AlertEvaluator();
-    // Just under the threshold: quiet.
+    // The scheduler keeps checking the archive, but no backup lands. Just under the threshold: quiet.
     const under = new Date(now.getTime() + (STALE_BACKUP_ALERT_H * HOUR - HOUR / 2 - 60_000));
+    await change("cell-stale", (s) => {
+      s.wal_archive = { ...wal(), checked_at: under.toISOString() };
+    });
     expect(await rounds(e, "cell-stale", 5, under)).toEqual([]);
-    // The scheduler stopped: 26 h after the last incremental, the rule holds.
+    // 26 h after the last incremental, the rule holds.
     const later = new Date(now.getTime() + STALE_BACKUP_ALERT_H * HOUR);
+    await change("cell-stale", (s) => {
+      s.wal_archive = { ...wal(), checked_at: later.toISOString() };
+    });
     expect(await rounds(e, "cell-stale", before, later)).toEqual([]);
     expect(await rounds(e, "cell-stale", 1, later)).toEqual(["backup_stale"]);
     expect(e.open()[0]).toMatchObject({
@@ -113,8 +124,36 @@ describe("backup alert rules", () => {
 
   it("backup_stale: a configured cell with no backup at all (no status file) is stale", async () => {
     const e = new AlertEvaluator();
-    expect(await rounds(e, "cell-never", defaultThresholds.forRounds)).toEqual(["backup_stale"]);
+    // No status file: no scheduler has ever written one either.
+    expect(await rounds(e, "cell-never", defaultThresholds.forRounds)).toEqual([
+      "backup_stale",
+      "backup_status_stale",
+    ]);
     expect(e.open()[0]!.message).toMatch(/no backup recorded/);
+    expect(e.open()[1]!.message).toMatch(/never recorded the WAL archive's state \(no status file/);
+  });
+
+  it("backup_status_stale: a warning once the scheduler stops refreshing the archive figures, resolved by its next check", async () => {
+    await healthyCell("cell-frozen"); // last checked 10 s before `now`
+    const e = new AlertEvaluator();
+    const at = (ms: number) => new Date(now.getTime() - 10_000 + ms);
+    // At the threshold (not above it): quiet, even though the frozen figures say all is well.
+    expect(await rounds(e, "cell-frozen", 5, at(STALE_STATUS_ALERT_S * 1000))).toEqual([]);
+    // The scheduler died: its last figures say lag 0, so only this rule tells.
+    const later = at(STALE_STATUS_ALERT_S * 1000 + 60_000);
+    expect(await rounds(e, "cell-frozen", before, later)).toEqual([]);
+    expect(await rounds(e, "cell-frozen", 1, later)).toEqual(["backup_status_stale"]);
+    expect(e.open()[0]).toMatchObject({
+      severity: "warning",
+      cell: "cell-frozen",
+      id: "backup_status_stale:cell-frozen",
+    });
+    expect(e.open()[0]!.message).toMatch(/last checked the WAL archive 6\.0 min ago \(threshold 5 min\)/);
+    // The scheduler is back: its next archive check resolves it.
+    await change("cell-frozen", (s) => {
+      s.wal_archive = { ...wal(), checked_at: later.toISOString() };
+    });
+    expect(await rounds(e, "cell-frozen", 1, later)).toEqual([]);
   });
 
   it("wal_archive_lag: critical above the lag threshold, resolved when the archive catches up", async () => {

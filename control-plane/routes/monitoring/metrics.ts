@@ -7,7 +7,7 @@ import { bearerMatcher, credentialRequired } from "../../../shared/http/bearer-a
 import { registerProcessMetrics } from "../../../shared/telemetry/process-metrics.ts";
 import { type Gauge, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "../../../shared/telemetry/registry.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { newestBackupAt } from "../../backups/backup-health.ts";
+import { newestBackupAt, statusCheckedAt } from "../../backups/backup-health.ts";
 import { alertRules } from "../../monitoring/alerts.ts";
 import type { Monitor } from "../../monitoring/monitor.ts";
 
@@ -39,6 +39,11 @@ function registerBackupGauges(registry: MetricsRegistry, monitor: Monitor | unde
     "Seconds since the newest backup (full, diff or incr) finished; +Inf when there is none.",
     ["cell"],
   );
+  const statusAge = registry.gauge(
+    "cellpay_backup_status_age_seconds",
+    "Seconds since the backup scheduler last refreshed the WAL archive figures; +Inf when never.",
+    ["cell"],
+  );
   const lag = registry.gauge(
     "cellpay_wal_archive_lag_seconds",
     "Age of the oldest WAL segment waiting to be archived (0 when none waits).",
@@ -67,6 +72,14 @@ function registerBackupGauges(registry: MetricsRegistry, monitor: Monitor | unde
     for (const h of cells()) {
       const newest = newestBackupAt(h.status);
       g.set([h.cell_id], newest === undefined ? Number.POSITIVE_INFINITY : (now - newest) / 1000);
+    }
+  };
+  statusAge.collect = (g) => {
+    g.reset();
+    const now = Date.now();
+    for (const h of cells()) {
+      const checked = statusCheckedAt(h.status);
+      g.set([h.cell_id], checked === undefined ? Number.POSITIVE_INFINITY : (now - checked) / 1000);
     }
   };
   const fromWal = (pick: (w: WalArchive) => number) => (g: Gauge) => {
