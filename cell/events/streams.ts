@@ -30,7 +30,7 @@ export interface StreamRetry {
   sleep?: (ms: number) => Promise<void>;
 }
 
-// About 20 s in all, with the API's own 5 s timeouts on top: longer than a stream leader
+// About 16 s of pauses in all, plus the API's own timeouts: longer than a stream leader
 // election (4-9 s in nats-server 2.9) or a cluster's first meta-leader election.
 const defaultRetry: StreamRetry = { attempts: 8, baseDelayMs: 250, maxDelayMs: 4_000 };
 
