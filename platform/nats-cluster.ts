@@ -37,6 +37,11 @@ export interface NatsCluster<R extends string = string> {
   nodes: NatsServer<R>[];
   /** The node whose server_name is given (stream info names its leader that way). */
   node(serverName: string): NatsServer<R> | undefined;
+  /**
+   * Starts a node that has exited (killed by a failure test) again on its ports and store, and
+   * waits until it answers JetStream requests; `nodes` and stop() then hold the new process.
+   */
+  restart(serverName: string): Promise<NatsServer<R>>;
   stop(): Promise<void>;
 }
 
@@ -51,21 +56,20 @@ export async function startNatsCluster<R extends string>(
   await ensureNatsUsers(credentialsDir, opts.permissions);
   const routePassword = await ensureRoutePassword(credentialsDir);
   const nodeName = (i: number) => `${opts.name}-${i}`;
-  const started = await Promise.allSettled(
-    opts.layout.clientPorts.map(async (port, i) => {
-      await mkdir(join(dataDir, `node-${i}`), { recursive: true });
-      return startNats({
-        ...opts,
-        credentialsDir,
-        name: nodeName(i),
-        port,
-        dataDir: join(dataDir, `node-${i}`),
-        logFile: join(opts.logDir, `nats-${i}.log`),
-        configFileName: `nats-server-${i}.conf`,
-        extraConfig: clusterBlock(opts.name, opts.layout.routePorts, i, routePassword),
-      });
-    }),
-  );
+  const startNode = async (i: number) => {
+    await mkdir(join(dataDir, `node-${i}`), { recursive: true });
+    return startNats({
+      ...opts,
+      credentialsDir,
+      name: nodeName(i),
+      port: opts.layout.clientPorts[i]!,
+      dataDir: join(dataDir, `node-${i}`),
+      logFile: join(opts.logDir, `nats-${i}.log`),
+      configFileName: `nats-server-${i}.conf`,
+      extraConfig: clusterBlock(opts.name, opts.layout.routePorts, i, routePassword),
+    });
+  };
+  const started = await Promise.allSettled(opts.layout.clientPorts.map((_, i) => startNode(i)));
   const nodes = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const stop = async () => {
     await Promise.all(nodes.map((node) => node.stop()));
@@ -80,6 +84,14 @@ export async function startNatsCluster<R extends string>(
     users: nodes[0]!.users,
     nodes,
     node: (serverName) => nodes.find((_, i) => nodeName(i) === serverName),
+    async restart(serverName) {
+      const i = nodes.findIndex((_, j) => nodeName(j) === serverName);
+      if (i < 0) throw new Error(`${opts.name}: no node ${serverName}`);
+      if (nodes[i]!.process.running)
+        throw new Error(`${serverName} is still running (pid ${nodes[i]!.process.pid})`);
+      nodes[i] = await startNode(i);
+      return nodes[i]!;
+    },
     stop,
   };
 }

@@ -14,6 +14,7 @@ import { freePort } from "../platform/free-port.ts";
 import { startGatewayProcess } from "../platform/gateway-process.ts";
 import type { ManagedProcess } from "../platform/managed-process.ts";
 import { startWorkerProcess } from "../platform/worker-process.ts";
+import { natsServers } from "../shared/config/nats-servers.ts";
 import { natsConnectAuth } from "../shared/nats-auth.ts";
 
 export interface EventsCell {
@@ -26,17 +27,26 @@ export interface EventsCell {
   internalUrl: string;
   /** host:port where the relays take wake-ups (the gateway sends one after each commit). */
   wakeAddress: string;
+  /** The gateway's process (a test can check it was never restarted). */
+  gateway: ManagedProcess;
   /** Starts one more relay or processor process (env: extra variables for this one). */
   worker(kind: "relay" | "processor", index?: number, env?: Record<string, string>): Promise<ManagedProcess>;
   partner(name: string): Promise<{ partnerId: string; apiKey: string }>;
   stop(): Promise<void>;
 }
 
-export async function startEventsCell(
-  opts: { cellId?: string; workerEnv?: Record<string, string>; gatewayEnv?: Record<string, string> } = {},
-) {
+export interface EventsCellOptions {
+  cellId?: string;
+  workerEnv?: Record<string, string>;
+  gatewayEnv?: Record<string, string>;
+  /** 3 or 5: the cell's NATS is a JetStream cluster and the relay makes its streams with that many copies. */
+  natsReplicas?: number;
+}
+
+export async function startEventsCell(opts: EventsCellOptions = {}) {
   const cellId = opts.cellId ?? "cell-test";
-  const infra = await startTestCellInfra(cellId);
+  const natsReplicas = opts.natsReplicas ?? 1;
+  const infra = await startTestCellInfra(cellId, { natsReplicas });
   const procs: ManagedProcess[] = [];
   let runs = 0;
   await migrateCellDatabase(infra.postgresUrl);
@@ -45,7 +55,9 @@ export async function startEventsCell(
   const sql = postgres(infra.postgresUrl, { max: 4, onnotice: () => {} });
   // The tests' own view of the cell's NATS: the operator's credential (no service holds it).
   const nc = await connect({
-    servers: infra.natsUrl,
+    // Every node of a cluster: the test's view outlives the node a failure test kills.
+    servers: natsServers(infra.natsUrl),
+    maxReconnectAttempts: -1,
     ...natsConnectAuth({ seed: infra.natsUsers.operator.seed }),
   });
   const port = await freePort();
@@ -53,28 +65,27 @@ export async function startEventsCell(
   // A UDP port: freePort finds a free TCP port, and nothing else here binds UDP.
   const wakePort = await freePort();
   const wakeAddress = `127.0.0.1:${wakePort}`;
-  procs.push(
-    await startGatewayProcess({
-      cellId,
-      index: 0,
-      port,
-      internalPort,
-      databaseUrl: infra.postgresUrl,
-      masterKeyFile,
-      logFile: join(infra.dataDir, "logs", "gateway.log"),
-      env: {
-        LOG_LEVEL: "warn",
-        REDIS_URL: infra.redisUrl,
-        RATE_LIMIT_RATE: "5000",
-        RATE_LIMIT_BURST: "5000",
-        // These suites decline cards on purpose, by the hundred; card testing has its own suite.
-        CARD_TESTING_MAX_DECLINES: "1000000",
-        WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
-        ...opts.gatewayEnv,
-        OUTBOX_WAKE_ADDRESS: wakeAddress,
-      },
-    }),
-  );
+  const gateway = await startGatewayProcess({
+    cellId,
+    index: 0,
+    port,
+    internalPort,
+    databaseUrl: infra.postgresUrl,
+    masterKeyFile,
+    logFile: join(infra.dataDir, "logs", "gateway.log"),
+    env: {
+      LOG_LEVEL: "warn",
+      REDIS_URL: infra.redisUrl,
+      RATE_LIMIT_RATE: "5000",
+      RATE_LIMIT_BURST: "5000",
+      // These suites decline cards on purpose, by the hundred; card testing has its own suite.
+      CARD_TESTING_MAX_DECLINES: "1000000",
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+      ...opts.gatewayEnv,
+      OUTBOX_WAKE_ADDRESS: wakeAddress,
+    },
+  });
+  procs.push(gateway);
   const cell: EventsCell = {
     cellId,
     infra,
@@ -83,6 +94,7 @@ export async function startEventsCell(
     gatewayUrl: `http://127.0.0.1:${port}`,
     internalUrl: `http://127.0.0.1:${internalPort}`,
     wakeAddress,
+    gateway,
     async worker(kind, index = 0, env = {}) {
       const proc = await startWorkerProcess({
         name: `${cellId}-${kind}-${index}`,
@@ -96,6 +108,8 @@ export async function startEventsCell(
           LOG_LEVEL: "info",
           WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
           ...(kind === "relay" ? { RELAY_WAKE_PORT: String(wakePort) } : {}),
+          // As platform/start.ts passes it: the relay makes the streams with one copy per node.
+          CELLPAY_NATS_STREAM_REPLICAS: String(natsReplicas),
           ...opts.workerEnv,
           ...env,
         },

@@ -46,6 +46,8 @@ export interface ConsumerRunnerOptions {
   maxBatch?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** How long one pull request waits on the server (see start()). */
+  pullExpiresMs?: number;
   random?: () => number;
   /** Told every outcome (processor-metrics.ts counts them). */
   onHandled?: (consumer: string, outcome: "ok" | "retry" | "dead", seconds: number) => void;
@@ -109,8 +111,14 @@ export class ConsumerRunner {
     const batching = this.maxBatch > 1;
     // A small prefetch: buffered messages age towards ack_wait while they wait for a slot. With
     // batches, about one batch waits in the client and one in the pump while one is applied.
+    // A short expiry: a pull request lives on the consumer's leader, and a leader that dies
+    // (SIGKILL, lost machine) takes it along without a word. The client only notices when two
+    // idle heartbeats (expires / 2 each) are missed, then pulls again from the new leader: with
+    // nats.js's default 30 s that stalled the consumer ~30 s after each leader loss; at 5 s it is
+    // ~5 s, for one extra pull per consumer every 5 s when the stream is idle.
     this.messages = await consumer.consume({
       max_messages: batching ? this.maxBatch : this.concurrency * 2,
+      expires: this.opts.pullExpiresMs ?? 5_000,
     });
     void this.recreateWhenMissing(this.messages, stream);
     const pumping = batching

@@ -51,6 +51,8 @@ export class OutboxRelay {
   /** A wake-up arrived since the last batch began: loop again without sleeping. */
   private notified = false;
   private unlisten: (() => Promise<void>) | undefined;
+  /** The stream check in progress, if any (recreateStreams). */
+  private recreating: Promise<void> | undefined;
   /** The UDP port wake-ups arrive on, once started with a wakePort. */
   wakePort: number | undefined;
   /** Totals since start, for logs and benchmarks. */
@@ -65,7 +67,7 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     if (this.running) return;
-    await ensureStreams(this.opts.jsm, this.opts.cellId, this.opts.streamReplicas ?? 1);
+    await this.ensureStreams();
     if (this.opts.wakePort !== undefined) {
       const listening = await listenForOutboxWake(this.opts.wakePort, this.opts.wakeHost ?? "127.0.0.1", () =>
         this.notify(),
@@ -99,8 +101,13 @@ export class OutboxRelay {
         claimed = await this.relayBatch();
       } catch (err) {
         this.opts.log.error({ err: (err as Error).message }, "outbox batch failed; retrying");
-        await this.sleep(this.errorBackoffMs);
-        await this.recreateStreams();
+        // Not awaited: during a stream leader election the check itself waits (its requests time
+        // out until a leader answers), and the next batch should go out as soon as one is
+        // elected, not when the check gives up.
+        void this.recreateStreams();
+        // Wake-ups say there are new events, not that NATS is back: under load they came every few
+        // milliseconds and turned this pause into a tight loop of failing batches.
+        await this.sleep(this.errorBackoffMs, { wakeOnNotify: false });
         continue;
       }
       if (claimed >= this.batchSize) continue;
@@ -114,14 +121,31 @@ export class OutboxRelay {
    * streams, and a publish to a subject no stream takes fails for ever. Making them again is
    * harmless when they exist; the events lost with the store come back by a re-drive. Also
    * called on every reconnect to NATS (relay/main.ts), so the streams are back before any event.
+   * One check at a time: the calls made while one runs share it.
    */
-  async recreateStreams(): Promise<void> {
-    if (!this.running) return;
-    try {
-      await ensureStreams(this.opts.jsm, this.opts.cellId, this.opts.streamReplicas ?? 1);
-    } catch (err) {
-      this.opts.log.debug({ err: (err as Error).message }, "streams not checked (NATS away)");
-    }
+  recreateStreams(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    this.recreating ??= this.ensureStreams()
+      .catch((err: unknown) =>
+        this.opts.log.debug({ err: (err as Error).message }, "streams not checked (NATS away)"),
+      )
+      .finally(() => {
+        this.recreating = undefined;
+      });
+    return this.recreating;
+  }
+
+  /** Both streams, waiting out an election or a cluster still forming (streams.ts says how long). */
+  private ensureStreams(): Promise<void> {
+    return ensureStreams(this.opts.jsm, this.opts.cellId, this.opts.streamReplicas ?? 1, {
+      // A stopping relay does not wait for JetStream to come back.
+      giveUp: () => this.loop !== undefined && !this.running,
+      onRetry: (err, attempt, delayMs) =>
+        this.opts.log.info(
+          { err: err.message, attempt, retry_in_ms: delayMs },
+          "JetStream not answering for the streams (leader election?); retrying",
+        ),
+    });
   }
 
   /** One transaction: claim, publish all concurrently, await every ack, mark. Returns rows claimed. */
