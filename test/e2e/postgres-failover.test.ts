@@ -99,7 +99,10 @@ async function pay(key: string, i: number): Promise<Outcome> {
   };
 }
 
-/** Retries every key until it gets its 201 (409 = still locked by the cut-off attempt). */
+/**
+ * Retries every key until it gets its 201 (409 = still locked by the cut-off attempt; 429 = the
+ * partner's own limit, met when hundreds of refused keys are retried at once).
+ */
 async function converge(keys: Map<string, number>): Promise<Map<string, Outcome>> {
   const final = new Map<string, Outcome>();
   for (let attempt = 0; attempt < 40 && final.size < keys.size; attempt++) {
@@ -108,7 +111,7 @@ async function converge(keys: Map<string, number>): Promise<Map<string, Outcome>
       pending.map(async ([key, i]) => {
         const outcome = await pay(key, i);
         if (outcome.status === 201) final.set(key, outcome);
-        else expect([409, 503]).toContain(outcome.status);
+        else expect([409, 429, 503]).toContain(outcome.status);
       }),
     );
     if (final.size < keys.size) await new Promise((r) => setTimeout(r, 500));
