@@ -36,7 +36,9 @@ import { localHaLayout } from "./replicated-postgres.ts";
 import { startWorkerProcess } from "./worker-process.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const dataRoot = join(root, ".data");
+// CELLPAY_DATA_DIR: another topology's state (the scale bench's control plane, partners and
+// loaded cells) kept apart from the one `npm start` uses, so neither routes to the other's cells.
+const dataRoot = resolve(root, process.env.CELLPAY_DATA_DIR ?? ".data");
 // The control plane's routing key (Ed25519, 0600): made once; routers get its public half.
 const routingKeyFile = join(dataRoot, "control-plane", "routing-signing-key.pem");
 // CELLPAY_INFRA=external: Postgres/Redis/NATS already run elsewhere (docker compose, or URLs in

@@ -41,6 +41,10 @@ export async function openPlatform(opts: BenchOptions): Promise<Platform> {
       stop: async () => {},
     };
   }
+  // The scale topology's cells have their own ids and hold millions of rows: its control plane,
+  // partners and cells live in their own folder, or a later `npm start` would find its demo
+  // partner placed on a scale cell that it does not run (seen: 503 cell_unavailable).
+  const dataDir = opts.cellsFile.endsWith("cells.scale.yaml") ? join(".data", "scale") : ".data";
   const child = spawn(process.execPath, ["--import", "tsx", "platform/start.ts"], {
     cwd: repoRoot,
     detached: true, // its own process group: every platform process is found, and stopped, by it
@@ -49,6 +53,8 @@ export async function openPlatform(opts: BenchOptions): Promise<Platform> {
       ...process.env,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       CELLPAY_CELLS_FILE: opts.cellsFile,
+      CELLPAY_DATA_DIR: dataDir,
+      ...(dataDir === ".data" ? {} : { CELLPAY_BACKUP_DIR: join(dataDir, "backups") }),
       // The workload declines 2% of card payments on purpose: a dense closed loop of one partner
       // would trip the card-testing pause (cell/limits/decline-velocity.ts) within a second.
       CARD_TESTING_MAX_DECLINES: process.env.CARD_TESTING_MAX_DECLINES ?? "1000000",
@@ -88,7 +94,7 @@ export async function openPlatform(opts: BenchOptions): Promise<Platform> {
   return {
     routerUrls,
     adminUrl: `http://127.0.0.1:${file.platform.control_plane.port}`,
-    adminToken: readFileSync(join(repoRoot, ".data", "admin-token"), "utf8").trim(),
+    adminToken: readFileSync(join(repoRoot, dataDir, "admin-token"), "utf8").trim(),
     pgid: child.pid,
     cellPostgres,
     cellPostgresPort,
