@@ -24,20 +24,32 @@ export function triggerNames(moveId: string): { iu: string; d: string } {
   return { iu: `cellpay_move_${h}_iu`, d: `cellpay_move_${h}_d` };
 }
 
-/** Runs DDL with a short lock wait, retried: a trigger's DDL waits for the table's writers. */
-async function ddl(sql: Sql, statements: string[], attempts = 5): Promise<void> {
+/**
+ * Runs a table's trigger DDL without ever waiting for a lock: it first takes the table's lock
+ * (and its partitions', LOCK TABLE recurses) with NOWAIT, retrying after a short pause while
+ * the table is busy. A DDL that waits would hold every later query of the table queued behind
+ * it, and could close a lock cycle with a payment's transaction that the deadlock detector then
+ * aborts (measured: a 500 to another partner's POST /v1/payments while a drain dropped triggers
+ * on the partitioned events table). Holding every lock before the DDL, it waits for nobody.
+ */
+async function ddl(
+  sql: Sql,
+  table: string,
+  mode: "SHARE ROW EXCLUSIVE" | "ACCESS EXCLUSIVE",
+  statements: string[],
+  attempts = 200,
+): Promise<void> {
   for (let i = 1; ; i++) {
     try {
       await sql.begin(async (tx) => {
-        await tx.unsafe("set local lock_timeout = '3s'");
+        await tx.unsafe(`LOCK TABLE "${table}" IN ${mode} MODE NOWAIT`);
         for (const s of statements) await tx.unsafe(s);
       });
       return;
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      // 55P03 lock_not_available, 40P01 deadlock_detected
-      if (i >= attempts || (code !== "55P03" && code !== "40P01")) throw err;
-      await new Promise((r) => setTimeout(r, 200 * i));
+      // 55P03 lock_not_available: a query of the table is running; try again in a moment.
+      if (i >= attempts || (err as { code?: string }).code !== "55P03") throw err;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
     }
   }
 }
@@ -69,7 +81,7 @@ export async function startChangeLog(sql: Sql, moveId: string, partnerId: string
       ...(await Promise.all(t.pk.map((c) => literal(sql, c)))),
     ];
     const fn = `EXECUTE FUNCTION cellpay_log_move_change(${args.join(", ")})`;
-    await ddl(sql, [
+    await ddl(sql, t.table, "SHARE ROW EXCLUSIVE", [
       `CREATE OR REPLACE TRIGGER "${names.iu}" AFTER INSERT OR UPDATE ON "${t.table}" FOR EACH ROW
        WHEN (NEW."${t.partnerColumn}" = ${partner}) ${fn}`,
       `CREATE OR REPLACE TRIGGER "${names.d}" AFTER DELETE ON "${t.table}" FOR EACH ROW
@@ -84,7 +96,7 @@ export async function stopChangeLog(sql: Sql, moveId: string): Promise<void> {
   checkLogIds(moveId);
   const names = triggerNames(moveId);
   for (const t of loggedTables) {
-    await ddl(sql, [
+    await ddl(sql, t.table, "ACCESS EXCLUSIVE", [
       `DROP TRIGGER IF EXISTS "${names.iu}" ON "${t.table}"`,
       `DROP TRIGGER IF EXISTS "${names.d}" ON "${t.table}"`,
     ]);
