@@ -9,7 +9,7 @@ import { createDb, type Sql } from "../db/client.ts";
 import { migrateCellDatabase } from "../db/migrate.ts";
 import { partnerTable } from "../db/partner-tables.ts";
 import { type KeysByTable, sourceSplitChecksums, splitChecksums } from "./change-checksums.ts";
-import { deleteKeys, exportChanges, startChangeLog, stopChangeLog } from "./change-log.ts";
+import { deleteKeys, exportChanges, loggedTables, startChangeLog, stopChangeLog } from "./change-log.ts";
 import { exportRows, importRows } from "./partner-copy.ts";
 
 let infra: CellInfra;
@@ -61,9 +61,11 @@ async function copyAll(partnerId: string) {
 }
 
 const moveTriggers = async (sql: Sql) =>
-  sql<{ table: string; name: string; clone: boolean }[]>`
-    select c.relname as table, t.tgname as name, t.tgparentid <> 0 as clone
-    from pg_trigger t join pg_class c on c.oid = t.tgrelid where t.tgname like 'cellpay_move_%'`;
+  sql<{ table: string; clone: boolean; args: string }[]>`
+    select c.relname as table, t.tgparentid <> 0 as clone, encode(t.tgargs, 'escape') as args
+    from pg_trigger t join pg_class c on c.oid = t.tgrelid where t.tgname = 'cellpay_move_log'`;
+const loggedPartners = async (sql: Sql) =>
+  sql<{ partner_id: string; move_id: string }[]>`select partner_id, move_id from move_log_partners`;
 
 const byTable = <T extends { table: string }>(rows: T[], table: string): T =>
   rows.find((r) => r.table === table)!;
@@ -98,10 +100,16 @@ describe("the change log of a move", () => {
     const cursor = await startChangeLog(sql, MOVE, A);
     expect(cursor).toBeGreaterThan(0);
     expect(await startChangeLog(sql, MOVE, A)).toBeGreaterThan(0); // idempotent
+    expect(await loggedPartners(sql)).toEqual([{ partner_id: A, move_id: MOVE }]);
+    await expect(startChangeLog(sql, "mv_other", A)).rejects.toThrow(/already logged/);
+    // The migration's triggers: one per logged table of partner-tables.ts, with its partner
+    // column and primary key, cloned onto every partition of the partitioned ones.
     const triggers = await moveTriggers(sql);
-    // Two per logged table, plus the clones on every partition of the partitioned ones.
-    expect(triggers.filter((t) => t.table === "card_tokens")).toHaveLength(2);
-    expect(triggers.filter((t) => t.table === "idempotency_keys")).toHaveLength(2);
+    for (const t of loggedTables) {
+      const own = triggers.filter((x) => x.table === t.table && !x.clone);
+      expect(own).toHaveLength(1);
+      expect(own[0]!.args.split("\\000").filter(Boolean)).toEqual([t.table, t.partnerColumn, ...t.pk]);
+    }
     expect(triggers.some((t) => t.clone && t.table.startsWith("idempotency_keys_"))).toBe(true);
 
     await copyAll(A);
@@ -185,10 +193,10 @@ describe("the change log of a move", () => {
       byTable(changed.tables, "card_tokens"),
     );
 
-    // Stop: no trigger left (partitions included), no log, later writes not logged; idempotent.
+    // Stop: the partner no longer logged, no log, later writes not logged; idempotent.
     await stopChangeLog(sql, MOVE);
     await stopChangeLog(sql, MOVE);
-    expect(await moveTriggers(sql)).toEqual([]);
+    expect(await loggedPartners(sql)).toEqual([]);
     await card(sql, A, "ct_a5");
     const [left] = await sql<{ n: number }[]>`select count(*)::int as n from move_row_changes`;
     expect(left!.n).toBe(0);

@@ -1,9 +1,7 @@
-// The change log of a partner move (migration 0012): per-move row triggers on every partner table
-// write the primary key of each of the partner's rows that changes, so the catch-up and the
-// frozen copy read only those keys instead of scanning every row of the partner by xmin.
-// Identifiers come from partner-tables.ts and the catalog; move and partner ids are checked for
-// their shape and enter DDL only as quoted literals.
-import { createHash } from "node:crypto";
+// The change log of a partner move (migration 0012): permanent row triggers on every partner table
+// write the primary key of each changed row of a partner listed in move_log_partners, so the
+// catch-up and the frozen copy read only those keys instead of scanning every row of the partner
+// by xmin. Identifiers come from partner-tables.ts and the catalog; values are bound parameters.
 import type { Sql } from "../db/client.ts";
 import { type PartnerTable, partnerTables } from "../db/partner-tables.ts";
 
@@ -18,47 +16,6 @@ export function checkLogIds(moveId: string, partnerId?: string): void {
     throw new Error(`partner id of an unexpected shape: '${partnerId.slice(0, 40)}'`);
 }
 
-/** Trigger names of a move: a short hash keeps them under 63 bytes whatever the move id. */
-export function triggerNames(moveId: string): { iu: string; d: string } {
-  const h = createHash("sha256").update(moveId).digest("hex").slice(0, 16);
-  return { iu: `cellpay_move_${h}_iu`, d: `cellpay_move_${h}_d` };
-}
-
-/**
- * Runs a table's trigger DDL without ever waiting for a lock: it first takes the table's lock
- * (and its partitions', LOCK TABLE recurses) with NOWAIT, retrying after a short pause while
- * the table is busy. A DDL that waits would hold every later query of the table queued behind
- * it, and could close a lock cycle with a payment's transaction that the deadlock detector then
- * aborts (measured: a 500 to another partner's POST /v1/payments while a drain dropped triggers
- * on the partitioned events table). Holding every lock before the DDL, it waits for nobody.
- */
-async function ddl(
-  sql: Sql,
-  table: string,
-  mode: "SHARE ROW EXCLUSIVE" | "ACCESS EXCLUSIVE",
-  statements: string[],
-  attempts = 200,
-): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      await sql.begin(async (tx) => {
-        await tx.unsafe(`LOCK TABLE "${table}" IN ${mode} MODE NOWAIT`);
-        for (const s of statements) await tx.unsafe(s);
-      });
-      return;
-    } catch (err) {
-      // 55P03 lock_not_available: a query of the table is running; try again in a moment.
-      if (i >= attempts || (err as { code?: string }).code !== "55P03") throw err;
-      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
-    }
-  }
-}
-
-async function literal(sql: Sql, value: string): Promise<string> {
-  const [row] = await sql<{ q: string }[]>`select quote_literal(${value}::text) as q`;
-  return row!.q;
-}
-
 /** The oldest transaction still running: every transaction below it has finished. */
 export async function changeCursor(sql: Sql): Promise<number> {
   const [row] = await sql<{ x: string }[]>`select pg_snapshot_xmin(pg_current_snapshot())::text as x`;
@@ -66,42 +23,46 @@ export async function changeCursor(sql: Sql): Promise<number> {
 }
 
 /**
- * Creates the move's triggers on every logged table (a partitioned parent's clone to its
- * partitions, present and future) and returns the cursor a first catch-up reads from. Idempotent.
+ * Starts logging the partner's changes for this move (its row in move_log_partners; the triggers
+ * of migration 0012 are permanent, so this takes no table lock) and returns the cursor a first
+ * catch-up reads from. A write whose statement began before this commit did not see the row and
+ * was not logged, so it waits for every transaction open at the commit to end: after that, every
+ * change not logged is visible to the bulk copy that follows. Idempotent.
  */
-export async function startChangeLog(sql: Sql, moveId: string, partnerId: string): Promise<number> {
+export async function startChangeLog(
+  sql: Sql,
+  moveId: string,
+  partnerId: string,
+  waitMs = 30_000,
+): Promise<number> {
   checkLogIds(moveId, partnerId);
-  const names = triggerNames(moveId);
-  const move = await literal(sql, moveId);
-  const partner = await literal(sql, partnerId);
-  for (const t of loggedTables) {
-    const args = [
-      move,
-      await literal(sql, t.table),
-      ...(await Promise.all(t.pk.map((c) => literal(sql, c)))),
-    ];
-    const fn = `EXECUTE FUNCTION cellpay_log_move_change(${args.join(", ")})`;
-    await ddl(sql, t.table, "SHARE ROW EXCLUSIVE", [
-      `CREATE OR REPLACE TRIGGER "${names.iu}" AFTER INSERT OR UPDATE ON "${t.table}" FOR EACH ROW
-       WHEN (NEW."${t.partnerColumn}" = ${partner}) ${fn}`,
-      `CREATE OR REPLACE TRIGGER "${names.d}" AFTER DELETE ON "${t.table}" FOR EACH ROW
-       WHEN (OLD."${t.partnerColumn}" = ${partner}) ${fn}`,
-    ]);
+  const [row] = await sql<{ move_id: string; at: Date }[]>`
+    insert into move_log_partners (partner_id, move_id) values (${partnerId}, ${moveId})
+    on conflict (partner_id) do update set move_id = move_log_partners.move_id
+    returning move_id, clock_timestamp() as at`;
+  if (row!.move_id !== moveId)
+    throw new Error(`partner ${partnerId} is already logged for move ${row!.move_id}`);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const [open] = await sql<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity
+      where xact_start < ${row!.at} and pid <> pg_backend_pid() and backend_type = 'client backend'
+        and datname = current_database()`;
+    if (open!.n === 0) break;
+    if (Date.now() > deadline)
+      throw new Error(`${open!.n} transactions older than the change log still open after ${waitMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
   }
   return changeCursor(sql);
 }
 
-/** Drops the move's triggers and deletes its log. Idempotent. */
+/** Stops logging for the move and deletes its log. Idempotent. */
 export async function stopChangeLog(sql: Sql, moveId: string): Promise<void> {
   checkLogIds(moveId);
-  const names = triggerNames(moveId);
-  for (const t of loggedTables) {
-    await ddl(sql, t.table, "ACCESS EXCLUSIVE", [
-      `DROP TRIGGER IF EXISTS "${names.iu}" ON "${t.table}"`,
-      `DROP TRIGGER IF EXISTS "${names.d}" ON "${t.table}"`,
-    ]);
-  }
-  await sql`delete from move_row_changes where move_id = ${moveId}`;
+  await sql.begin(async (tx) => {
+    await tx`delete from move_log_partners where move_id = ${moveId}`;
+    await tx`delete from move_row_changes where move_id = ${moveId}`;
+  });
 }
 
 const typesCache = new Map<string, string[]>();
