@@ -6,7 +6,9 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  bigserial,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -373,4 +375,22 @@ export const webhookAttempts = pgTable(
     attemptedAt: timestamp("attempted_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })],
+);
+
+/** A transaction id with its epoch (pg_current_xact_id()); read as text. */
+const xid8 = customType<{ data: string }>({ dataType: () => "xid8" });
+
+// The change log of a partner move (migration 0012, cell/partners/change-log.ts): per-move
+// triggers write here the key of each of the partner's rows that changes while it moves. The
+// trigger function `cellpay_log_move_change()` lives in the migration only.
+export const moveRowChanges = pgTable(
+  "move_row_changes",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    moveId: text("move_id").notNull(),
+    tableName: text("table_name").notNull(),
+    pk: jsonb("pk").notNull(),
+    xid: xid8("xid").notNull().default(sql`pg_current_xact_id()`),
+  },
+  (t) => [index("move_row_changes_move_table_seq").on(t.moveId, t.tableName, t.seq)],
 );

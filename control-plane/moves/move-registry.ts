@@ -25,6 +25,10 @@ export interface MoveProgress {
   catch_up_passes?: number;
   /** Transaction id on the source from which changes still need copying. */
   since_xid?: number;
+  /** Source change-log cursor (a full transaction id) the next catch-up pass reads from. */
+  change_cursor?: number;
+  /** The source's change log of the move is gone (its triggers and rows). */
+  change_log_stopped?: boolean;
   frozen_at?: string;
   flipped_at?: string;
   routing_version?: number;

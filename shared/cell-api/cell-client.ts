@@ -7,6 +7,9 @@
 import type { z } from "zod";
 import {
   backlogResponse,
+  type ChangesPage,
+  changeCursorResponse,
+  changesPageResponse,
   checksumsResponse,
   databaseLayoutResponse,
   type ExportPage,
@@ -24,6 +27,9 @@ import {
   provisionPartnerResponse,
   purgeResponse,
   revokeKeyResponse,
+  type SplitChecksumsRequest,
+  splitChecksumsResponse,
+  stopChangeLogResponse,
   type UpdatePartnerRequest,
   xidResponse,
 } from "./contract.ts";
@@ -69,8 +75,24 @@ export interface CellClient {
     table: string,
     rows: Record<string, unknown>[],
     capability: string,
+    deleteKeys?: unknown[][],
   ): Out<typeof importResponse>;
   checksums(partnerId: string): Out<typeof checksumsResponse>;
+  // The change log of a move (the capability names the move).
+  startChangeLog(partnerId: string, capability: string): Promise<number>;
+  changeCursor(partnerId: string, capability: string): Promise<number>;
+  stopChangeLog(partnerId: string, capability: string): Out<typeof stopChangeLogResponse>;
+  exportChanges(
+    partnerId: string,
+    table: string,
+    query: { sinceXid8: number; afterSeq?: number | null | undefined; limit?: number | undefined },
+    capability: string,
+  ): Promise<ChangesPage>;
+  splitChecksums(
+    partnerId: string,
+    body: SplitChecksumsRequest,
+    capability: string,
+  ): Out<typeof splitChecksumsResponse>;
   freeze(partnerId: string): Out<typeof freezeResponse>;
   unfreeze(partnerId: string, status: "active" | "suspended"): Out<typeof freezeResponse>;
   inFlight(partnerId: string): Promise<number>;
@@ -187,11 +209,11 @@ export function createCellClient(opts: {
         timeoutMs: MOVE_TIMEOUT_MS,
       });
     },
-    importRows: (id, table, rows, cap) =>
+    importRows: (id, table, rows, cap, deleteKeys) =>
       call(importResponse, {
         method: "POST",
         path: `/partners/${seg(id)}/import/${seg(table)}`,
-        body: { rows },
+        body: deleteKeys && deleteKeys.length > 0 ? { rows, delete_keys: deleteKeys } : { rows },
         headers: capability(cap),
         timeoutMs: MOVE_TIMEOUT_MS,
       }),
@@ -199,6 +221,51 @@ export function createCellClient(opts: {
       call(checksumsResponse, {
         method: "GET",
         path: `/partners/${seg(id)}/checksums`,
+        timeoutMs: MOVE_TIMEOUT_MS,
+      }),
+    startChangeLog: async (id, cap) =>
+      (
+        await call(changeCursorResponse, {
+          method: "POST",
+          path: `/partners/${seg(id)}/change-log`,
+          headers: capability(cap),
+          timeoutMs: MOVE_TIMEOUT_MS,
+        })
+      ).cursor,
+    changeCursor: async (id, cap) =>
+      (
+        await call(changeCursorResponse, {
+          method: "GET",
+          path: `/partners/${seg(id)}/change-log`,
+          headers: capability(cap),
+        })
+      ).cursor,
+    stopChangeLog: (id, cap) =>
+      call(stopChangeLogResponse, {
+        method: "DELETE",
+        path: `/partners/${seg(id)}/change-log`,
+        headers: capability(cap),
+        timeoutMs: MOVE_TIMEOUT_MS,
+      }),
+    exportChanges(id, table, query, cap) {
+      const q = new URLSearchParams({
+        since_xid8: String(query.sinceXid8),
+        limit: String(query.limit ?? 1000),
+      });
+      if (query.afterSeq) q.set("after_seq", String(query.afterSeq));
+      return call(changesPageResponse, {
+        method: "GET",
+        path: `/partners/${seg(id)}/changes/${seg(table)}?${q}`,
+        headers: capability(cap),
+        timeoutMs: MOVE_TIMEOUT_MS,
+      });
+    },
+    splitChecksums: (id, body, cap) =>
+      call(splitChecksumsResponse, {
+        method: "POST",
+        path: `/partners/${seg(id)}/checksums`,
+        body,
+        headers: capability(cap),
         timeoutMs: MOVE_TIMEOUT_MS,
       }),
     freeze: (id) => call(freezeResponse, { method: "POST", path: `/partners/${seg(id)}/freeze` }),

@@ -85,10 +85,63 @@ export const exportPageResponse = z.object({
   /** The cursor of the next page (the last row's primary key), null after the last page. */
   next: z.array(z.unknown()).nullable(),
 });
-export const importRequest = z.object({ rows: z.array(z.record(z.string(), z.unknown())).max(5000) });
+/** A primary key as the change log writes it: the key's values in pk order. */
+const pkValue = z.array(z.unknown()).min(1).max(8);
+export const importRequest = z.object({
+  rows: z.array(z.record(z.string(), z.unknown())).max(5000),
+  /** Keys the source's change log saw deleted: the partner's rows with them are deleted here. */
+  delete_keys: z.array(pkValue).max(5000).optional(),
+});
 export const importResponse = z.object({ imported: z.number().int() });
 export const tableChecksum = z.object({ table: z.string(), count: z.number().int(), checksum: z.string() });
 export const checksumsResponse = z.object({ tables: z.array(tableChecksum) });
+// The change log of a move (cell/partners/change-log.ts, change-checksums.ts).
+export const changeCursorResponse = z.object({
+  /** The oldest source transaction still running: a pass reads the log from it. */
+  cursor: z.number().int(),
+});
+export const stopChangeLogResponse = z.object({ stopped: z.literal(true) });
+export const changesPageResponse = z.object({
+  rows: z.array(z.record(z.string(), z.unknown())),
+  deleted: z.array(z.array(z.unknown())),
+  /** The log position to read on from, null after the last page. */
+  next: z.number().int().nullable(),
+});
+export const changesQuery = z.object({
+  since_xid8: z.coerce.number().int().min(0),
+  after_seq: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+});
+/** Key lists in one checksums request: the engine splits larger lists (sums add up). */
+export const CHECKSUM_KEYS_MAX = 50_000;
+export const splitChecksumsRequest = z
+  .object({
+    /**
+     * all: every row of the partner; changed: rows with the given keys, or without `keys` (on the
+     * source) those its change log saw; unchanged (source only): rows the change log never saw.
+     */
+    mode: z.enum(["all", "changed", "unchanged"]),
+    keys: z.record(z.string().max(64), z.array(pkValue)).optional(),
+  })
+  .refine((b) => Object.values(b.keys ?? {}).reduce((n, k) => n + k.length, 0) <= CHECKSUM_KEYS_MAX, {
+    message: `at most ${CHECKSUM_KEYS_MAX} keys in one request`,
+    path: ["keys"],
+  })
+  .refine((b) => !(b.mode === "unchanged" && b.keys) && !(b.mode === "all" && b.keys), {
+    message: "keys go with mode 'changed' only",
+    path: ["keys"],
+  });
+export const splitChecksum = z.object({
+  table: z.string(),
+  count: z.number().int(),
+  h0: z.string(),
+  h1: z.string(),
+});
+export const splitChecksumsResponse = z.object({
+  tables: z.array(splitChecksum),
+  /** The logged keys the sums split by (source, without `keys`), from the same snapshot. */
+  keys: z.record(z.string(), z.array(z.array(z.unknown()))).optional(),
+});
 export const freezeResponse = z.object({
   partner_id: z.string(),
   frozen: z.boolean(),
@@ -101,6 +154,9 @@ export const purgeResponse = z.object({ partner_id: z.string(), deleted: z.numbe
 
 export type ExportPage = z.infer<typeof exportPageResponse>;
 export type TableChecksum = z.infer<typeof tableChecksum>;
+export type ChangesPage = z.infer<typeof changesPageResponse>;
+export type SplitChecksums = z.infer<typeof splitChecksumsResponse>;
+export type SplitChecksumsRequest = z.infer<typeof splitChecksumsRequest>;
 
 // Path and query parameters of the internal routes.
 const id = z.string().min(1).max(64);

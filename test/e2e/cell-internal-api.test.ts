@@ -23,7 +23,7 @@ describe("cell internal API", () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
     const operations = Object.values(doc.paths).flatMap((p) => Object.keys(p));
-    expect(operations).toHaveLength(24);
+    expect(operations).toHaveLength(29);
     expect(Object.keys(doc.paths)).toContain("/partners/{id}/import/{table}");
     // Key management too, with the answers the control plane's client parses.
     expect(Object.keys(doc.paths)).toEqual(

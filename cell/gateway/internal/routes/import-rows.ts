@@ -1,9 +1,11 @@
 // POST /internal/v1/partners/:id/import/:table: upserts rows exactly as exported. Needs a move
 // capability naming this partner and this cell as the move's target; every row must be the
-// partner's; a data key may be added, never given another sealed value.
+// partner's; a data key may be added, never given another sealed value. `delete_keys` (from the
+// source's change log) deletes the partner's rows with those primary keys.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { importRequest, importResponse, partnerTableParams } from "../../../../shared/cell-api/contract.ts";
-import { ApiError } from "../../../../shared/errors.ts";
+import { ApiError, invalidRequest } from "../../../../shared/errors.ts";
+import { deleteKeys } from "../../../partners/change-log.ts";
 import { conflictingDataKeys, importRows } from "../../../partners/partner-copy.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { requireMoveCapability } from "../move-capability-check.ts";
@@ -29,7 +31,7 @@ export function registerImportRows(app: OpenAPIHono<AppEnv>) {
     const { id, table } = c.req.valid("param");
     requireMoveCapability(c, id, "target");
     const t = partnerTableOr400(table);
-    const { rows } = c.req.valid("json");
+    const { rows, delete_keys: deletes } = c.req.valid("json");
     const column = t.partnerColumn;
     if (column && rows.some((r) => r[column] !== id)) {
       throw new ApiError("invalid_request", "Every row must belong to the partner in the path.");
@@ -46,6 +48,17 @@ export function registerImportRows(app: OpenAPIHono<AppEnv>) {
         );
       }
     }
-    return c.json({ imported: await importRows(sql, t, rows) }, 200);
+    const imported = await importRows(sql, t, rows);
+    if (deletes && deletes.length > 0) {
+      if (!column) throw invalidRequest("delete_keys", `'${t.table}' rows are never deleted by a move.`);
+      try {
+        await deleteKeys(sql, t, id, deletes);
+      } catch (err) {
+        if (String((err as { code?: string }).code ?? "").startsWith("22"))
+          throw invalidRequest("delete_keys", "A key value does not fit its column's type.");
+        throw err;
+      }
+    }
+    return c.json({ imported }, 200);
   });
 }
