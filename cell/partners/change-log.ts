@@ -2,6 +2,7 @@
 // write the primary key of each changed row of a partner listed in move_log_partners, so the
 // catch-up and the frozen copy read only those keys instead of scanning every row of the partner
 // by xmin. Identifiers come from partner-tables.ts and the catalog; values are bound parameters.
+import { ApiError } from "../../shared/errors.ts";
 import type { Sql } from "../db/client.ts";
 import { type PartnerTable, partnerTables } from "../db/partner-tables.ts";
 
@@ -41,7 +42,10 @@ export async function startChangeLog(
     on conflict (partner_id) do update set move_id = move_log_partners.move_id
     returning move_id, clock_timestamp() as at`;
   if (row!.move_id !== moveId)
-    throw new Error(`partner ${partnerId} is already logged for move ${row!.move_id}`);
+    throw new ApiError(
+      "move_in_progress",
+      `Partner ${partnerId} is already logged for move ${row!.move_id}.`,
+    );
   const deadline = Date.now() + waitMs;
   for (;;) {
     const [open] = await sql<{ n: number }[]>`
@@ -50,7 +54,10 @@ export async function startChangeLog(
         and datname = current_database()`;
     if (open!.n === 0) break;
     if (Date.now() > deadline)
-      throw new Error(`${open!.n} transactions older than the change log still open after ${waitMs} ms`);
+      throw new ApiError(
+        "service_unavailable",
+        `${open!.n} transactions older than the change log still open after ${waitMs} ms; retry the move.`,
+      );
     await new Promise((r) => setTimeout(r, 20));
   }
   return changeCursor(sql);
